@@ -1,1 +1,3 @@
-export {};
+export * from "./paths.ts";
+export * from "./schemas.ts";
+export * from "./queries.ts";
