@@ -61,3 +61,21 @@ export interface EvaluationRequest {
 export type EvaluationResult =
   | { kind: "decided"; allowed: boolean; diagnostics: Diagnostic[] }
   | { kind: "needsDocuments"; paths: string[] };
+
+/** A compiled ruleset. Opaque to callers apart from what is listed here. */
+export interface Ruleset {
+  readonly service: Service;
+  readonly rulesVersion: "1" | "2";
+}
+
+export type CompileResult =
+  | { ok: true; ruleset: Ruleset; diagnostics: Diagnostic[] }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+/**
+ * Implemented in the engine and exported from index.ts:
+ *   compile(source: string): CompileResult            — syntax/static errors carry line:col
+ *   evaluate(ruleset: Ruleset, request: EvaluationRequest): EvaluationResult
+ */
+export type Compile = (source: string) => CompileResult;
+export type Evaluate = (ruleset: Ruleset, request: EvaluationRequest) => EvaluationResult;
