@@ -1,0 +1,192 @@
+// The pipeline's front door: compile (lex + parse + static checks) and evaluate (match the request path
+// through the match tree, then OR the applicable `allow` conditions).
+import type { CompileResult, Diagnostic, EvaluationRequest, EvaluationResult, Method, Ruleset, Service, Value } from "./api.ts";
+import type { AllowStmt, FunctionDecl, MatchBlock, PatternSegment, RulesFile } from "./ast.ts";
+import { checkRules } from "./checks.ts";
+import { EvalContext, EvaluationAbort, evalExpr, type Frame } from "./evaluator.ts";
+import { RulesSyntaxError } from "./lexer.ts";
+import { parseRules } from "./parser.ts";
+import { str } from "./values.ts";
+
+const SERVICES: readonly string[] = ["cloud.firestore", "firebase.storage"];
+
+/** Which request methods each `allow` method name covers. Unknown names load but grant nothing. */
+const METHOD_COVERAGE: Record<string, readonly Method[]> = {
+  read: ["get", "list"],
+  write: ["create", "update", "delete"],
+  get: ["get"],
+  list: ["list"],
+  create: ["create"],
+  update: ["update"],
+  delete: ["delete"],
+};
+
+interface CompiledAllow {
+  methods: ReadonlySet<Method>;
+  stmt: AllowStmt;
+}
+
+interface CompiledMatch {
+  pattern: readonly PatternSegment[];
+  allows: readonly CompiledAllow[];
+  functions: ReadonlyMap<string, FunctionDecl> | null;
+  children: readonly CompiledMatch[];
+}
+
+class CompiledRuleset implements Ruleset {
+  constructor(
+    readonly service: Service,
+    readonly rulesVersion: "1" | "2",
+    /** The service name as written; a ruleset for an unknown service loads and grants nothing. */
+    readonly declaredService: string,
+    readonly functions: ReadonlyMap<string, FunctionDecl>,
+    readonly matches: readonly CompiledMatch[],
+    private readonly lineStarts: readonly number[],
+  ) {}
+
+  position(at: number): { line: number; column: number } {
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid]! <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: at - this.lineStarts[lo]! + 1 };
+  }
+}
+
+function lineStartsOf(src: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < src.length; i++) if (src.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+function compileMatch(m: MatchBlock): CompiledMatch {
+  return {
+    pattern: m.pattern,
+    allows: m.allows.map((stmt) => ({ stmt, methods: new Set(stmt.methods.flatMap((x) => METHOD_COVERAGE[x] ?? [])) })),
+    functions: m.functions.length > 0 ? new Map(m.functions.map((f) => [f.name, f])) : null,
+    children: m.matches.map(compileMatch),
+  };
+}
+
+export function compile(source: string): CompileResult {
+  const lineStarts = lineStartsOf(source);
+  const at = (offset: number) => {
+    const r = new CompiledRuleset("cloud.firestore", "1", "", new Map(), [], lineStarts);
+    return r.position(offset);
+  };
+  let file: RulesFile;
+  try {
+    file = parseRules(source);
+  } catch (e) {
+    if (e instanceof RulesSyntaxError) return { ok: false, diagnostics: [{ ...at(e.at), message: e.message, severity: "error" }] };
+    throw e;
+  }
+  const diagnostics: Diagnostic[] = checkRules(file).map((i) => ({ ...at(i.at), message: i.message, severity: i.severity }));
+  if (!SERVICES.includes(file.service))
+    diagnostics.push({ ...at(file.serviceAt), message: `Unknown service '${file.service}': the ruleset grants nothing.`, severity: "warning" });
+  for (const m of allMatches(file.matches))
+    for (const a of m.allows)
+      for (const method of a.stmt.methods)
+        if (!(method in METHOD_COVERAGE))
+          diagnostics.push({ ...at(a.stmt.at), message: `Unknown method '${method}' in allow: it grants nothing.`, severity: "warning" });
+  if (diagnostics.some((d) => d.severity === "error")) return { ok: false, diagnostics };
+  const ruleset = new CompiledRuleset(
+    (SERVICES.includes(file.service) ? file.service : "cloud.firestore") as Service,
+    file.rulesVersion,
+    file.service,
+    new Map(file.functions.map((f) => [f.name, f])),
+    file.matches.map(compileMatch),
+    lineStarts,
+  );
+  return { ok: true, ruleset, diagnostics };
+}
+
+function* allMatches(blocks: readonly MatchBlock[]): Generator<{ allows: readonly { stmt: AllowStmt }[] }> {
+  for (const b of blocks) {
+    yield { allows: b.allows.map((stmt) => ({ stmt })) };
+    yield* allMatches(b.matches);
+  }
+}
+
+/** Every way `pattern` matches a prefix of `segments` from `start`: the end offset and the bindings. */
+function matchPattern(
+  pattern: readonly PatternSegment[],
+  segments: readonly string[],
+  start: number,
+  v2: boolean,
+): { end: number; bindings: Map<string, Value> }[] {
+  const out: { end: number; bindings: Map<string, Value> }[] = [];
+  const bindings = new Map<string, Value>();
+  const walk = (i: number, j: number): void => {
+    if (i === pattern.length) {
+      out.push({ end: j, bindings: new Map(bindings) });
+      return;
+    }
+    const seg = pattern[i]!;
+    if (seg.kind === "literal") {
+      if (j < segments.length && segments[j] === seg.text) walk(i + 1, j + 1);
+    } else if (seg.kind === "wildcard") {
+      if (j < segments.length) {
+        bindings.set(seg.name, str(segments[j]!));
+        walk(i + 1, j + 1);
+        bindings.delete(seg.name);
+      }
+    } else {
+      // v1: `**` matches one or more segments; v2: zero or more.
+      for (let k = v2 ? 0 : 1; j + k <= segments.length; k++) {
+        bindings.set(seg.name, { type: "path", value: segments.slice(j, j + k) });
+        walk(i + 1, j + k);
+      }
+      bindings.delete(seg.name);
+    }
+  };
+  walk(0, start);
+  return out;
+}
+
+export function evaluate(ruleset: Ruleset, request: EvaluationRequest): EvaluationResult {
+  if (!(ruleset instanceof CompiledRuleset)) throw new TypeError("evaluate() needs a ruleset returned by compile().");
+  const diagnostics: Diagnostic[] = [];
+  if (ruleset.declaredService !== request.service) return { kind: "decided", allowed: false, diagnostics };
+  const segments = request.path.split("/").filter((s) => s.length > 0);
+  const ctx = new EvalContext(request.service, request.documents);
+  const globals: Frame = { vars: new Map(Object.entries(request.variables)), functions: ruleset.functions, parent: null };
+  const v2 = ruleset.rulesVersion === "2";
+  let allowed = false;
+
+  const visit = (blocks: readonly CompiledMatch[], start: number, parent: Frame): boolean => {
+    for (const block of blocks) {
+      for (const { end, bindings } of matchPattern(block.pattern, segments, start, v2)) {
+        const frame: Frame = { vars: bindings, functions: block.functions, parent };
+        if (end === segments.length) {
+          for (const allow of block.allows) {
+            if (!allow.methods.has(request.method)) continue;
+            if (!allow.stmt.condition) return true;
+            const result = evalExpr(ctx, frame, allow.stmt.condition);
+            if (result.type === "bool" && result.value) return true;
+            const where = ruleset.position(allow.stmt.at);
+            const message =
+              result.type === "error" ? result.message : result.type === "bool" ? "false" : `Condition is not a boolean (${result.type}).`;
+            diagnostics.push({ ...where, message: `${message} for '${request.method}' @ L${where.line}`, severity: "error" });
+          }
+        }
+        if (block.children.length > 0 && visit(block.children, end, frame)) return true;
+      }
+    }
+    return false;
+  };
+
+  try {
+    allowed = visit(ruleset.matches, 0, globals);
+  } catch (e) {
+    if (!(e instanceof EvaluationAbort)) throw e;
+    if (ctx.unknown.size > 0) return { kind: "needsDocuments", paths: [...ctx.unknown] };
+    diagnostics.push({ line: 0, column: 0, message: e.message, severity: "error" });
+    return { kind: "decided", allowed: false, diagnostics };
+  }
+  if (!allowed && ctx.unknown.size > 0) return { kind: "needsDocuments", paths: [...ctx.unknown] };
+  return { kind: "decided", allowed, diagnostics: allowed ? [] : diagnostics };
+}

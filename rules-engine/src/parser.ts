@@ -1,0 +1,453 @@
+// Parser: recursive descent from tokens to the typed AST (ast.ts). Throws RulesSyntaxError with a source
+// offset; `compile` turns it into a line:col diagnostic.
+import type { BinaryOp, Expr, FunctionDecl, MatchBlock, PathPart, PatternSegment, RulesFile, AllowStmt } from "./ast.ts";
+import { RulesSyntaxError, scanToken, type Token } from "./lexer.ts";
+import { INT64_MAX } from "./values.ts";
+
+const RELATIONAL = new Set(["<", "<=", ">", ">="]);
+const MULTIPLICATIVE = new Set(["*", "/", "%"]);
+const ADDITIVE = new Set(["+", "-"]);
+const EQUALITY = new Set(["==", "!="]);
+
+// Characters that end a plain segment of a path literal.
+const PATH_LITERAL_STOP = new Set([..." \t\r\n/(),;[]{}=!&|<>?"]);
+// Characters that end a literal segment of a match pattern.
+const PATTERN_STOP = new Set([..." \t\r\n/{}"]);
+
+export class Parser {
+  private tok: Token;
+
+  constructor(private readonly src: string) {
+    this.tok = scanToken(src, 0);
+  }
+
+  // ---- token helpers ----
+  private advance(): Token {
+    const t = this.tok;
+    this.tok = scanToken(this.src, t.end);
+    return t;
+  }
+  private isPunct(text: string): boolean {
+    return this.tok.kind === "punct" && this.tok.text === text;
+  }
+  private isWord(text: string): boolean {
+    return this.tok.kind === "ident" && this.tok.text === text;
+  }
+  private expectPunct(text: string): Token {
+    if (!this.isPunct(text)) throw this.unexpected(`'${text}'`);
+    return this.advance();
+  }
+  private expectWord(text: string): Token {
+    if (!this.isWord(text)) throw this.unexpected(`'${text}'`);
+    return this.advance();
+  }
+  private expectIdent(): Token {
+    if (this.tok.kind !== "ident") throw this.unexpected("an identifier");
+    return this.advance();
+  }
+  private unexpected(expected: string): RulesSyntaxError {
+    const got = this.tok.kind === "eof" ? "end of input" : `'${this.src.slice(this.tok.start, this.tok.end)}'`;
+    return new RulesSyntaxError(`Unexpected ${got}; expected ${expected}.`, this.tok.start);
+  }
+  /** Re-positions the lexer at a raw offset (after a raw-mode scan). */
+  private resume(pos: number): void {
+    this.tok = scanToken(this.src, pos);
+  }
+
+  // ---- file ----
+  parseFile(): RulesFile {
+    let rulesVersion: "1" | "2" = "1";
+    let rulesVersionAt: number | null = null;
+    const functions: FunctionDecl[] = [];
+    if (this.isWord("rules_version")) {
+      rulesVersionAt = this.advance().start;
+      this.expectPunct("=");
+      if (this.tok.kind !== "string") throw this.unexpected("a version string");
+      const v = this.advance();
+      if (v.text !== "1" && v.text !== "2") throw new RulesSyntaxError(`Unsupported rules_version '${v.text}'.`, v.start);
+      rulesVersion = v.text;
+      if (this.isPunct(";")) this.advance();
+    }
+    while (this.isWord("function")) functions.push(this.parseFunction());
+    if (this.isWord("rules_version")) throw new RulesSyntaxError("Unexpected 'rules_version': it must come first.", this.tok.start);
+    const serviceAt = this.expectWord("service").start;
+    let service = this.expectIdent().text;
+    while (this.isPunct(".")) {
+      this.advance();
+      service += `.${this.expectIdent().text}`;
+    }
+    this.expectPunct("{");
+    const matches: MatchBlock[] = [];
+    while (!this.isPunct("}")) {
+      if (this.isWord("function")) functions.push(this.parseFunction());
+      else if (this.isWord("match")) matches.push(this.parseMatch());
+      else throw this.unexpected("'match', 'function' or '}'");
+    }
+    this.advance();
+    if (this.tok.kind !== "eof") throw this.unexpected("end of input");
+    return { rulesVersion, rulesVersionAt, service, serviceAt, functions, matches };
+  }
+
+  private parseFunction(): FunctionDecl {
+    const at = this.expectWord("function").start;
+    const name = this.expectIdent().text;
+    this.expectPunct("(");
+    const params: string[] = [];
+    if (!this.isPunct(")")) {
+      params.push(this.expectIdent().text);
+      while (this.isPunct(",")) {
+        this.advance();
+        params.push(this.expectIdent().text);
+      }
+    }
+    this.expectPunct(")");
+    this.expectPunct("{");
+    const lets: FunctionDecl["lets"] = [];
+    while (this.isWord("let")) {
+      const letAt = this.advance().start;
+      const letName = this.expectIdent().text;
+      this.expectPunct("=");
+      const value = this.parseExpr();
+      this.expectPunct(";");
+      lets.push({ at: letAt, name: letName, value });
+    }
+    this.expectWord("return");
+    const body = this.parseExpr();
+    if (this.isPunct(";")) this.advance();
+    this.expectPunct("}");
+    return { at, name, params, lets, body };
+  }
+
+  private parseMatch(): MatchBlock {
+    const at = this.expectWord("match").start;
+    const { pattern, end } = this.scanPattern(this.tok.start);
+    this.resume(end);
+    this.expectPunct("{");
+    const block: MatchBlock = { at, pattern, allows: [], functions: [], matches: [] };
+    while (!this.isPunct("}")) {
+      if (this.isWord("match")) block.matches.push(this.parseMatch());
+      else if (this.isWord("allow")) block.allows.push(this.parseAllow());
+      else if (this.isWord("function")) block.functions.push(this.parseFunction());
+      else throw this.unexpected("'match', 'allow', 'function' or '}'");
+    }
+    this.advance();
+    return block;
+  }
+
+  /** Raw scan of `/seg/{w}/{r=**}`; whitespace ends the pattern. */
+  private scanPattern(pos: number): { pattern: PatternSegment[]; end: number } {
+    const src = this.src;
+    const pattern: PatternSegment[] = [];
+    if (src[pos] !== "/") throw new RulesSyntaxError("Expected a path pattern starting with '/'.", pos);
+    while (src[pos] === "/") {
+      pos++;
+      if (src[pos] === "{") {
+        const close = src.indexOf("}", pos);
+        const inner = close < 0 ? "" : src.slice(pos + 1, close);
+        const m = /^([A-Za-z_][A-Za-z0-9_]*)(=\*\*)?$/.exec(inner);
+        if (!m) throw new RulesSyntaxError(`Invalid wildcard '{${inner}}'.`, pos);
+        pattern.push(m[2] ? { kind: "recursive", name: m[1]! } : { kind: "wildcard", name: m[1]! });
+        pos = close + 1;
+        if (pos < src.length && !PATTERN_STOP.has(src[pos]!))
+          throw new RulesSyntaxError("A wildcard must occupy a whole path segment.", pos);
+      } else {
+        const start = pos;
+        while (pos < src.length && !PATTERN_STOP.has(src[pos]!)) pos++;
+        if (pos === start) throw new RulesSyntaxError("Empty path segment in match pattern.", pos);
+        pattern.push({ kind: "literal", text: src.slice(start, pos) });
+        if (src[pos] === "{") throw new RulesSyntaxError("A wildcard must occupy a whole path segment.", pos);
+      }
+    }
+    return { pattern, end: pos };
+  }
+
+  private parseAllow(): AllowStmt {
+    const at = this.expectWord("allow").start;
+    const methods = [this.expectIdent().text];
+    while (this.isPunct(",")) {
+      this.advance();
+      methods.push(this.expectIdent().text);
+    }
+    let condition: Expr | null = null;
+    if (this.isPunct(":")) {
+      this.advance();
+      this.expectWord("if");
+      condition = this.parseExpr();
+    }
+    if (this.isPunct(";")) this.advance();
+    return { at, methods, condition };
+  }
+
+  parseStandaloneExpr(): Expr {
+    const e = this.parseExpr();
+    if (this.tok.kind !== "eof") throw this.unexpected("end of input");
+    return e;
+  }
+
+  // ---- expressions, lowest precedence first ----
+  parseExpr(): Expr {
+    const test = this.parseOr();
+    if (!this.isPunct("?")) return test;
+    const at = this.advance().start;
+    const then = this.parseExpr();
+    this.expectPunct(":");
+    const otherwise = this.parseExpr();
+    return { kind: "conditional", at, test, then, otherwise };
+  }
+
+  private parseOr(): Expr {
+    let left = this.parseAnd();
+    while (this.isPunct("||")) {
+      const at = this.advance().start;
+      left = { kind: "or", at, left, right: this.parseAnd() };
+    }
+    return left;
+  }
+
+  private parseAnd(): Expr {
+    let left = this.parseEquality();
+    while (this.isPunct("&&")) {
+      const at = this.advance().start;
+      left = { kind: "and", at, left, right: this.parseEquality() };
+    }
+    return left;
+  }
+
+  private parseEquality(): Expr {
+    let left = this.parseIs();
+    while (this.tok.kind === "punct" && EQUALITY.has(this.tok.text)) {
+      const t = this.advance();
+      left = { kind: "binary", at: t.start, op: t.text as BinaryOp, left, right: this.parseIs() };
+    }
+    return left;
+  }
+
+  private parseIs(): Expr {
+    let left = this.parseIn();
+    while (this.isWord("is")) {
+      const at = this.advance().start;
+      const typeName = this.expectIdent().text;
+      left = { kind: "is", at, operand: left, typeName };
+    }
+    return left;
+  }
+
+  private parseIn(): Expr {
+    let left = this.parseRelational();
+    while (this.isWord("in")) {
+      const at = this.advance().start;
+      left = { kind: "binary", at, op: "in", left, right: this.parseRelational() };
+    }
+    return left;
+  }
+
+  private parseRelational(): Expr {
+    let left = this.parseAdditive();
+    while (this.tok.kind === "punct" && RELATIONAL.has(this.tok.text)) {
+      const t = this.advance();
+      left = { kind: "binary", at: t.start, op: t.text as BinaryOp, left, right: this.parseAdditive() };
+    }
+    return left;
+  }
+
+  private parseAdditive(): Expr {
+    let left = this.parseMultiplicative();
+    while (this.tok.kind === "punct" && ADDITIVE.has(this.tok.text)) {
+      const t = this.advance();
+      left = { kind: "binary", at: t.start, op: t.text as BinaryOp, left, right: this.parseMultiplicative() };
+    }
+    return left;
+  }
+
+  private parseMultiplicative(): Expr {
+    let left = this.parseUnary();
+    while (this.tok.kind === "punct" && MULTIPLICATIVE.has(this.tok.text)) {
+      const t = this.advance();
+      left = { kind: "binary", at: t.start, op: t.text as BinaryOp, left, right: this.parseUnary() };
+    }
+    return left;
+  }
+
+  private parseUnary(): Expr {
+    if (this.isPunct("!")) {
+      const at = this.advance().start;
+      return { kind: "unary", at, op: "!", operand: this.parseUnary() };
+    }
+    if (this.isPunct("-")) {
+      const at = this.advance().start;
+      // Fold a negative int literal so that -9223372036854775808 is representable.
+      if (this.tok.kind === "int") {
+        const t = this.advance();
+        const value = -t.int!;
+        if (value < -INT64_MAX - 1n) throw new RulesSyntaxError(`Integer literal out of range: -${t.text}.`, t.start);
+        return this.parsePostfix({ kind: "literal", at, value: { type: "int", value } });
+      }
+      return { kind: "unary", at, op: "-", operand: this.parseUnary() };
+    }
+    return this.parsePostfix(this.parsePrimary());
+  }
+
+  private parsePostfix(expr: Expr): Expr {
+    for (;;) {
+      if (this.isPunct(".")) {
+        const at = this.advance().start;
+        const name = this.expectIdent().text;
+        if (this.isPunct("(")) {
+          const args = this.parseArgs();
+          expr = { kind: "method", at, object: expr, name, args };
+        } else {
+          expr = { kind: "member", at, object: expr, name };
+        }
+      } else if (this.isPunct("[")) {
+        const at = this.advance().start;
+        if (this.isPunct(":")) {
+          this.advance();
+          const to = this.isPunct("]") ? null : this.parseExpr();
+          this.expectPunct("]");
+          expr = { kind: "slice", at, object: expr, from: null, to };
+          continue;
+        }
+        const index = this.parseExpr();
+        if (this.isPunct(":")) {
+          this.advance();
+          const to = this.isPunct("]") ? null : this.parseExpr();
+          this.expectPunct("]");
+          expr = { kind: "slice", at, object: expr, from: index, to };
+        } else {
+          this.expectPunct("]");
+          expr = { kind: "index", at, object: expr, index };
+        }
+      } else {
+        return expr;
+      }
+    }
+  }
+
+  private parseArgs(): Expr[] {
+    this.expectPunct("(");
+    const args: Expr[] = [];
+    if (!this.isPunct(")")) {
+      args.push(this.parseExpr());
+      while (this.isPunct(",")) {
+        this.advance();
+        args.push(this.parseExpr());
+      }
+    }
+    this.expectPunct(")");
+    return args;
+  }
+
+  private parsePrimary(): Expr {
+    const t = this.tok;
+    switch (t.kind) {
+      case "int":
+        this.advance();
+        if (t.int! > INT64_MAX) throw new RulesSyntaxError(`Integer literal out of range: ${t.text}.`, t.start);
+        return { kind: "literal", at: t.start, value: { type: "int", value: t.int! } };
+      case "float":
+        this.advance();
+        return { kind: "literal", at: t.start, value: { type: "float", value: t.float! } };
+      case "string":
+        this.advance();
+        return { kind: "literal", at: t.start, value: { type: "string", value: t.text } };
+      case "bytes":
+        this.advance();
+        return { kind: "literal", at: t.start, value: { type: "bytes", value: t.bytes! } };
+      case "ident": {
+        this.advance();
+        if (t.text === "true" || t.text === "false")
+          return { kind: "literal", at: t.start, value: { type: "bool", value: t.text === "true" } };
+        if (t.text === "null") return { kind: "literal", at: t.start, value: { type: "null" } };
+        if (this.isPunct("(")) return { kind: "call", at: t.start, name: t.text, args: this.parseArgs() };
+        return { kind: "ident", at: t.start, name: t.text };
+      }
+      case "punct":
+        if (t.text === "(") {
+          this.advance();
+          const inner = this.parseExpr();
+          this.expectPunct(")");
+          return inner;
+        }
+        if (t.text === "[") {
+          this.advance();
+          const items: Expr[] = [];
+          if (!this.isPunct("]")) {
+            items.push(this.parseExpr());
+            while (this.isPunct(",")) {
+              this.advance();
+              if (this.isPunct("]")) break;
+              items.push(this.parseExpr());
+            }
+          }
+          this.expectPunct("]");
+          return { kind: "list", at: t.start, items };
+        }
+        if (t.text === "{") {
+          this.advance();
+          const entries: { key: Expr; value: Expr }[] = [];
+          if (!this.isPunct("}")) {
+            do {
+              if (entries.length > 0) {
+                this.advance();
+                if (this.isPunct("}")) break;
+              }
+              const key = this.parseExpr();
+              this.expectPunct(":");
+              entries.push({ key, value: this.parseExpr() });
+            } while (this.isPunct(","));
+          }
+          this.expectPunct("}");
+          return { kind: "map", at: t.start, entries };
+        }
+        if (t.text === "/") return this.parsePathLiteral(t.start);
+        break;
+      case "eof":
+        break;
+    }
+    throw this.unexpected("an expression");
+  }
+
+  /** Raw scan of a path literal: `/a/(default)/$(expr)/b`. */
+  private parsePathLiteral(start: number): Expr {
+    const src = this.src;
+    const segments: PathPart[][] = [];
+    let pos = start;
+    while (src[pos] === "/") {
+      pos++;
+      const parts: PathPart[] = [];
+      for (;;) {
+        if (src[pos] === "$" && src[pos + 1] === "(") {
+          this.resume(pos + 2);
+          const expr = this.parseExpr();
+          if (!this.isPunct(")")) throw this.unexpected("')' closing '$('");
+          pos = this.tok.end;
+          parts.push({ expr });
+        } else if (src[pos] === "(") {
+          const close = src.indexOf(")", pos);
+          if (close < 0) throw new RulesSyntaxError("Unclosed '(' in path literal.", pos);
+          parts.push({ text: src.slice(pos, close + 1) });
+          pos = close + 1;
+        } else if (pos < src.length && !PATH_LITERAL_STOP.has(src[pos]!)) {
+          const s = pos;
+          while (pos < src.length && !PATH_LITERAL_STOP.has(src[pos]!) && !(src[pos] === "$" && src[pos + 1] === "(")) pos++;
+          parts.push({ text: src.slice(s, pos) });
+        } else {
+          break;
+        }
+      }
+      if (parts.length === 0) throw new RulesSyntaxError("Empty segment in path literal.", pos);
+      segments.push(parts);
+    }
+    this.resume(pos);
+    return { kind: "path", at: start, segments };
+  }
+}
+
+export function parseRules(src: string): RulesFile {
+  return new Parser(src).parseFile();
+}
+
+/** Parses a standalone expression (used by tests and tools). */
+export function parseExpression(src: string): Expr {
+  return new Parser(src).parseStandaloneExpr();
+}

@@ -1,0 +1,570 @@
+// The standard library: receiver methods, global functions and namespaces (math, timestamp, duration,
+// hashing, latlng). Every function takes already-evaluated, non-error arguments and returns a Value
+// (errors as values). Document functions need the evaluation context and live in evaluator.ts.
+import { createHash } from "node:crypto";
+import { RE2JS } from "re2js";
+import type { Value } from "./api.ts";
+import {
+  bool, containsValue, duration, err, float, formatFloat, int, list, NULL, str, timestamp, typeName, uniqueValues,
+  valueEquals, INT64_MAX, INT64_MIN, type ErrorValue,
+} from "./values.ts";
+
+const notFound = (name: string): ErrorValue => err(`Function not found error: Name: [${name}].`);
+const unsupported = (recv: string, name: string, args: readonly Value[]): ErrorValue =>
+  err(`Unsupported operation error. Received: ${recv}.${name}(${args.map(typeName).join(",")}).`);
+
+// ---- regular expressions (RE2 semantics through re2js) ----
+const regexCache = new Map<string, RE2JS | string>();
+
+/** A compiled RE2 pattern, or the syntax error text. Cached: rules reuse a handful of constant patterns. */
+export function compileRegex(pattern: string): RE2JS | string {
+  let re = regexCache.get(pattern);
+  if (re === undefined) {
+    try {
+      re = RE2JS.compile(pattern);
+    } catch (e) {
+      re = `Invalid regular expression pattern: ${(e as Error).message}`;
+    }
+    if (regexCache.size > 1000) regexCache.clear();
+    regexCache.set(pattern, re);
+  }
+  return re;
+}
+
+// ---- strings ----
+const hasSurrogates = (s: string) => /[\uD800-\uDFFF]/.test(s);
+const codePoints = (s: string): string[] => Array.from(s);
+export const stringSize = (s: string): number => (hasSurrogates(s) ? codePoints(s).length : s.length);
+
+export function stringIndex(s: string, i: bigint): Value {
+  const chars = hasSurrogates(s) ? codePoints(s) : null;
+  const size = chars ? chars.length : s.length;
+  if (i < 0n || i >= BigInt(size)) return err(`Index out of bound error. Index: [${i}] , size: [${size}].`);
+  return str(chars ? chars[Number(i)]! : s[Number(i)]!);
+}
+
+function sliceBounds(from: bigint | null, to: bigint | null, size: number): [number, number] | ErrorValue {
+  const a = from ?? 0n;
+  const b = to ?? BigInt(size);
+  if (a < 0n || b > BigInt(size) || a > b) return err(`Index out of bound error. Slice: [${a}:${b}] , size: [${size}].`);
+  return [Number(a), Number(b)];
+}
+
+export function sliceValue(v: Value, from: bigint | null, to: bigint | null): Value {
+  if (v.type === "string") {
+    const chars = hasSurrogates(v.value) ? codePoints(v.value) : null;
+    const bounds = sliceBounds(from, to, chars ? chars.length : v.value.length);
+    if (!Array.isArray(bounds)) return bounds;
+    return str(chars ? chars.slice(bounds[0], bounds[1]).join("") : v.value.slice(bounds[0], bounds[1]));
+  }
+  if (v.type === "list") {
+    const bounds = sliceBounds(from, to, v.value.length);
+    if (!Array.isArray(bounds)) return bounds;
+    return list(v.value.slice(bounds[0], bounds[1]));
+  }
+  return err(`Unsupported operation error. Received: ${typeName(v)}[:].`);
+}
+
+function stringMethod(s: string, name: string, args: readonly Value[]): Value {
+  const argTypes = args.map((a) => a.type).join(",");
+  switch (`${name}/${argTypes}`) {
+    case "size/":
+      return int(BigInt(stringSize(s)));
+    case "lower/":
+      return str(s.toLowerCase());
+    case "upper/":
+      return str(s.toUpperCase());
+    case "trim/":
+      return str(s.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, ""));
+    case "toUtf8/":
+      return { type: "bytes", value: new TextEncoder().encode(s) };
+    case "matches/string": {
+      const re = compileRegex((args[0] as { value: string }).value);
+      if (typeof re === "string") return err(re);
+      return bool(re.matches(s));
+    }
+    case "replace/string,string": {
+      const re = compileRegex((args[0] as { value: string }).value);
+      if (typeof re === "string") return err(re);
+      try {
+        return str(re.matcher(s).replaceAll((args[1] as { value: string }).value, true));
+      } catch (e) {
+        return err(`Invalid replacement: ${(e as Error).message}`);
+      }
+    }
+    case "split/string": {
+      const re = compileRegex((args[0] as { value: string }).value);
+      if (typeof re === "string") return err(re);
+      return list(re.split(s).map(str));
+    }
+  }
+  if (["size", "lower", "upper", "trim", "toUtf8", "matches", "replace", "split"].includes(name))
+    return unsupported("string", name, args);
+  return notFound(name);
+}
+
+// ---- bytes ----
+function bytesMethod(b: Uint8Array, name: string, args: readonly Value[]): Value {
+  if (args.length > 0) return ["size", "toBase64", "toHexString"].includes(name) ? unsupported("bytes", name, args) : notFound(name);
+  switch (name) {
+    case "size":
+      return int(BigInt(b.length));
+    case "toBase64":
+      return str(Buffer.from(b).toString("base64").replace(/\+/g, "-").replace(/\//g, "_"));
+    case "toHexString":
+      return str(Buffer.from(b).toString("hex").toUpperCase());
+  }
+  return notFound(name);
+}
+
+// ---- lists and sets ----
+function asItems(v: Value): readonly Value[] | null {
+  return v.type === "list" || v.type === "set" ? v.value : null;
+}
+
+function collectionMethod(kind: "list" | "set", items: readonly Value[], name: string, args: readonly Value[]): Value {
+  const arg = args[0];
+  const other = arg ? asItems(arg) : null;
+  switch (name) {
+    case "size":
+      if (args.length === 0) return int(BigInt(items.length));
+      break;
+    case "hasAll":
+      if (args.length === 1 && other) return bool(other.every((x) => containsValue(items, x)));
+      break;
+    case "hasAny":
+      if (args.length === 1 && other) return bool(other.some((x) => containsValue(items, x)));
+      break;
+    case "hasOnly":
+      if (args.length === 1 && other) return bool(items.every((x) => containsValue(other, x)));
+      break;
+  }
+  if (kind === "list") {
+    switch (name) {
+      case "concat":
+        if (args.length === 1 && arg?.type === "list") return list([...items, ...arg.value]);
+        break;
+      case "join":
+        if (args.length === 1 && arg?.type === "string") {
+          if (!items.every((x) => x.type === "string")) return err("Unsupported operation error. join() needs a list of strings.");
+          return str(items.map((x) => (x as { value: string }).value).join(arg.value));
+        }
+        break;
+      case "removeAll":
+        if (args.length === 1 && arg?.type === "list") return list(items.filter((x) => !containsValue(arg.value, x)));
+        break;
+      case "toSet":
+        if (args.length === 0) return { type: "set", value: uniqueValues(items) };
+        break;
+      case "size": case "hasAll": case "hasAny": case "hasOnly":
+        break;
+      default:
+        return notFound(name);
+    }
+    return unsupported("list", name, args);
+  }
+  switch (name) {
+    case "difference":
+      if (args.length === 1 && arg?.type === "set") return { type: "set", value: items.filter((x) => !containsValue(arg.value, x)) };
+      break;
+    case "intersection":
+      if (args.length === 1 && arg?.type === "set") return { type: "set", value: items.filter((x) => containsValue(arg.value, x)) };
+      break;
+    case "union":
+      if (args.length === 1 && arg?.type === "set") return { type: "set", value: uniqueValues([...items, ...arg.value]) };
+      break;
+    case "size": case "hasAll": case "hasAny": case "hasOnly":
+      break;
+    default:
+      return notFound(name);
+  }
+  return unsupported("set", name, args);
+}
+
+// ---- maps and map diffs ----
+function mapMethod(m: ReadonlyMap<string, Value>, name: string, args: readonly Value[]): Value {
+  switch (name) {
+    case "size":
+      if (args.length === 0) return int(BigInt(m.size));
+      break;
+    case "keys":
+      if (args.length === 0) return list([...m.keys()].map(str));
+      break;
+    case "values":
+      if (args.length === 0) return list([...m.values()]);
+      break;
+    case "diff":
+      if (args.length === 1 && args[0]!.type === "map") return { type: "mapdiff", left: m, right: args[0]!.value };
+      break;
+    case "get": {
+      if (args.length !== 2) break;
+      const [key, fallback] = args as [Value, Value];
+      if (key.type === "string") return m.get(key.value) ?? fallback;
+      if (key.type === "list") {
+        let current: Value = { type: "map", value: m };
+        for (const k of key.value) {
+          if (k.type !== "string") return unsupported("map", name, args);
+          if (current.type !== "map") return fallback;
+          const next: Value | undefined = current.value.get(k.value);
+          if (next === undefined) return fallback;
+          current = next;
+        }
+        return current;
+      }
+      break;
+    }
+    default:
+      return notFound(name);
+  }
+  return unsupported("map", name, args);
+}
+
+function mapDiffMethod(left: ReadonlyMap<string, Value>, right: ReadonlyMap<string, Value>, name: string, args: readonly Value[]): Value {
+  if (args.length > 0) return unsupported("map_diff", name, args);
+  const keys: string[] = [];
+  const add = (k: string) => keys.push(k);
+  switch (name) {
+    case "addedKeys":
+      for (const k of left.keys()) if (!right.has(k)) add(k);
+      break;
+    case "removedKeys":
+      for (const k of right.keys()) if (!left.has(k)) add(k);
+      break;
+    case "changedKeys":
+      for (const [k, v] of left) if (right.has(k) && !valueEquals(v, right.get(k)!)) add(k);
+      break;
+    case "unchangedKeys":
+      for (const [k, v] of left) if (right.has(k) && valueEquals(v, right.get(k)!)) add(k);
+      break;
+    case "affectedKeys":
+      for (const [k, v] of left) if (!right.has(k) || !valueEquals(v, right.get(k)!)) add(k);
+      for (const k of right.keys()) if (!left.has(k)) add(k);
+      break;
+    default:
+      return notFound(name);
+  }
+  return { type: "set", value: keys.map(str) };
+}
+
+// ---- timestamps, durations, latlng ----
+const NANOS_PER_DAY = 86_400_000_000_000n;
+
+function timestampMethod(seconds: bigint, nanos: number, name: string, args: readonly Value[]): Value {
+  if (args.length > 0) return notFound(name);
+  const totalNanos = seconds * 1_000_000_000n + BigInt(nanos);
+  const dayIndex = floorDiv(totalNanos, NANOS_PER_DAY);
+  const nanoOfDay = totalNanos - dayIndex * NANOS_PER_DAY;
+  const date = new Date(Number(dayIndex) * 86_400_000);
+  switch (name) {
+    case "year":
+      return int(BigInt(date.getUTCFullYear()));
+    case "month":
+      return int(BigInt(date.getUTCMonth() + 1));
+    case "day":
+      return int(BigInt(date.getUTCDate()));
+    case "hours":
+      return int(nanoOfDay / 3_600_000_000_000n);
+    case "minutes":
+      return int((nanoOfDay / 60_000_000_000n) % 60n);
+    case "seconds":
+      return int((nanoOfDay / 1_000_000_000n) % 60n);
+    case "nanos":
+      return int(BigInt(nanos));
+    case "dayOfWeek": {
+      const jsDay = date.getUTCDay(); // 0 = Sunday
+      return int(BigInt(jsDay === 0 ? 7 : jsDay));
+    }
+    case "dayOfYear": {
+      const startOfYear = Date.UTC(date.getUTCFullYear(), 0, 1);
+      return int(BigInt(Math.round((date.getTime() - startOfYear) / 86_400_000) + 1));
+    }
+    case "date":
+      return timestamp(dayIndex * 86_400n, 0);
+    case "time":
+      return duration(nanoOfDay / 1_000_000_000n, Number(nanoOfDay % 1_000_000_000n));
+    case "toMillis":
+      return int(seconds * 1000n + BigInt(Math.floor(nanos / 1e6)));
+  }
+  return notFound(name);
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+}
+
+function durationMethod(seconds: bigint, nanos: number, name: string, args: readonly Value[]): Value {
+  if (args.length > 0) return notFound(name);
+  if (name === "seconds") return int(seconds);
+  if (name === "nanos") return int(BigInt(nanos));
+  return notFound(name);
+}
+
+const EARTH_RADIUS_METRES = 6_371_008.8;
+
+function latlngMethod(lat: number, lng: number, name: string, args: readonly Value[]): Value {
+  if (name === "latitude" && args.length === 0) return float(lat);
+  if (name === "longitude" && args.length === 0) return float(lng);
+  if (name === "distance" && args.length === 1 && args[0]!.type === "latlng") {
+    const o = args[0]!;
+    const rad = Math.PI / 180;
+    const dLat = (o.lat - lat) * rad;
+    const dLng = (o.lng - lng) * rad;
+    const h = Math.sin(dLat / 2) ** 2 + Math.cos(lat * rad) * Math.cos(o.lat * rad) * Math.sin(dLng / 2) ** 2;
+    return float(2 * EARTH_RADIUS_METRES * Math.asin(Math.min(1, Math.sqrt(h))));
+  }
+  return notFound(name);
+}
+
+// ---- paths ----
+function pathMethod(segments: readonly string[], name: string, args: readonly Value[]): Value {
+  if (name === "bind" && args.length === 1 && args[0]!.type === "map") {
+    const bindings = args[0]!.value;
+    const out: string[] = [];
+    for (const seg of segments) {
+      const m = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(seg);
+      const bound = m ? bindings.get(m[1]!) : undefined;
+      if (m && bound === undefined) return err(`Property ${m[1]} is undefined on object.`);
+      if (bound === undefined) out.push(seg);
+      else if (bound.type === "string") out.push(bound.value);
+      else if (bound.type === "path") out.push(...bound.value);
+      else return err(`Unsupported operation error. Cannot bind ${typeName(bound)} into a path.`);
+    }
+    return { type: "path", value: out };
+  }
+  return notFound(name);
+}
+
+/** Dispatches `recv.name(args)` on a receiver value. */
+export function callMethod(recv: Value, name: string, args: readonly Value[]): Value {
+  switch (recv.type) {
+    case "string":
+      return stringMethod(recv.value, name, args);
+    case "bytes":
+      return bytesMethod(recv.value, name, args);
+    case "list":
+      return collectionMethod("list", recv.value, name, args);
+    case "set":
+      return collectionMethod("set", recv.value, name, args);
+    case "map":
+      return mapMethod(recv.value, name, args);
+    case "mapdiff":
+      return mapDiffMethod(recv.left, recv.right, name, args);
+    case "timestamp":
+      return timestampMethod(recv.seconds, recv.nanos, name, args);
+    case "duration":
+      return durationMethod(recv.seconds, recv.nanos, name, args);
+    case "latlng":
+      return latlngMethod(recv.lat, recv.lng, name, args);
+    case "path":
+      return pathMethod(recv.value, name, args);
+    case "null":
+      return err("Null value error.");
+    default:
+      return notFound(name);
+  }
+}
+
+// ---- global conversion functions ----
+export function parsePathString(s: string): Value {
+  return { type: "path", value: s.split("/").filter((seg) => seg.length > 0) };
+}
+
+const INT_STRING = /^[+-]?\d+$/;
+const FLOAT_STRING = /^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|NaN|Infinity|inf)$/;
+
+export function callGlobal(name: string, args: readonly Value[]): Value | undefined {
+  const a = args[0];
+  switch (name) {
+    case "int":
+      if (args.length !== 1) return unsupported("", name, args);
+      if (a!.type === "int") return a!;
+      if (a!.type === "float") {
+        if (!Number.isFinite(a!.value)) return err("Conversion error: cannot convert a non-finite float to int.");
+        const t = BigInt(Math.trunc(a!.value));
+        if (t > INT64_MAX || t < INT64_MIN) return err("Integer overflow error.");
+        return int(t);
+      }
+      if (a!.type === "string") {
+        if (!INT_STRING.test(a!.value)) return err(`Conversion error: cannot convert '${a!.value}' to int.`);
+        return int(BigInt(a!.value));
+      }
+      return unsupported("", name, args);
+    case "float":
+      if (args.length !== 1) return unsupported("", name, args);
+      if (a!.type === "float") return a!;
+      if (a!.type === "int") return float(Number(a!.value));
+      if (a!.type === "string") {
+        const s = a!.value.trim();
+        if (!FLOAT_STRING.test(s)) return err(`Conversion error: cannot convert '${a!.value}' to float.`);
+        return float(s.endsWith("inf") ? (s.startsWith("-") ? -Infinity : Infinity) : Number(s));
+      }
+      return unsupported("", name, args);
+    case "string":
+      if (args.length !== 1) return unsupported("", name, args);
+      switch (a!.type) {
+        case "string":
+          return a!;
+        case "bool":
+        case "int":
+          return str(String(a!.value));
+        case "float":
+          return str(formatFloat(a!.value));
+        case "null":
+          return str("null");
+        case "path":
+          return str(`/${a!.value.join("/")}`);
+        case "bytes":
+          return str(new TextDecoder().decode(a!.value));
+        default:
+          return unsupported("", name, args);
+      }
+    case "path":
+      if (args.length === 1 && a!.type === "string") return parsePathString(a!.value);
+      return err(`Unsupported operation error. Received: path(${args.map(typeName).join(",")}). Expected: path(string).`);
+    case "debug":
+      return args.length === 1 ? a! : unsupported("", name, args);
+  }
+  return undefined;
+}
+
+// ---- namespaces ----
+const DURATION_UNITS: Record<string, bigint> = {
+  w: 7n * 86_400_000_000_000n,
+  d: 86_400_000_000_000n,
+  h: 3_600_000_000_000n,
+  m: 60_000_000_000n,
+  s: 1_000_000_000n,
+  ms: 1_000_000n,
+  ns: 1n,
+};
+
+function durationFromNanos(total: bigint): Value {
+  return duration(total / 1_000_000_000n, Number(total % 1_000_000_000n));
+}
+
+const isNumber = (v: Value | undefined): v is Extract<Value, { type: "int" | "float" }> => v?.type === "int" || v?.type === "float";
+const toNumber = (v: Extract<Value, { type: "int" | "float" }>): number => Number(v.value);
+const allInts = (args: readonly Value[], n: number) => args.length === n && args.every((a) => a.type === "int");
+
+export function callNamespace(ns: string, name: string, args: readonly Value[]): Value | undefined {
+  const a = args[0];
+  const qualified = `${ns}.${name}`;
+  switch (qualified) {
+    case "math.abs":
+      if (args.length !== 1) break;
+      if (a!.type === "int") return int(a!.value < 0n ? -a!.value : a!.value);
+      if (a!.type === "float") return float(Math.abs(a!.value));
+      break;
+    case "math.ceil":
+      if (args.length === 1 && isNumber(a)) return float(Math.ceil(toNumber(a)));
+      break;
+    case "math.floor":
+      if (args.length === 1 && isNumber(a)) return float(Math.floor(toNumber(a)));
+      break;
+    case "math.round":
+      if (args.length === 1 && isNumber(a)) {
+        if (a.type === "int") return a;
+        const x = a.value;
+        if (!Number.isFinite(x)) return err("Conversion error: cannot round a non-finite float.");
+        const r = Math.sign(x) * Math.round(Math.abs(x)); // half away from zero
+        return int(BigInt(r));
+      }
+      break;
+    case "math.sqrt":
+      if (args.length === 1 && isNumber(a)) return float(Math.sqrt(toNumber(a)));
+      break;
+    case "math.pow":
+      if (args.length === 2 && isNumber(a) && isNumber(args[1])) return float(Math.pow(toNumber(a), toNumber(args[1])));
+      break;
+    case "math.isNaN":
+      if (args.length === 1 && isNumber(a)) return bool(Number.isNaN(toNumber(a)));
+      break;
+    case "timestamp.value":
+      if (allInts(args, 1)) {
+        const ms = (a as { value: bigint }).value;
+        return timestamp(floorDiv(ms, 1000n), Number(ms - floorDiv(ms, 1000n) * 1000n) * 1e6);
+      }
+      break;
+    case "timestamp.date":
+      if (allInts(args, 3)) {
+        const [y, m, d] = args.map((x) => Number((x as { value: bigint }).value)) as [number, number, number];
+        if (m < 1 || m > 12 || d < 1 || d > 31) return err("Invalid date.");
+        const date = new Date(0);
+        date.setUTCFullYear(y, m - 1, d);
+        if (date.getUTCMonth() !== m - 1) return err("Invalid date.");
+        return timestamp(BigInt(Math.floor(date.getTime() / 1000)), 0);
+      }
+      break;
+    case "duration.value":
+      if (args.length === 2 && a!.type === "int" && args[1]!.type === "string") {
+        const unit = DURATION_UNITS[args[1]!.value];
+        if (unit === undefined) return err(`Invalid duration unit '${args[1]!.value}'.`);
+        return durationFromNanos(a!.value * unit);
+      }
+      break;
+    case "duration.time":
+      if (allInts(args, 4)) {
+        const [h, m, s, n] = args.map((x) => (x as { value: bigint }).value) as [bigint, bigint, bigint, bigint];
+        return durationFromNanos(h * DURATION_UNITS.h! + m * DURATION_UNITS.m! + s * DURATION_UNITS.s! + n);
+      }
+      break;
+    case "duration.abs":
+      if (args.length === 1 && a!.type === "duration") return duration(a!.seconds < 0n ? -a!.seconds : a!.seconds, Math.abs(a!.nanos));
+      break;
+    case "latlng.value":
+      if (args.length === 2 && isNumber(a) && isNumber(args[1])) {
+        const lat = toNumber(a);
+        const lng = toNumber(args[1]);
+        if (!(lat >= -90 && lat <= 90 && lng >= -180 && lng <= 180))
+          return err("Latitude should be in [-90,90] range and longitude should be in [-180,180] range.");
+        return { type: "latlng", lat, lng };
+      }
+      break;
+    case "hashing.crc32":
+    case "hashing.crc32c":
+    case "hashing.md5":
+    case "hashing.sha256": {
+      if (args.length !== 1 || (a!.type !== "string" && a!.type !== "bytes")) break;
+      const data = a!.type === "string" ? new TextEncoder().encode(a!.value) : a!.value;
+      return { type: "bytes", value: hash(name, data) };
+    }
+    default:
+      return undefined;
+  }
+  return err(`Unsupported operation error. Received: ${qualified}(${args.map(typeName).join(",")}).`);
+}
+
+function crcTable(poly: number): Uint32Array {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? poly ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+}
+const CRC32_TABLE = crcTable(0xedb88320);
+const CRC32C_TABLE = crcTable(0x82f63b78);
+
+function crc(table: Uint32Array, data: Uint8Array): Uint8Array {
+  let c = 0xffffffff;
+  for (const b of data) c = table[(c ^ b) & 0xff]! ^ (c >>> 8);
+  c = (c ^ 0xffffffff) >>> 0;
+  // Google's engine renders the CRC value little-endian.
+  return Uint8Array.of(c & 0xff, (c >>> 8) & 0xff, (c >>> 16) & 0xff, c >>> 24);
+}
+
+function hash(name: string, data: Uint8Array): Uint8Array {
+  switch (name) {
+    case "crc32":
+      return crc(CRC32_TABLE, data);
+    case "crc32c":
+      return crc(CRC32C_TABLE, data);
+    default:
+      return new Uint8Array(createHash(name).update(data).digest());
+  }
+}
+
+export const NAMESPACES = new Set(["math", "timestamp", "duration", "hashing", "latlng", "firestore"]);
+export { NULL };
