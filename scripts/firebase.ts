@@ -72,6 +72,9 @@ function main(): void {
       const storage = prepareStorageRuntime(jdk, env);
       if (storage.kind === "ours") {
         env.STORAGE_EMULATOR_BINARY_PATH = storage.jar;
+        Object.assign(env, storage.env);
+        for (const note of storage.notes) say(`Storage: ${note}`);
+        say("Storage: using DealChat's rules runtime (rules-engine) in place of Google's rules-runtime JAR.");
       } else if (storage.kind === "unavailable") {
         say(`Storage emulator left out: ${storage.why}`);
         args = withoutEmulators(args, ["storage"], configured);

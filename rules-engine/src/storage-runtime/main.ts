@@ -1,0 +1,40 @@
+// The Storage emulator's rules runtime: `node storage-runtime.mjs serve` (through the launcher jar, which
+// firebase-tools starts as `java … -jar <jar> serve`). Speaks JSON lines on stdin/stdout; see protocol.ts.
+import { createInterface } from "node:readline";
+import type { Compile, Evaluate } from "../api.ts";
+import { StorageRulesRuntimeServer, type RulesEngine } from "./server.ts";
+
+async function loadEngine(): Promise<RulesEngine | undefined> {
+  // The engine's entry point; checked at run time so a runtime built against an incomplete engine still
+  // starts and answers every request with a clear error instead of crashing the emulator.
+  const engine = (await import("../index.ts")) as { compile?: Compile; evaluate?: Evaluate };
+  return typeof engine.compile === "function" && typeof engine.evaluate === "function"
+    ? { compile: engine.compile, evaluate: engine.evaluate }
+    : undefined;
+}
+
+async function main(): Promise<void> {
+  const [command = "serve"] = process.argv.slice(2);
+  if (command !== "serve") {
+    process.stderr.write(`usage: storage-runtime serve (got ${JSON.stringify(command)})\n`);
+    process.exit(2);
+  }
+  const engine = await loadEngine();
+  const server = new StorageRulesRuntimeServer(engine, (message) => {
+    process.stdout.write(`${JSON.stringify(message)}\n`);
+  });
+  // A bug must cost one request, not the emulator: the runtime keeps serving after an unexpected exception.
+  process.on("uncaughtException", (error) => process.stderr.write(`storage rules runtime: ${error.stack ?? error}\n`));
+  process.on("unhandledRejection", (error) => process.stderr.write(`storage rules runtime: ${String(error)}\n`));
+  // firebase-tools stops the runtime with SIGINT; the launcher forwards SIGTERM when the JVM shuts down.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => process.exit(0));
+
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  lines.on("line", (line) => server.handleLine(line));
+  // The emulator went away (its end of the pipe closed): nobody is left to answer.
+  lines.on("close", () => process.exit(0));
+  if (!engine) process.stderr.write("storage rules runtime: the rules engine exports no compile/evaluate yet\n");
+  server.started();
+}
+
+void main();
