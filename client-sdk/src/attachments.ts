@@ -1,0 +1,113 @@
+// Attachment files: checked against the model's limits (the same ones storage.rules enforces) before a byte
+// is sent, uploaded resumably with progress and cancel, and read back through rules-guarded Storage calls.
+import { AttachmentContentType, FileName, limits, storagePaths, type Attachment } from "@dealchat/model";
+import { getBytes, getDownloadURL, ref as storageRef, uploadBytesResumable, type UploadTask } from "firebase/storage";
+import { z } from "zod";
+import type { ClientContext } from "./context.ts";
+import { DealChatError, parseInput, toDealChatError } from "./errors.ts";
+
+export interface AttachmentInput {
+  name: string;
+  contentType: string;
+  /** The file's bytes: a Blob/File in browsers, a Uint8Array anywhere. */
+  data: Blob | Uint8Array | ArrayBuffer;
+}
+
+export interface UploadProgress {
+  /** Bytes stored so far over all files of the message. */
+  bytesTransferred: number;
+  totalBytes: number;
+  /** 0..1 */
+  fraction: number;
+  /** Per file, in input order. */
+  files: Array<{ name: string; bytesTransferred: number; totalBytes: number }>;
+}
+
+const byteLength = (data: AttachmentInput["data"]) => (data instanceof Uint8Array ? data.byteLength : data instanceof ArrayBuffer ? data.byteLength : data.size);
+
+/** Checks a file against the model's limits; throws invalid-argument naming what is wrong. */
+export function validateAttachment(file: AttachmentInput): { name: string; contentType: z.infer<typeof AttachmentContentType>; size: number } {
+  const name = parseInput(FileName, file.name, "attachment name");
+  const type = AttachmentContentType.safeParse(file.contentType);
+  if (!type.success) throw new DealChatError("invalid-argument", `attachment ${name}: content type ${file.contentType} is not allowed`, "file-type-not-allowed");
+  const size = byteLength(file.data);
+  if (size <= 0) throw new DealChatError("invalid-argument", `attachment ${name} is empty`);
+  if (size > limits.attachmentMaxBytes)
+    throw new DealChatError("invalid-argument", `attachment ${name} is ${size} bytes; the limit is ${limits.attachmentMaxBytes}`, "file-too-large");
+  return { name, contentType: type.data, size };
+}
+
+export interface UploadBatch {
+  done: Promise<Attachment[]>;
+  cancel(): void;
+}
+
+/** Uploads every file of one message (all validated first); resolves with the attachment references. */
+export function uploadAttachments(
+  ctx: ClientContext,
+  args: { dealId: string; senderId: string; messageId: string; files: AttachmentInput[]; onProgress?: (p: UploadProgress) => void },
+): UploadBatch {
+  const checked = args.files.map(validateAttachment);
+  const names = new Set(checked.map((c) => c.name));
+  if (names.size !== checked.length) throw new DealChatError("invalid-argument", "attachments of one message need distinct names");
+  const storage = ctx.storage;
+  const transferred = checked.map(() => 0);
+  const totalBytes = checked.reduce((sum, c) => sum + c.size, 0);
+  const tasks: UploadTask[] = [];
+  const report = () =>
+    args.onProgress?.({
+      bytesTransferred: transferred.reduce((a, b) => a + b, 0),
+      totalBytes,
+      fraction: totalBytes === 0 ? 1 : transferred.reduce((a, b) => a + b, 0) / totalBytes,
+      files: checked.map((c, i) => ({ name: c.name, bytesTransferred: transferred[i]!, totalBytes: c.size })),
+    });
+
+  const done = Promise.all(
+    checked.map(async (c, i): Promise<Attachment> => {
+      const path = storagePaths.attachment(args.dealId, args.senderId, args.messageId, c.name);
+      const file = args.files[i]!;
+      const data = file.data instanceof ArrayBuffer ? new Uint8Array(file.data) : file.data;
+      const task = uploadBytesResumable(storageRef(storage, path), data, { contentType: c.contentType });
+      tasks.push(task);
+      const stop = ctx.registry.add(() => task.cancel());
+      try {
+        await new Promise<void>((resolve, reject) => {
+          task.on(
+            "state_changed",
+            (s) => {
+              transferred[i] = s.bytesTransferred;
+              report();
+            },
+            reject,
+            resolve,
+          );
+        });
+      } catch (e) {
+        for (const other of tasks) other.cancel();
+        throw toDealChatError(e, `uploading ${c.name}`);
+      } finally {
+        stop();
+      }
+      ctx.countWrites();
+      return { name: c.name, size: c.size, contentType: c.contentType, storagePath: path };
+    }),
+  );
+  done.catch(() => {});
+  return { done, cancel: () => tasks.forEach((t) => t.cancel()) };
+}
+
+export async function attachmentUrl(ctx: ClientContext, attachment: Pick<Attachment, "storagePath">): Promise<string> {
+  try {
+    return await getDownloadURL(storageRef(ctx.storage, attachment.storagePath));
+  } catch (e) {
+    throw toDealChatError(e, `download URL of ${attachment.storagePath}`);
+  }
+}
+
+export async function attachmentBytes(ctx: ClientContext, attachment: Pick<Attachment, "storagePath" | "size">): Promise<ArrayBuffer> {
+  try {
+    return await getBytes(storageRef(ctx.storage, attachment.storagePath), attachment.size);
+  } catch (e) {
+    throw toDealChatError(e, `downloading ${attachment.storagePath}`);
+  }
+}

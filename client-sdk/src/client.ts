@@ -1,0 +1,130 @@
+// The SDK's entry point: one object per signed-in app instance, every feature a method, one dispose().
+import type { Side } from "@dealchat/model";
+import { attachmentBytes, attachmentUrl, validateAttachment, type AttachmentInput } from "./attachments.ts";
+import { ClientContext, type DealChatOptions, type UsageStats } from "./context.ts";
+import {
+  watchConversations,
+  watchUnreadTotal,
+  type ConversationListInput,
+  type ConversationListState,
+  type ConversationListSubscription,
+  type UnreadTotal,
+} from "./conversations.ts";
+import type { DealChatError } from "./errors.ts";
+import type { Unsubscribe } from "./lifecycle.ts";
+import {
+  historyPage,
+  openConversation,
+  type ConversationView,
+  type ConversationViewState,
+  type HistoryInput,
+  type HistoryPage,
+} from "./messages.ts";
+import { connectPresence, watchPresence, type PresenceConnection, type PresenceOptions, type PresenceState } from "./presence.ts";
+import { ReadReceipts } from "./receipts.ts";
+import {
+  deleteMessage,
+  editMessage,
+  newMessageId,
+  remainingEditMs,
+  sendMessage,
+  type DeleteInput,
+  type EditInput,
+  type SendHandle,
+  type SendInput,
+  type SendOptions,
+} from "./send.ts";
+import { typingIndicator, watchTyping, type TypingIndicator, type TypingState } from "./typing.ts";
+
+export interface CreateDealChatOptions extends DealChatOptions {
+  /** The user's role, used to list their conversations (brands list by brandId, influencers by influencerId). */
+  side?: Side;
+}
+
+export class DealChat {
+  private readonly ctx: ClientContext;
+  private readonly side: Side | undefined;
+  private readonly receipts: ReadReceipts;
+
+  constructor(options: CreateDealChatOptions) {
+    this.ctx = new ClientContext(options);
+    this.side = options.side;
+    this.receipts = new ReadReceipts(this.ctx);
+  }
+
+  // 1. Conversations
+  watchConversations(input: ConversationListInput, onChange: (s: ConversationListState) => void, onError?: (e: DealChatError) => void): ConversationListSubscription {
+    return watchConversations(this.ctx, this.side, input, onChange, onError);
+  }
+  watchUnreadTotal(onChange: (t: UnreadTotal) => void, onError?: (e: DealChatError) => void, input: { side?: Side } = {}): Unsubscribe {
+    return watchUnreadTotal(this.ctx, this.side, input, onChange, onError);
+  }
+
+  // 2. Messages
+  openConversation(input: { dealId: string; tailSize?: number; pageSize?: number }, onChange: (s: ConversationViewState) => void, onError?: (e: DealChatError) => void): ConversationView {
+    return openConversation(this.ctx, input, onChange, onError);
+  }
+  history(input: HistoryInput): Promise<HistoryPage> {
+    return historyPage(this.ctx, input);
+  }
+
+  // 3–5. Send, attachments, edit and delete
+  newMessageId(dealId: string): string {
+    return newMessageId(this.ctx, dealId);
+  }
+  send(input: SendInput, options?: SendOptions): SendHandle {
+    return sendMessage(this.ctx, input, options);
+  }
+  edit(input: EditInput): Promise<void> {
+    return editMessage(this.ctx, input);
+  }
+  delete(input: DeleteInput): Promise<void> {
+    return deleteMessage(this.ctx, input);
+  }
+  /** Milliseconds left to edit or delete a message (by this client's clock). */
+  remainingEditMs(message: { createdAt: { toMillis(): number } | null }): number {
+    return remainingEditMs(message.createdAt === null ? null : message.createdAt.toMillis(), this.ctx.now());
+  }
+  validateAttachment(file: AttachmentInput) {
+    return validateAttachment(file);
+  }
+  attachmentUrl(attachment: { storagePath: string }): Promise<string> {
+    return attachmentUrl(this.ctx, attachment);
+  }
+  attachmentBytes(attachment: { storagePath: string; size: number }): Promise<ArrayBuffer> {
+    return attachmentBytes(this.ctx, attachment);
+  }
+
+  // 6. Read receipts
+  markRead(dealId: string): Promise<void> {
+    return this.receipts.markRead(dealId);
+  }
+
+  // 7. Typing and presence
+  typing(dealId: string): TypingIndicator {
+    return typingIndicator(this.ctx, dealId);
+  }
+  watchTyping(dealId: string, onChange: (s: TypingState) => void, onError?: (e: DealChatError) => void): Unsubscribe {
+    return watchTyping(this.ctx, dealId, onChange, onError);
+  }
+  connectPresence(options?: PresenceOptions): Promise<PresenceConnection> {
+    return connectPresence(this.ctx, options);
+  }
+  watchPresence(uid: string, onChange: (s: PresenceState) => void, onError?: (e: DealChatError) => void): Unsubscribe {
+    return watchPresence(this.ctx, uid, onChange, onError);
+  }
+
+  // 8. Lifecycle
+  /** Listener, write and read counts of this client. */
+  stats(): UsageStats {
+    return this.ctx.stats();
+  }
+  /** Ends every subscription, heartbeat, timer and upload this client started. The client is unusable afterwards. */
+  dispose(): void {
+    this.ctx.registry.dispose();
+  }
+}
+
+export function createDealChat(options: CreateDealChatOptions): DealChat {
+  return new DealChat(options);
+}

@@ -1,0 +1,217 @@
+// State shared by every part of one DealChat client: the Firebase handles, the clock, the registry of live
+// subscriptions, usage counters, and what the client knows about the deals it has touched.
+import { Deal, closedStatuses, paths, type DealStatus, type Side } from "@dealchat/model";
+import type { Auth } from "firebase/auth";
+import {
+  doc,
+  getDoc,
+  getDocFromServer,
+  onSnapshot,
+  type DocumentReference,
+  type DocumentSnapshot,
+  type Firestore,
+  type Query,
+  type QuerySnapshot,
+  type SnapshotListenOptions,
+} from "firebase/firestore";
+import type { FirebaseStorage } from "firebase/storage";
+import { DealChatError, toDealChatError } from "./errors.ts";
+import { SubscriptionRegistry, type Unsubscribe } from "./lifecycle.ts";
+
+export interface DealChatOptions {
+  firestore: Firestore;
+  /** The signed-in user's Auth instance; every call acts as `auth.currentUser`. */
+  auth: Auth;
+  /** Needed only for attachments. */
+  storage?: FirebaseStorage;
+  /** Milliseconds since the epoch; injectable so apps and tests can reason about windows and expiry. */
+  now?: () => number;
+}
+
+/** What the client has cost so far, counted from what the Firebase SDK delivered and acknowledged. */
+export interface UsageStats {
+  /** Snapshot listeners currently attached to Firestore. */
+  activeListeners: number;
+  /** Listeners, heartbeats and expiry timers still running (all ended by dispose()). */
+  activeSubscriptions: number;
+  /** Documents delivered by the server (listener changes and one-off reads): what Firestore bills as reads. */
+  documentReads: number;
+  /** Document writes sent (each set/update/delete counts one). */
+  documentWrites: number;
+}
+
+export interface DealMembership {
+  dealId: string;
+  side: Side;
+  otherSide: Side;
+  otherUid: string;
+  status: DealStatus;
+  closed: boolean;
+}
+
+export class ClientContext {
+  readonly db: Firestore;
+  readonly auth: Auth;
+  readonly storageInstance: FirebaseStorage | undefined;
+  readonly now: () => number;
+  readonly registry = new SubscriptionRegistry();
+  private listeners = 0;
+  private reads = 0;
+  private writes = 0;
+  private readonly memberships = new Map<string, DealMembership>();
+
+  constructor(options: DealChatOptions) {
+    this.db = options.firestore;
+    this.auth = options.auth;
+    this.storageInstance = options.storage;
+    this.now = options.now ?? Date.now;
+  }
+
+  get uid(): string {
+    this.assertLive();
+    const user = this.auth.currentUser;
+    if (!user) throw new DealChatError("unauthenticated", "DealChat needs a signed-in user (auth.currentUser is null)");
+    return user.uid;
+  }
+
+  get storage(): FirebaseStorage {
+    if (!this.storageInstance) throw new DealChatError("failed-precondition", "attachments need a FirebaseStorage instance: pass `storage` to createDealChat()");
+    return this.storageInstance;
+  }
+
+  assertLive(): void {
+    if (this.registry.isDisposed) throw new DealChatError("failed-precondition", "this DealChat client has been disposed", "disposed");
+  }
+
+  stats(): UsageStats {
+    return { activeListeners: this.listeners, activeSubscriptions: this.registry.size, documentReads: this.reads, documentWrites: this.writes };
+  }
+
+  countWrites(n = 1): void {
+    this.writes += n;
+  }
+
+  countReads(n: number): void {
+    this.reads += n;
+  }
+
+  /** onSnapshot for a query, registered for dispose() and counted. */
+  listenToQuery(
+    q: Query,
+    options: SnapshotListenOptions,
+    next: (snap: QuerySnapshot) => void,
+    error: (e: DealChatError) => void,
+    what: string,
+  ): Unsubscribe {
+    this.assertLive();
+    let first = true;
+    const stop = onSnapshot(
+      q,
+      options,
+      (snap) => {
+        if (!snap.metadata.fromCache) {
+          // Billing: the first server snapshot reads every document in it; later ones read what changed.
+          // An empty result still costs one read.
+          if (first) this.reads += Math.max(1, snap.size);
+          else this.reads += snap.docChanges().filter((c) => c.type !== "removed" && !c.doc.metadata.hasPendingWrites).length;
+          first = false;
+        }
+        next(snap);
+      },
+      (e) => error(toDealChatError(e, what)),
+    );
+    return this.trackListener(stop);
+  }
+
+  /** onSnapshot for one document, registered for dispose() and counted. */
+  listenToDoc(
+    ref: DocumentReference,
+    options: SnapshotListenOptions,
+    next: (snap: DocumentSnapshot) => void,
+    error: (e: DealChatError) => void,
+    what: string,
+  ): Unsubscribe {
+    this.assertLive();
+    let lastCounted: unknown;
+    const stop = onSnapshot(
+      ref,
+      options,
+      (snap) => {
+        if (!snap.metadata.fromCache && !snap.metadata.hasPendingWrites) {
+          const version = JSON.stringify(snap.data() ?? null);
+          if (version !== lastCounted) {
+            lastCounted = version;
+            this.reads += 1;
+          }
+        }
+        next(snap);
+      },
+      (e) => error(toDealChatError(e, what)),
+    );
+    return this.trackListener(stop);
+  }
+
+  private trackListener(stop: Unsubscribe): Unsubscribe {
+    this.listeners += 1;
+    return this.registry.add(() => {
+      this.listeners -= 1;
+      stop();
+    });
+  }
+
+  /** Runs a timer-driven task under the registry, so dispose() clears it. */
+  setIntervalTracked(task: () => void, ms: number): Unsubscribe {
+    const handle = setInterval(task, ms);
+    return this.registry.add(() => clearInterval(handle));
+  }
+
+  setTimeoutTracked(task: () => void, ms: number): Unsubscribe {
+    let unsubscribe: Unsubscribe = () => {};
+    const handle = setTimeout(() => {
+      unsubscribe();
+      task();
+    }, ms);
+    unsubscribe = this.registry.add(() => clearTimeout(handle));
+    return unsubscribe;
+  }
+
+  /**
+   * The current user's role in a deal. Read once from the deal document (rules let only participants read it)
+   * and remembered, so sends queued while offline do not need the network. `fresh` re-reads from the server.
+   */
+  async membership(dealId: string, { fresh = false }: { fresh?: boolean } = {}): Promise<DealMembership> {
+    const uid = this.uid;
+    const known = this.memberships.get(dealId);
+    if (known && !fresh) return known;
+    const ref = doc(this.db, paths.deal(dealId));
+    let snap: DocumentSnapshot;
+    try {
+      snap = fresh ? await getDocFromServer(ref) : await getDoc(ref);
+    } catch (e) {
+      const error = toDealChatError(e, `reading deal ${dealId}`);
+      if (error.code === "permission-denied") throw new DealChatError("permission-denied", `you are not a participant of deal ${dealId}`, "not-participant", { cause: e });
+      throw error;
+    }
+    if (!snap.metadata.fromCache) this.reads += 1;
+    if (!snap.exists()) throw new DealChatError("not-found", `deal ${dealId} does not exist`);
+    const deal = Deal.partial().parse(snap.data());
+    const side: Side | undefined = deal.brandId === uid ? "brand" : deal.influencerId === uid ? "influencer" : undefined;
+    if (!side || !deal.status) throw new DealChatError("permission-denied", `you are not a participant of deal ${dealId}`, "not-participant");
+    const membership: DealMembership = {
+      dealId,
+      side,
+      otherSide: side === "brand" ? "influencer" : "brand",
+      otherUid: (side === "brand" ? deal.influencerId : deal.brandId)!,
+      status: deal.status,
+      closed: closedStatuses.includes(deal.status),
+    };
+    this.memberships.set(dealId, membership);
+    return membership;
+  }
+
+  /** Keeps the remembered status in step with what a conversation listener saw. */
+  noteStatus(dealId: string, status: DealStatus): void {
+    const known = this.memberships.get(dealId);
+    if (known) this.memberships.set(dealId, { ...known, status, closed: closedStatuses.includes(status) });
+  }
+}

@@ -1,0 +1,148 @@
+// The conversation list and the unread badge: both are queries built by model/src/queries.ts over
+// conversations/{dealId}, so one document per conversation carries everything a list row shows.
+import {
+  Conversation,
+  DealStatus,
+  MAX_PAGE_SIZE,
+  Side,
+  closedStatuses,
+  conversationListQuery,
+  type LastMessageSummary,
+} from "@dealchat/model";
+import type { DocumentSnapshot, Timestamp } from "firebase/firestore";
+import { z } from "zod";
+import type { ClientContext } from "./context.ts";
+import { DealChatError, parseInput } from "./errors.ts";
+import type { Unsubscribe } from "./lifecycle.ts";
+import { toWebQuery } from "./query.ts";
+import { openLiveWindow, type WindowState } from "./window.ts";
+
+export interface ConversationSummary {
+  dealId: string;
+  status: DealStatus;
+  /** Completed or cancelled: the conversation is read-only. */
+  closed: boolean;
+  mySide: Side;
+  otherParticipant: { uid: string; side: Side };
+  lastMessage: LastMessageSummary | null;
+  lastActivityAt: Timestamp | null;
+  /** Messages the current user has not read. */
+  unreadCount: number;
+  /** Everything the other side created at or before this time has been read by them. */
+  otherReadWatermark: Timestamp | null;
+}
+
+export const ConversationListInput = z.object({
+  side: Side.optional(),
+  status: DealStatus.optional(),
+  unreadOnly: z.boolean().optional(),
+  pageSize: z.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+});
+export type ConversationListInput = z.input<typeof ConversationListInput>;
+
+export type ConversationListState = WindowState<ConversationSummary>;
+
+export interface ConversationListSubscription {
+  /** Loads the next page of older conversations; resolves with how many were added. */
+  loadMore(): Promise<number>;
+  unsubscribe: Unsubscribe;
+}
+
+const ConversationDoc = Conversation.partial();
+
+export function parseConversation(snap: DocumentSnapshot, uid: string): ConversationSummary {
+  const parsed = ConversationDoc.safeParse(snap.data({ serverTimestamps: "estimate" }) ?? {});
+  if (!parsed.success) throw new DealChatError("internal", `conversation ${snap.id} has an unexpected shape: ${parsed.error.message}`);
+  const c = parsed.data;
+  const mySide: Side = c.brandId === uid ? "brand" : "influencer";
+  const otherSide: Side = mySide === "brand" ? "influencer" : "brand";
+  const status = c.status ?? "open";
+  return {
+    dealId: snap.id,
+    status,
+    closed: closedStatuses.includes(status),
+    mySide,
+    otherParticipant: { uid: (otherSide === "brand" ? c.brandId : c.influencerId) ?? "", side: otherSide },
+    lastMessage: c.lastMessage ?? null,
+    lastActivityAt: (c.lastActivityAt as Timestamp | undefined) ?? null,
+    unreadCount: c.unread?.[mySide] ?? 0,
+    otherReadWatermark: (c.readWatermark?.[otherSide] as Timestamp | null | undefined) ?? null,
+  };
+}
+
+const byActivityDesc = (a: ConversationSummary, b: ConversationSummary) =>
+  (b.lastActivityAt?.toMillis() ?? 0) - (a.lastActivityAt?.toMillis() ?? 0) || (a.dealId < b.dealId ? 1 : a.dealId > b.dealId ? -1 : 0);
+
+function resolveSide(side: Side | undefined, defaultSide: Side | undefined): Side {
+  const chosen = side ?? defaultSide;
+  if (!chosen) throw new DealChatError("invalid-argument", "the user's side (brand or influencer) is needed to list conversations: pass `side` here or to createDealChat()");
+  return chosen;
+}
+
+export function watchConversations(
+  ctx: ClientContext,
+  defaultSide: Side | undefined,
+  input: ConversationListInput,
+  onChange: (state: ConversationListState) => void,
+  onError: (error: DealChatError) => void = () => {},
+): ConversationListSubscription {
+  const options = parseInput(ConversationListInput, input, "watchConversations");
+  const uid = ctx.uid;
+  const side = resolveSide(options.side, defaultSide);
+  const base = { uid, side, status: options.status, unreadOnly: options.unreadOnly, pageSize: options.pageSize };
+  const window = openLiveWindow<ConversationSummary>(
+    ctx,
+    {
+      spec: (cursor) => conversationListQuery(cursor ? { ...base, after: cursor as [Timestamp, string] } : base),
+      parse: (snap) => parseConversation(snap, uid),
+      id: (c) => c.dealId,
+      cursor: (c) => (c.lastActivityAt ? [c.lastActivityAt, c.dealId] : undefined),
+      compare: byActivityDesc,
+    },
+    (state) => {
+      for (const c of state.items) ctx.noteStatus(c.dealId, c.status);
+      onChange(state);
+    },
+    onError,
+    "the conversation list",
+  );
+  return window;
+}
+
+export interface UnreadTotal {
+  /** Sum of this user's unread counts over their conversations. */
+  total: number;
+  /** Conversations with something unread. */
+  conversations: number;
+  /** More than MAX_PAGE_SIZE conversations are unread: `total` counts the most recent MAX_PAGE_SIZE of them. */
+  capped: boolean;
+  fromCache: boolean;
+}
+
+/**
+ * Live total unread count: one listener on the "unread only" conversation list (MAX_PAGE_SIZE rows).
+ * Cost: one read per conversation that has unread messages when it starts (at least 1), then one read per
+ * conversation whose counter changes. Conversations with nothing unread are never read.
+ */
+export function watchUnreadTotal(
+  ctx: ClientContext,
+  defaultSide: Side | undefined,
+  input: { side?: Side },
+  onChange: (total: UnreadTotal) => void,
+  onError: (error: DealChatError) => void = () => {},
+): Unsubscribe {
+  const uid = ctx.uid;
+  const side = resolveSide(parseInput(z.object({ side: Side.optional() }), input, "watchUnreadTotal").side, defaultSide);
+  const spec = conversationListQuery({ uid, side, unreadOnly: true, pageSize: MAX_PAGE_SIZE });
+  return ctx.listenToQuery(
+    toWebQuery(ctx.db, spec),
+    {},
+    (snap) => {
+      let total = 0;
+      for (const d of snap.docs) total += parseConversation(d, uid).unreadCount;
+      onChange({ total, conversations: snap.size, capped: snap.size >= MAX_PAGE_SIZE, fromCache: snap.metadata.fromCache });
+    },
+    onError,
+    "the unread total",
+  );
+}

@@ -1,0 +1,234 @@
+// Reading messages: the live view of one conversation (newest messages live, older pages on demand, read
+// state of the other side) and one-off history queries with the seed's filters and search.
+import {
+  Attachment,
+  MAX_PAGE_SIZE,
+  Side,
+  limits,
+  messageHistoryQuery,
+  paths,
+  type Message,
+} from "@dealchat/model";
+import { doc, getDocsFromServer, type DocumentSnapshot, type Timestamp } from "firebase/firestore";
+import { z } from "zod";
+import type { ClientContext } from "./context.ts";
+import { parseConversation, type ConversationSummary } from "./conversations.ts";
+import { DealChatError, parseInput, toDealChatError } from "./errors.ts";
+import type { Unsubscribe } from "./lifecycle.ts";
+import { toWebQuery } from "./query.ts";
+import { searchTokensOf } from "./search.ts";
+import { openLiveWindow } from "./window.ts";
+
+export interface ChatMessage {
+  id: string;
+  dealId: string;
+  senderId: string;
+  senderSide: Message["senderSide"];
+  text: string | null;
+  attachments: Attachment[];
+  hasAttachments: boolean;
+  /** Server time; an estimate while the send is pending. */
+  createdAt: Timestamp | null;
+  editedAt: Timestamp | null;
+  deleted: boolean;
+  /** Written locally and not yet acknowledged by the server (show a clock icon). */
+  pending: boolean;
+  isMine: boolean;
+  /** The other side's read watermark covers this message (only meaningful for my messages). */
+  readByOther: boolean;
+}
+
+export function parseMessage(snap: DocumentSnapshot, dealId: string, uid: string, otherWatermark: Timestamp | null): ChatMessage {
+  const data = snap.data({ serverTimestamps: "estimate" }) ?? {};
+  const createdAt = (data.createdAt as Timestamp | null | undefined) ?? null;
+  const pending = snap.metadata.hasPendingWrites;
+  return {
+    id: snap.id,
+    dealId,
+    senderId: String(data.senderId ?? ""),
+    senderSide: (data.senderSide as ChatMessage["senderSide"]) ?? "system",
+    text: typeof data.text === "string" ? data.text : null,
+    attachments: Array.isArray(data.attachments) ? (data.attachments as Attachment[]) : [],
+    hasAttachments: data.hasAttachments === true,
+    createdAt,
+    editedAt: (data.editedAt as Timestamp | null | undefined) ?? null,
+    deleted: data.deleted === true,
+    pending,
+    isMine: data.senderId === uid,
+    readByOther: !pending && createdAt !== null && otherWatermark !== null && createdAt.toMillis() <= otherWatermark.toMillis(),
+  };
+}
+
+const byCreatedDesc = (a: ChatMessage, b: ChatMessage) => {
+  // Pending sends have no server time yet and belong at the newest end, as the server will put them.
+  const am = a.pending && !a.createdAt ? Number.POSITIVE_INFINITY : (a.createdAt?.toMillis() ?? 0);
+  const bm = b.pending && !b.createdAt ? Number.POSITIVE_INFINITY : (b.createdAt?.toMillis() ?? 0);
+  if (am !== bm) return bm - am;
+  const an = a.createdAt?.nanoseconds ?? 0;
+  const bn = b.createdAt?.nanoseconds ?? 0;
+  if (an !== bn) return bn - an;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+};
+
+export const OpenConversationInput = z.object({
+  dealId: z.string().min(1),
+  /** How many of the newest messages stay live. */
+  tailSize: z.number().int().min(1).max(MAX_PAGE_SIZE).default(30),
+  /** Size of each older page. */
+  pageSize: z.number().int().min(1).max(MAX_PAGE_SIZE).default(30),
+});
+export type OpenConversationInput = z.input<typeof OpenConversationInput>;
+
+export interface ConversationViewState {
+  /** Newest first: the live tail, then every older page loaded so far, without gaps or duplicates. */
+  messages: ChatMessage[];
+  conversation: ConversationSummary | null;
+  hasOlder: boolean;
+  fromCache: boolean;
+  hasPendingWrites: boolean;
+}
+
+export interface ConversationView {
+  /** Loads the next older page; resolves with the number of messages added. */
+  loadOlder(): Promise<number>;
+  unsubscribe: Unsubscribe;
+}
+
+/**
+ * Opens a conversation: one listener on the newest `tailSize` messages and one on the conversation document
+ * (status and the other side's read watermark). Cost: tailSize + 1 document reads to open, then one read per
+ * new or changed message; older pages cost one read per message.
+ */
+export function openConversation(
+  ctx: ClientContext,
+  input: OpenConversationInput,
+  onChange: (state: ConversationViewState) => void,
+  onError: (error: DealChatError) => void = () => {},
+): ConversationView {
+  const options = parseInput(OpenConversationInput, input, "openConversation");
+  const uid = ctx.uid;
+  const { dealId } = options;
+  let conversation: ConversationSummary | null = null;
+  let latest: Omit<ConversationViewState, "conversation"> | undefined;
+  const docsById = new Map<string, DocumentSnapshot>();
+
+  const emit = () => {
+    if (!latest) return;
+    const watermark = conversation?.otherReadWatermark ?? null;
+    // Read state depends on the conversation document too, so it is derived at emit time.
+    const messages = latest.messages.map((m) => {
+      const snap = docsById.get(m.id);
+      return snap ? parseMessage(snap, dealId, uid, watermark) : m;
+    });
+    onChange({ ...latest, messages, conversation });
+  };
+
+  const stopConversation = ctx.listenToDoc(
+    doc(ctx.db, paths.conversation(dealId)),
+    {},
+    (snap) => {
+      conversation = snap.exists() ? parseConversation(snap, uid) : null;
+      if (conversation) ctx.noteStatus(dealId, conversation.status);
+      emit();
+    },
+    onError,
+    `conversation ${dealId}`,
+  );
+
+  const window = openLiveWindow<ChatMessage>(
+    ctx,
+    {
+      spec: (cursor) => messageHistoryQuery({ dealId, pageSize: cursor ? options.pageSize : options.tailSize, ...(cursor ? { before: cursor as [Timestamp, string] } : {}) }),
+      parse: (snap) => {
+        docsById.set(snap.id, snap);
+        return parseMessage(snap, dealId, uid, conversation?.otherReadWatermark ?? null);
+      },
+      id: (m) => m.id,
+      cursor: (m) => (m.pending || !m.createdAt ? undefined : [m.createdAt, m.id]),
+      compare: byCreatedDesc,
+    },
+    (state) => {
+      latest = { messages: state.items, hasOlder: state.hasMore, fromCache: state.fromCache, hasPendingWrites: state.hasPendingWrites };
+      emit();
+    },
+    onError,
+    `messages of deal ${dealId}`,
+  );
+
+  let stopped = false;
+  return {
+    loadOlder: () => window.loadMore(),
+    unsubscribe: () => {
+      if (stopped) return;
+      stopped = true;
+      window.unsubscribe();
+      stopConversation();
+    },
+  };
+}
+
+export const HistoryInput = z
+  .object({
+    dealId: z.string().min(1),
+    from: z.date().optional(),
+    to: z.date().optional(),
+    senderSide: z.union([Side, z.literal("system")]).optional(),
+    attachmentsOnly: z.boolean().optional(),
+    /** Words to find: every word must match, as a whole word or (from 3 characters) a prefix. */
+    search: z.string().max(limits.textMaxLength).optional(),
+    pageSize: z.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+    /** The `next` cursor of the previous page. */
+    cursor: z.tuple([z.custom<Timestamp>((v) => typeof (v as Timestamp)?.toMillis === "function"), z.string()]).optional(),
+  })
+  .refine((o) => !o.from || !o.to || o.from < o.to, { message: "`from` must be before `to`" });
+export type HistoryInput = z.input<typeof HistoryInput>;
+
+export interface HistoryPage {
+  /** Newest first. */
+  messages: ChatMessage[];
+  /** Pass as `cursor` for the next (older) page; null when this was the last page. */
+  next: [Timestamp, string] | null;
+}
+
+/**
+ * One page of a deal's history with any combination of date range, sender side, attachments only and search.
+ * The first search word is the indexed array-contains filter; further words are checked on the page's
+ * search tokens, so a multi-word search may return short pages (follow `next` until it is null).
+ */
+export async function historyPage(ctx: ClientContext, input: HistoryInput): Promise<HistoryPage> {
+  const options = parseInput(HistoryInput, input, "history");
+  const uid = ctx.uid;
+  const { Timestamp } = await import("firebase/firestore");
+  const words = options.search !== undefined ? searchTokensOf(options.search) : [];
+  if (options.search !== undefined && words.length === 0) throw new DealChatError("invalid-argument", "history: the search has no searchable word");
+  // The most selective word (the longest) goes to the server.
+  const [serverWord, ...otherWords] = [...words].sort((a, b) => b.length - a.length);
+  const spec = messageHistoryQuery({
+    dealId: options.dealId,
+    ...(options.from ? { from: Timestamp.fromDate(options.from) } : {}),
+    ...(options.to ? { to: Timestamp.fromDate(options.to) } : {}),
+    ...(options.senderSide ? { senderSide: options.senderSide } : {}),
+    ...(options.attachmentsOnly ? { attachmentsOnly: true } : {}),
+    ...(serverWord ? { searchToken: serverWord } : {}),
+    ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+    ...(options.cursor ? { before: options.cursor } : {}),
+  });
+  let snap;
+  try {
+    snap = await getDocsFromServer(toWebQuery(ctx.db, spec));
+  } catch (e) {
+    throw toDealChatError(e, `history of deal ${options.dealId}`);
+  }
+  ctx.countReads(Math.max(1, snap.size));
+  const last = snap.docs[snap.docs.length - 1];
+  const next: [Timestamp, string] | null =
+    last && snap.size >= (spec.limit ?? Number.POSITIVE_INFINITY) ? [last.get("createdAt") as Timestamp, last.id] : null;
+  const messages = snap.docs
+    .filter((d) => {
+      if (otherWords.length === 0) return true;
+      const tokens = new Set((d.get("searchTokens") as string[] | undefined) ?? []);
+      return otherWords.every((w) => tokens.has(w));
+    })
+    .map((d) => parseMessage(d, options.dealId, uid, null));
+  return { messages, next };
+}

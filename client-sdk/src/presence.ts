@@ -1,0 +1,136 @@
+// Presence: presence/{uid} holds one entry per connection (device or tab), each with an expiry time. A
+// connection refreshes its entry every heartbeat (PRESENCE_HEARTBEAT_MS = 30 s, a third of the model's 90 s
+// TTL, so two lost heartbeats are tolerated); it removes its entry when the app goes to the background or
+// closes; a crashed app's entry simply expires. A user is online while any entry is unexpired.
+import { collections, limits, paths } from "@dealchat/model";
+import { Timestamp, collection, deleteField, doc, getDocFromServer, serverTimestamp, setDoc, updateDoc, type FieldValue } from "firebase/firestore";
+import type { ClientContext } from "./context.ts";
+import { DealChatError, toDealChatError } from "./errors.ts";
+import type { Unsubscribe } from "./lifecycle.ts";
+
+export const PRESENCE_HEARTBEAT_MS = 30_000;
+
+export interface PresenceConnection {
+  readonly connectionId: string;
+  /** Foreground (true) keeps the heartbeat; background (false) removes this connection's entry. */
+  setActive(active: boolean): Promise<void>;
+  /** Removes this connection's entry and stops the heartbeat. */
+  disconnect(): Promise<void>;
+}
+
+export interface PresenceOptions {
+  heartbeatMs?: number;
+  /** In browsers: follow document visibility and page hide automatically (default true). */
+  followPageLifecycle?: boolean;
+}
+
+export async function connectPresence(ctx: ClientContext, options: PresenceOptions = {}): Promise<PresenceConnection> {
+  const uid = ctx.uid;
+  const heartbeatMs = options.heartbeatMs ?? PRESENCE_HEARTBEAT_MS;
+  if (!(heartbeatMs > 0 && heartbeatMs < limits.presenceTtlMs)) throw new DealChatError("invalid-argument", `heartbeatMs must be between 0 and ${limits.presenceTtlMs}`);
+  const ref = doc(ctx.db, paths.presence(uid));
+  const connectionId = doc(collection(ctx.db, collections.presence)).id;
+  let active = false;
+  let stopHeartbeat: Unsubscribe = () => {};
+
+  const beat = async (prune: Record<string, FieldValue> = {}) => {
+    ctx.countWrites();
+    const entry = { lastSeen: serverTimestamp(), expiresAt: Timestamp.fromMillis(ctx.now() + limits.presenceTtlMs) };
+    try {
+      if (Object.keys(prune).length > 0) await updateDoc(ref, { [`connections.${connectionId}`]: entry, lastSeen: serverTimestamp(), ...prune });
+      else await setDoc(ref, { connections: { [connectionId]: entry }, lastSeen: serverTimestamp() }, { merge: true });
+    } catch (e) {
+      throw toDealChatError(e, "presence heartbeat");
+    }
+  };
+
+  const goOnline = async () => {
+    if (active) return;
+    active = true;
+    // Entries left behind by crashed tabs are dropped by the next connection that starts.
+    const prune: Record<string, FieldValue> = {};
+    const existing = await getDocFromServer(ref).catch(() => undefined);
+    if (existing) ctx.countReads(1);
+    const connections = (existing?.get("connections") ?? {}) as Record<string, { expiresAt?: Timestamp }>;
+    for (const [id, c] of Object.entries(connections)) if (!c.expiresAt || c.expiresAt.toMillis() <= ctx.now()) prune[`connections.${id}`] = deleteField();
+    await beat(existing?.exists() ? prune : {});
+    stopHeartbeat = ctx.setIntervalTracked(() => void beat().catch(() => {}), heartbeatMs);
+  };
+
+  const goOffline = async () => {
+    if (!active) return;
+    active = false;
+    stopHeartbeat();
+    ctx.countWrites();
+    try {
+      await updateDoc(ref, { [`connections.${connectionId}`]: deleteField(), lastSeen: serverTimestamp() });
+    } catch (e) {
+      throw toDealChatError(e, "presence offline");
+    }
+  };
+
+  let stopLifecycle: Unsubscribe = () => {};
+  const page = (globalThis as { document?: { visibilityState?: string; addEventListener: Function; removeEventListener: Function } }).document;
+  if ((options.followPageLifecycle ?? true) && page) {
+    const onVisibility = () => void (page.visibilityState === "hidden" ? goOffline() : goOnline()).catch(() => {});
+    const onPageHide = () => void goOffline().catch(() => {});
+    page.addEventListener("visibilitychange", onVisibility);
+    globalThis.addEventListener?.("pagehide", onPageHide);
+    stopLifecycle = ctx.registry.add(() => {
+      page.removeEventListener("visibilitychange", onVisibility);
+      globalThis.removeEventListener?.("pagehide", onPageHide);
+    });
+  }
+
+  await goOnline();
+  return {
+    connectionId,
+    setActive: (value) => (value ? goOnline() : goOffline()),
+    disconnect: async () => {
+      stopLifecycle();
+      await goOffline();
+    },
+  };
+}
+
+export interface PresenceState {
+  uid: string;
+  online: boolean;
+  /** Unexpired connections (devices or tabs). */
+  connections: number;
+  lastSeen: Date | null;
+}
+
+/** Watches a user's presence; turns offline by itself when the last entry expires (a crashed app). */
+export function watchPresence(ctx: ClientContext, uid: string, onChange: (state: PresenceState) => void, onError: (e: DealChatError) => void = () => {}): Unsubscribe {
+  let stopTimer: Unsubscribe = () => {};
+  let latest: Record<string, { expiresAt?: Timestamp; lastSeen?: Timestamp }> = {};
+  let lastSeen: Date | null = null;
+  const evaluate = () => {
+    stopTimer();
+    const now = ctx.now();
+    const live = Object.values(latest).filter((c) => c.expiresAt && c.expiresAt.toMillis() > now);
+    const lastBeat = Math.max(lastSeen?.getTime() ?? 0, ...Object.values(latest).map((c) => c.lastSeen?.toMillis() ?? 0));
+    onChange({ uid, online: live.length > 0, connections: live.length, lastSeen: lastBeat > 0 ? new Date(lastBeat) : null });
+    if (live.length > 0) {
+      const nextExpiry = Math.min(...live.map((c) => c.expiresAt!.toMillis()));
+      stopTimer = ctx.setTimeoutTracked(evaluate, Math.max(0, nextExpiry - now) + 1);
+    }
+  };
+  const stop = ctx.listenToDoc(
+    doc(ctx.db, paths.presence(uid)),
+    {},
+    (snap) => {
+      const data = snap.data({ serverTimestamps: "estimate" });
+      latest = (data?.connections ?? {}) as typeof latest;
+      lastSeen = (data?.lastSeen as Timestamp | undefined)?.toDate() ?? null;
+      evaluate();
+    },
+    onError,
+    `presence of ${uid}`,
+  );
+  return ctx.registry.add(() => {
+    stopTimer();
+    stop();
+  });
+}

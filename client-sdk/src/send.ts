@@ -1,0 +1,204 @@
+// Sending, editing and deleting messages. Ids are generated on the client so that a send can be retried or
+// queued offline without ever creating a second message: the server accepts the first write of an id and
+// refuses any later one (a rewrite of an existing message is an update, which the rules only allow as an edit).
+import { MessageText, limits, paths, type Attachment, type Message } from "@dealchat/model";
+import {
+  collection,
+  doc,
+  getDocFromServer,
+  serverTimestamp,
+  setDoc,
+  updateDoc,
+  type DocumentReference,
+  type Timestamp,
+} from "firebase/firestore";
+import { z } from "zod";
+import { uploadAttachments, type AttachmentInput, type UploadProgress } from "./attachments.ts";
+import type { ClientContext } from "./context.ts";
+import { DealChatError, parseInput, toDealChatError } from "./errors.ts";
+
+export const SendInput = z
+  .object({
+    dealId: z.string().min(1),
+    text: MessageText.optional(),
+    /** Reuse the id of an earlier attempt to retry it; omit for a new message. */
+    messageId: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/).optional(),
+  })
+  .strict();
+export type SendInput = z.input<typeof SendInput> & { files?: AttachmentInput[] };
+
+export type SendOutcome = "sent" | "already-sent";
+
+export interface SendHandle {
+  /** The message's id, known before anything reaches the server (use it to retry). */
+  messageId: string;
+  ref: DocumentReference;
+  /**
+   * Resolves once the server has the message ("already-sent" when an earlier attempt with this id had
+   * stored it); rejects with a DealChatError. While offline it stays pending and resolves after reconnecting.
+   */
+  done: Promise<SendOutcome>;
+  /** Cancels attachment uploads that are still running (the message is then not sent). */
+  cancel(): void;
+}
+
+export interface SendOptions {
+  onProgress?: (progress: UploadProgress) => void;
+}
+
+/** A fresh client-generated message id. */
+export function newMessageId(ctx: ClientContext, dealId: string): string {
+  return doc(collection(ctx.db, paths.messages(dealId))).id;
+}
+
+export function sendMessage(ctx: ClientContext, input: SendInput, options: SendOptions = {}): SendHandle {
+  const { files = [], ...fields } = input;
+  const parsed = parseInput(SendInput, fields, "send");
+  const text = parsed.text?.length ? parsed.text : null;
+  if (text === null && files.length === 0) throw new DealChatError("invalid-argument", "send: a message needs text or at least one attachment");
+  if (files.length > limits.attachmentsPerMessage)
+    throw new DealChatError("invalid-argument", `send: at most ${limits.attachmentsPerMessage} attachments per message`, "too-many-attachments");
+  const uid = ctx.uid;
+  const messageId = parsed.messageId ?? newMessageId(ctx, parsed.dealId);
+  const ref = doc(ctx.db, paths.message(parsed.dealId, messageId));
+  let cancelUploads: () => void = () => {};
+  let cancelled = false;
+
+  const done = (async (): Promise<SendOutcome> => {
+    const membership = await ctx.membership(parsed.dealId);
+    if (membership.closed) throw dealClosed(parsed.dealId, membership.status);
+    let attachments: Attachment[] = [];
+    if (files.length > 0) {
+      const uploads = uploadAttachments(ctx, {
+        dealId: parsed.dealId,
+        senderId: uid,
+        messageId,
+        files,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
+      cancelUploads = uploads.cancel;
+      if (cancelled) uploads.cancel();
+      attachments = await uploads.done;
+    }
+    if (cancelled) throw new DealChatError("cancelled", "send: cancelled before the message was written", "upload-cancelled");
+    const message: Omit<Message, "createdAt" | "editedAt" | "deletedAt"> & Record<string, unknown> = {
+      senderId: uid,
+      senderSide: membership.side,
+      text,
+      attachments,
+      hasAttachments: attachments.length > 0,
+      createdAt: serverTimestamp(),
+      editedAt: null,
+      deleted: false,
+      deletedAt: null,
+    };
+    ctx.countWrites();
+    try {
+      await setDoc(ref, message);
+      return "sent";
+    } catch (e) {
+      return await explainRefusedSend(ctx, parsed.dealId, ref, e);
+    }
+  })();
+  // Apps that only watch the live view may never await `done`; an unobserved rejection must not crash them.
+  done.catch(() => {});
+
+  return {
+    messageId,
+    ref,
+    done,
+    cancel: () => {
+      cancelled = true;
+      cancelUploads();
+    },
+  };
+}
+
+function dealClosed(dealId: string, status: string): DealChatError {
+  return new DealChatError("failed-precondition", `deal ${dealId} is ${status}: its conversation is read-only`, "deal-closed");
+}
+
+/**
+ * The rules answer every refusal with PERMISSION_DENIED; this finds out which one it was: the same id already
+ * stored by this user (a retry: success, not a duplicate), a closed deal, or a plain denial.
+ */
+async function explainRefusedSend(ctx: ClientContext, dealId: string, ref: DocumentReference, error: unknown): Promise<SendOutcome> {
+  const refused = toDealChatError(error, "send");
+  if (refused.code !== "permission-denied") throw refused;
+  const existing = await getDocFromServer(ref).catch(() => undefined);
+  if (existing) ctx.countReads(1);
+  if (existing?.exists() && existing.get("senderId") === ctx.uid) return "already-sent";
+  const membership = await ctx.membership(dealId, { fresh: true }).catch(() => undefined);
+  if (membership?.closed) throw dealClosed(dealId, membership.status);
+  throw refused;
+}
+
+export const EditInput = z.object({ dealId: z.string().min(1), messageId: z.string().min(1), text: MessageText.min(1) }).strict();
+export type EditInput = z.input<typeof EditInput>;
+export const DeleteInput = z.object({ dealId: z.string().min(1), messageId: z.string().min(1) }).strict();
+export type DeleteInput = z.input<typeof DeleteInput>;
+
+/** Milliseconds left to edit or delete a message created at `createdAt` (0 when the window has closed). */
+export function remainingEditMs(createdAt: Timestamp | Date | number | null, now: number = Date.now()): number {
+  if (createdAt === null) return limits.editWindowMs; // pending: the window starts when the server stores it
+  const created = typeof createdAt === "number" ? createdAt : createdAt instanceof Date ? createdAt.getTime() : createdAt.toMillis();
+  return Math.max(0, created + limits.editWindowMs - now);
+}
+
+export async function editMessage(ctx: ClientContext, input: EditInput): Promise<void> {
+  const { dealId, messageId, text } = parseInput(EditInput, input, "edit");
+  await changeOwnMessage(ctx, dealId, messageId, "edit", { text, editedAt: serverTimestamp() });
+}
+
+/** Tombstones a message: it keeps its place in the conversation but loses its text and attachments. */
+export async function deleteMessage(ctx: ClientContext, input: DeleteInput): Promise<void> {
+  const { dealId, messageId } = parseInput(DeleteInput, input, "delete");
+  await changeOwnMessage(ctx, dealId, messageId, "delete", {
+    deleted: true,
+    deletedAt: serverTimestamp(),
+    text: null,
+    attachments: [],
+    hasAttachments: false,
+  });
+}
+
+async function changeOwnMessage(ctx: ClientContext, dealId: string, messageId: string, action: "edit" | "delete", change: Record<string, unknown>) {
+  const uid = ctx.uid;
+  const ref = doc(ctx.db, paths.message(dealId, messageId));
+  let snap;
+  try {
+    snap = await getDocFromServer(ref);
+  } catch (e) {
+    throw toDealChatError(e, `${action} message ${messageId}`);
+  }
+  ctx.countReads(1);
+  if (!snap.exists()) throw new DealChatError("not-found", `${action}: message ${messageId} does not exist in deal ${dealId}`);
+  if (snap.get("senderId") !== uid) throw new DealChatError("permission-denied", `${action}: only the author can ${action} a message`, "not-author");
+  if (snap.get("deleted") === true) throw new DealChatError("failed-precondition", `${action}: message ${messageId} was deleted`, "message-deleted");
+  const membership = await ctx.membership(dealId);
+  if (membership.closed) throw dealClosed(dealId, membership.status);
+  const createdAt = snap.get("createdAt") as Timestamp | null;
+  if (remainingEditMs(createdAt, ctx.now()) <= 0) throw windowClosed(action, messageId);
+  ctx.countWrites();
+  try {
+    await updateDoc(ref, change);
+  } catch (e) {
+    const refused = toDealChatError(e, `${action} message ${messageId}`);
+    if (refused.code !== "permission-denied") throw refused;
+    // Our clock said the window was open; the server's says otherwise (or the deal closed meanwhile).
+    const fresh = await ctx.membership(dealId, { fresh: true }).catch(() => undefined);
+    if (fresh?.closed) throw dealClosed(dealId, fresh.status);
+    // Author, not deleted, deal open: the only rule left that refuses is the server's clock on the window.
+    if (createdAt) throw windowClosed(action, messageId, e);
+    throw refused;
+  }
+}
+
+function windowClosed(action: string, messageId: string, cause?: unknown): DealChatError {
+  return new DealChatError(
+    "failed-precondition",
+    `${action}: the ${limits.editWindowMs / 60_000}-minute window to ${action} message ${messageId} has closed`,
+    "edit-window-closed",
+    { cause },
+  );
+}

@@ -1,0 +1,129 @@
+// A live, paginated, ordered list: the newest page is a snapshot listener (the "head"), older pages are
+// fetched on demand with a cursor strictly before the oldest item already held. Items only ever move towards
+// the head (new messages, new activity), so an item that drops off the end of the head's limit was pushed
+// out, not reordered: keeping it ("retained") is what closes the seam between the head and the older pages —
+// no gap while new items arrive, and de-duplication by id (live data wins) means no duplicates.
+import type { QuerySpec } from "@dealchat/model";
+import { getDocsFromServer, type DocumentSnapshot, type Firestore, type QuerySnapshot } from "firebase/firestore";
+import type { ClientContext } from "./context.ts";
+import { toDealChatError, type DealChatError } from "./errors.ts";
+import type { Unsubscribe } from "./lifecycle.ts";
+import { toWebQuery } from "./query.ts";
+
+export interface WindowState<T> {
+  items: T[];
+  /** Whether older pages may exist (false once a page came back short). */
+  hasMore: boolean;
+  /** The head snapshot came from the local cache (offline or not yet confirmed by the server). */
+  fromCache: boolean;
+  /** Some item has a local write that the server has not acknowledged yet. */
+  hasPendingWrites: boolean;
+}
+
+export interface WindowDefinition<T> {
+  /** The head (no cursor) or an older page (cursor = the oldest held item's cursor). */
+  spec: (cursor?: unknown[]) => QuerySpec;
+  parse: (snap: DocumentSnapshot) => T;
+  id: (item: T) => string;
+  /** Cursor values for the spec's orderBy; undefined for items without a server position yet (pending). */
+  cursor: (item: T) => unknown[] | undefined;
+  /** Sort order of the spec: negative when a comes first. */
+  compare: (a: T, b: T) => number;
+}
+
+export interface LiveWindow<T> {
+  /** Fetches the next older page; resolves with the number of new items. */
+  loadMore(): Promise<number>;
+  unsubscribe: Unsubscribe;
+}
+
+export function openLiveWindow<T>(
+  ctx: ClientContext,
+  definition: WindowDefinition<T>,
+  onChange: (state: WindowState<T>) => void,
+  onError: (error: DealChatError) => void,
+  what: string,
+): LiveWindow<T> {
+  const headSpec = definition.spec();
+  const headLimit = headSpec.limit ?? Number.POSITIVE_INFINITY;
+  let head = new Map<string, T>();
+  const retained = new Map<string, T>();
+  const older = new Map<string, T>();
+  let hasMore = true;
+  let headSeen = false;
+  let fromCache = true;
+  let hasPendingWrites = false;
+
+  const merged = (): T[] => {
+    const all = new Map<string, T>(older);
+    for (const [id, item] of retained) all.set(id, item);
+    for (const [id, item] of head) all.set(id, item);
+    return [...all.values()].sort(definition.compare);
+  };
+  const emit = () => onChange({ items: merged(), hasMore, fromCache, hasPendingWrites });
+
+  const onHead = (snap: QuerySnapshot) => {
+    const next = new Map<string, T>();
+    for (const d of snap.docs) next.set(d.id, definition.parse(d));
+    const last = snap.docs.length > 0 ? definition.parse(snap.docs[snap.docs.length - 1]!) : undefined;
+    for (const change of snap.docChanges()) {
+      if (change.type !== "removed") continue;
+      const gone = head.get(change.doc.id);
+      // Pushed past the limit by newer items: still part of the list, just no longer live.
+      if (gone && snap.size >= headLimit && last && definition.compare(gone, last) > 0) retained.set(change.doc.id, gone);
+      else retained.delete(change.doc.id);
+    }
+    for (const id of next.keys()) {
+      retained.delete(id);
+      older.delete(id);
+    }
+    head = next;
+    if (!headSeen && !snap.metadata.fromCache) {
+      headSeen = true;
+      if (snap.size < headLimit) hasMore = false;
+    }
+    fromCache = snap.metadata.fromCache;
+    hasPendingWrites = snap.metadata.hasPendingWrites;
+    emit();
+  };
+
+  const db: Firestore = ctx.db;
+  const unsubscribe = ctx.listenToQuery(toWebQuery(db, headSpec), { includeMetadataChanges: true }, onHead, onError, what);
+
+  let loading: Promise<number> | undefined;
+  const loadMore = (): Promise<number> => {
+    ctx.assertLive();
+    loading ??= (async () => {
+      try {
+        const positioned = merged().filter((item) => definition.cursor(item) !== undefined);
+        const oldest = positioned[positioned.length - 1];
+        if (!oldest) {
+          hasMore = headSeen ? false : hasMore;
+          return 0;
+        }
+        const spec = definition.spec(definition.cursor(oldest));
+        let page: QuerySnapshot;
+        try {
+          page = await getDocsFromServer(toWebQuery(db, spec));
+        } catch (e) {
+          throw toDealChatError(e, `loading an older page of ${what}`);
+        }
+        ctx.countReads(Math.max(1, page.size));
+        let added = 0;
+        for (const d of page.docs) {
+          if (head.has(d.id) || retained.has(d.id) || older.has(d.id)) continue;
+          older.set(d.id, definition.parse(d));
+          added += 1;
+        }
+        if (page.size < (spec.limit ?? Number.POSITIVE_INFINITY)) hasMore = false;
+        emit();
+        return added;
+      } finally {
+        loading = undefined;
+      }
+    })();
+    return loading;
+  };
+
+  return { loadMore, unsubscribe };
+}
