@@ -1,12 +1,18 @@
 // The Emulator Suite as the rest of the project relies on it: real SDKs, real rules, real triggers.
 import { readFileSync } from "node:fs";
 import { assertFails, assertSucceeds, initializeTestEnvironment, type RulesTestEnvironment } from "@firebase/rules-unit-testing";
-import { doc, getDoc, onSnapshot, setDoc, type DocumentSnapshot } from "firebase/firestore";
+import { doc, getDoc, onSnapshot, serverTimestamp, setDoc, Timestamp as WebTimestamp, type DocumentSnapshot, type Firestore } from "firebase/firestore";
 import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminFirestore, signedInWebClient, type WebClient } from "./support/clients.ts";
 import { firestoreEmulator, projectId, uniqueId } from "./support/emulators.ts";
 import { waitForSnapshot } from "./support/wait.ts";
+
+/** A presence document as firestore.rules accept it: one live connection named `state`. */
+function presence(state: string) {
+  return { connections: { [state]: { lastSeen: serverTimestamp(), expiresAt: WebTimestamp.fromMillis(Date.now() + 60_000) } }, lastSeen: serverTimestamp() };
+}
+const stateOf = (snap: { get(field: string): unknown }): string | undefined => Object.keys((snap.get("connections") as object | undefined) ?? {})[0];
 
 describe("Emulator Suite smoke", () => {
   let alice: WebClient;
@@ -20,8 +26,8 @@ describe("Emulator Suite smoke", () => {
 
   it("web SDK writes, reads back and receives a live snapshot update", async () => {
     const ref = doc(alice.db, "presence", alice.user.uid);
-    await setDoc(ref, { state: "online" });
-    expect((await getDoc(ref)).get("state")).toBe("online");
+    await setDoc(ref, presence("online"));
+    expect(stateOf(await getDoc(ref))).toBe("online");
 
     const states: Array<string | undefined> = [];
     let sawServerState!: () => void;
@@ -29,31 +35,31 @@ describe("Emulator Suite smoke", () => {
     const updated = waitForSnapshot<DocumentSnapshot>(
       (next, fail) =>
         onSnapshot(ref, { includeMetadataChanges: true }, (snap) => {
-          states.push(snap.get("state"));
+          states.push(stateOf(snap));
           if (!snap.metadata.fromCache) sawServerState();
           next(snap);
         }, fail),
-      (snap) => snap.get("state") === "away" && !snap.metadata.hasPendingWrites,
+      (snap) => stateOf(snap) === "away" && !snap.metadata.hasPendingWrites,
       { what: "the presence document to become 'away'" },
     );
     await listening;
-    await setDoc(ref, { state: "away" });
+    await setDoc(ref, presence("away"));
     const snap = await updated;
-    expect(snap.get("state")).toBe("away");
+    expect(stateOf(snap)).toBe("away");
     expect(states[0]).toBe("online");
   });
 
   it("firebase-admin reads what the web SDK wrote", async () => {
-    await setDoc(doc(alice.db, "presence", alice.user.uid), { state: "written-by-web" });
+    await setDoc(doc(alice.db, "presence", alice.user.uid), presence("written-by-web"));
     const snap = await adminFirestore().doc(`presence/${alice.user.uid}`).get();
     expect(snap.exists).toBe(true);
-    expect(snap.get("state")).toBe("written-by-web");
+    expect(stateOf(snap)).toBe("written-by-web");
   });
 
   it("the Auth emulator's uid reaches request.auth in firestore.rules", async () => {
     // Allowed only because request.auth.uid equals the document id; a stranger's id is refused.
-    await expect(setDoc(doc(alice.db, "presence", alice.user.uid), { state: "mine" })).resolves.toBeUndefined();
-    await expect(setDoc(doc(alice.db, "presence", uniqueId("someone-else")), { state: "theirs" })).rejects.toMatchObject({
+    await expect(setDoc(doc(alice.db, "presence", alice.user.uid), presence("mine"))).resolves.toBeUndefined();
+    await expect(setDoc(doc(alice.db, "presence", uniqueId("someone-else")), presence("theirs"))).rejects.toMatchObject({
       code: "permission-denied",
     });
   });
@@ -62,13 +68,26 @@ describe("Emulator Suite smoke", () => {
     const db = adminFirestore();
     const dealId = uniqueId("deal");
     const messageId = uniqueId("msg");
+    const [brandId, influencerId] = [uniqueId("brand"), uniqueId("influencer")];
     const before = Timestamp.now();
     const state = waitForSnapshot<FirebaseFirestore.DocumentSnapshot>(
       (next, fail) => db.doc(`conversations/${dealId}`).onSnapshot(next, fail),
-      (snap) => snap.exists && snap.get("lastMessageId") === messageId,
+      (snap) => snap.exists && snap.get("lastMessage.messageId") === messageId,
       { what: "onMessageCreated to update the conversation" },
     );
-    await db.doc(`deals/${dealId}/messages/${messageId}`).set({ text: "hello", createdAt: FieldValue.serverTimestamp() });
+    const now = FieldValue.serverTimestamp();
+    await db.doc(`deals/${dealId}`).set({ brandId, influencerId, participants: [brandId, influencerId], status: "active", createdAt: now, updatedAt: now });
+    await db.doc(`deals/${dealId}/messages/${messageId}`).set({
+      senderId: brandId,
+      senderSide: "brand",
+      text: "hello",
+      attachments: [],
+      hasAttachments: false,
+      createdAt: now,
+      editedAt: null,
+      deleted: false,
+      deletedAt: null,
+    });
     const snap = await state;
     expect(snap.get("lastActivityAt").toMillis()).toBeGreaterThanOrEqual(before.toMillis());
   });
@@ -91,8 +110,8 @@ describe("@firebase/rules-unit-testing with firestore.rules", () => {
   it("allows an owner's write and denies a stranger's", async () => {
     const uid = uniqueId("bob");
     const asBob = env.authenticatedContext(uid).firestore();
-    await assertSucceeds(asBob.doc(`presence/${uid}`).set({ state: "online" }));
-    await assertFails(asBob.doc(`presence/${uniqueId("carol")}`).set({ state: "online" }));
+    await assertSucceeds(setDoc(doc(asBob as unknown as Firestore, `presence/${uid}`), presence("online")));
+    await assertFails(setDoc(doc(asBob as unknown as Firestore, `presence/${uniqueId("carol")}`), presence("online")));
     await assertFails(env.unauthenticatedContext().firestore().doc(`presence/${uid}`).get());
   });
 });

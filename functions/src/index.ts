@@ -1,13 +1,44 @@
-import { initializeApp } from "firebase-admin/app";
-import { FieldValue, getFirestore } from "firebase-admin/firestore";
-import { onDocumentCreated } from "firebase-functions/v2/firestore";
+// Trigger adapters: turn Firestore events into handler calls and log what each did. The logic lives in
+// handlers/ (transactions) and domain/ (pure rules); nothing here decides anything.
+import { logger } from "firebase-functions";
+import { onDocumentCreated, onDocumentUpdated, onDocumentWritten } from "firebase-functions/v2/firestore";
+import { handleConversationUpdated } from "./handlers/conversations.ts";
+import { handleDealWritten } from "./handlers/deals.ts";
+import { handleMessageCreated, handleMessageUpdated } from "./handlers/messages.ts";
+import type { HandlerResult } from "./handlers/shared.ts";
 
-initializeApp();
+// Every handler is idempotent and order-safe, so retrying a failed event is always safe.
+const options = { retry: true } as const;
 
-/** Keeps the conversation's last-activity time in step with its messages. */
-export const onMessageCreated = onDocumentCreated("deals/{dealId}/messages/{messageId}", async (event) => {
-  const { dealId } = event.params;
-  await getFirestore()
-    .doc(`conversations/${dealId}`)
-    .set({ lastMessageId: event.params.messageId, lastActivityAt: FieldValue.serverTimestamp() }, { merge: true });
+function report(name: string, eventId: string, params: Record<string, string>, result: HandlerResult): HandlerResult {
+  const entry = { eventId, ...params, ...result };
+  if (result.outcome === "skipped") logger.warn(`${name} skipped an event`, entry);
+  else logger.debug(`${name} ${result.outcome}`, entry);
+  return result;
+}
+
+export const onMessageCreated = onDocumentCreated({ document: "deals/{dealId}/messages/{messageId}", ...options }, async (event) => {
+  const { dealId, messageId } = event.params;
+  return report("onMessageCreated", event.id, event.params, await handleMessageCreated({ eventId: event.id, dealId, messageId }));
+});
+
+export const onMessageUpdated = onDocumentUpdated({ document: "deals/{dealId}/messages/{messageId}", ...options }, async (event) => {
+  const { dealId, messageId } = event.params;
+  const before = event.data?.before.data() ?? {};
+  const after = event.data?.after.data() ?? {};
+  return report("onMessageUpdated", event.id, event.params, await handleMessageUpdated({ eventId: event.id, dealId, messageId, before, after }));
+});
+
+export const onConversationUpdated = onDocumentUpdated({ document: "conversations/{dealId}", ...options }, async (event) => {
+  const before = event.data?.before.data() ?? {};
+  const after = event.data?.after.data() ?? {};
+  const result = await handleConversationUpdated({ eventId: event.id, time: event.time, dealId: event.params.dealId, before, after });
+  return report("onConversationUpdated", event.id, event.params, result);
+});
+
+export const onDealWritten = onDocumentWritten({ document: "deals/{dealId}", ...options }, async (event) => {
+  const before = event.data?.before.exists ? (event.data.before.data() ?? null) : null;
+  const after = event.data?.after.exists ? (event.data.after.data() ?? null) : null;
+  const result = await handleDealWritten({ eventId: event.id, time: event.time, dealId: event.params.dealId, before, after });
+  return report("onDealWritten", event.id, event.params, result);
 });

@@ -1,0 +1,26 @@
+// The admin SDK handles, created on first use rather than at import, so that tests which invoke the
+// handlers in-process (firebase-functions-test) can initialize the default app for their own project first.
+import { getApp, getApps, initializeApp, type App } from "firebase-admin/app";
+import { getFirestore, type Firestore } from "firebase-admin/firestore";
+import { getStorage } from "firebase-admin/storage";
+
+function app(): App {
+  return getApps().some((a) => a.name === "[DEFAULT]") ? getApp() : initializeApp();
+}
+
+export function db(): Firestore {
+  return getFirestore(app());
+}
+
+/**
+ * Storage is reachable in production and when the Storage emulator runs. In the emulator suite without
+ * it (or in a test process), the admin SDK would try Google's real endpoint, so file clean-up is skipped.
+ */
+export function storageReachable(): boolean {
+  if (process.env.FIREBASE_STORAGE_EMULATOR_HOST || process.env.STORAGE_EMULATOR_HOST) return true;
+  return Boolean(process.env.K_SERVICE) && process.env.FUNCTIONS_EMULATOR !== "true";
+}
+
+export function bucket(): ReturnType<ReturnType<typeof getStorage>["bucket"]> {
+  return getStorage(app()).bucket();
+}

@@ -1,0 +1,114 @@
+// Pure rules for the derived conversation state: no SDK calls here, only values in and values out, so the
+// order-safety and idempotency arguments can be read (and tested) without an emulator.
+import {
+  limits,
+  type Deal,
+  type LastMessageSummary,
+  type Message,
+  type Side,
+  type TimestampLike,
+} from "@dealchat/model";
+
+export interface ResponseTimeStats {
+  count: number;
+  totalMs: number;
+  averageMs: number | null;
+}
+
+/** The conversation document as the functions write it (the Conversation schema plus `statusChangedAt`). */
+export interface ConversationState {
+  dealId: string;
+  brandId: string;
+  influencerId: string;
+  participants: string[];
+  status: Deal["status"];
+  /** updatedAt of the deal version whose status is mirrored: an older deal event never overwrites a newer one. */
+  statusChangedAt: TimestampLike;
+  lastMessage: LastMessageSummary | null;
+  lastActivityAt: TimestampLike;
+  unread: Record<Side, number>;
+  hasUnread: Record<Side, boolean>;
+  readWatermark: Record<Side, TimestampLike | null>;
+  readAt: Record<Side, TimestampLike | null>;
+  responseTime: Record<Side, ResponseTimeStats>;
+}
+
+const noResponses = (): ResponseTimeStats => ({ count: 0, totalMs: 0, averageMs: null });
+
+/** A new conversation mirroring its deal, before any message. */
+export function initialConversation(dealId: string, deal: Deal, dealTime: TimestampLike): ConversationState {
+  return {
+    dealId,
+    brandId: deal.brandId,
+    influencerId: deal.influencerId,
+    participants: [...deal.participants],
+    status: deal.status,
+    statusChangedAt: dealTime,
+    lastMessage: null,
+    lastActivityAt: deal.createdAt,
+    unread: { brand: 0, influencer: 0 },
+    hasUnread: { brand: false, influencer: false },
+    readWatermark: { brand: null, influencer: null },
+    readAt: { brand: null, influencer: null },
+    responseTime: { brand: noResponses(), influencer: noResponses() },
+  };
+}
+
+export function compareTimes(a: TimestampLike, b: TimestampLike): number {
+  return a.seconds !== b.seconds ? a.seconds - b.seconds : a.nanoseconds - b.nanoseconds;
+}
+
+export function laterOf<T extends TimestampLike>(a: T | null | undefined, b: T): T {
+  return a && compareTimes(a, b) >= 0 ? a : b;
+}
+
+/** Total order of messages in a conversation: createdAt, then id (two messages can share a timestamp). */
+export function isAfter(at: TimestampLike, messageId: string, than: { at: TimestampLike; messageId: string }): boolean {
+  const byTime = compareTimes(at, than.at);
+  return byTime !== 0 ? byTime > 0 : messageId > than.messageId;
+}
+
+function snippetOf(text: string): string {
+  const oneLine = text.replace(/\s+/g, " ").trim();
+  const chars = Array.from(oneLine);
+  return chars.length <= limits.snippetLength ? oneLine : `${chars.slice(0, limits.snippetLength - 1).join("")}…`;
+}
+
+/** The list entry's summary of a message in its current state (edited, tombstoned or system). */
+export function summarize(messageId: string, message: Message): LastMessageSummary {
+  const base = { messageId, senderId: message.senderId, senderSide: message.senderSide, at: message.createdAt };
+  if (message.deleted) return { ...base, snippet: "Message deleted", kind: "deleted" };
+  if (message.senderSide === "system") return { ...base, snippet: snippetOf(message.text ?? ""), kind: "system" };
+  const text = message.text?.trim() ?? "";
+  if (text !== "") return { ...base, snippet: snippetOf(text), kind: "text" };
+  const n = message.attachments.length;
+  return { ...base, snippet: n === 1 ? "📎 1 attachment" : `📎 ${n} attachments`, kind: "attachment" };
+}
+
+/**
+ * The lastMessage after seeing `message`: it only moves forward in (createdAt, id) order, and when it is the
+ * same message it is re-summarized (an edit or a tombstone of the last message).
+ */
+export function nextLastMessage(current: LastMessageSummary | null, messageId: string, message: Message): LastMessageSummary | null {
+  if (current === null || current.messageId === messageId || isAfter(message.createdAt, messageId, current)) {
+    return summarize(messageId, message);
+  }
+  return current;
+}
+
+/**
+ * Response time of a message: it answers the other side when the latest earlier participant message is
+ * from the other side, and the response time is the gap to that message. Derived from stored messages,
+ * not from the order events arrive in.
+ */
+export function responseTimeMs(message: Pick<Message, "senderSide" | "createdAt">, previous: Pick<Message, "senderSide" | "createdAt"> | null): number | null {
+  if (message.senderSide === "system" || previous === null || previous.senderSide === "system") return null;
+  if (previous.senderSide === message.senderSide) return null;
+  return Math.max(0, message.createdAt.toMillis() - previous.createdAt.toMillis());
+}
+
+export function addResponseTime(stats: ResponseTimeStats, ms: number): ResponseTimeStats {
+  const count = stats.count + 1;
+  const totalMs = stats.totalMs + ms;
+  return { count, totalMs, averageMs: Math.round(totalMs / count) };
+}

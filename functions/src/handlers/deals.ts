@@ -1,0 +1,59 @@
+// A deal written by the platform (admin SDK): create or mirror its conversation, and when its status
+// changes, post the system message that tells both sides.
+import type { Firestore } from "firebase-admin/firestore";
+import { Deal, paths } from "@dealchat/model";
+import { db as defaultDb } from "../app.ts";
+import { compareTimes, initialConversation, type ConversationState } from "../domain/conversation.ts";
+import { statusChangeText, systemMessage } from "../domain/status.ts";
+import { runCounted } from "../store/counted.ts";
+import { alreadyProcessed, eventRecordRef, noCost, recordEvent, type HandlerResult } from "./shared.ts";
+
+export interface DealWrite {
+  eventId: string;
+  time: string;
+  dealId: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
+
+/** Id of the system message of one status change: derived from the event, so a redelivery rewrites the same doc. */
+export function statusMessageId(eventId: string): string {
+  return `status-${eventId.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+}
+
+export async function handleDealWritten(event: DealWrite, db: Firestore = defaultDb()): Promise<HandlerResult> {
+  if (!event.after) return { outcome: "ignored", reason: "deal deleted", cost: noCost() };
+  const parsed = Deal.safeParse(event.after);
+  if (!parsed.success) return { outcome: "skipped", reason: `deal does not match the schema: ${parsed.error.issues[0]?.message}`, cost: noCost() };
+  const deal = parsed.data;
+  const previousStatus = typeof event.before?.status === "string" ? event.before.status : null;
+  const statusChanged = previousStatus !== null && previousStatus !== deal.status;
+  // The deal version's own time orders status changes (events carry no order of their own).
+  const dealTime = deal.updatedAt;
+  const handler = "dealWritten";
+
+  return runCounted(db, async (tx) => {
+    const record = eventRecordRef(db, handler, event.eventId);
+    if (await alreadyProcessed(tx, record)) return { outcome: "duplicate" as const };
+    const ref = db.doc(paths.conversation(event.dealId));
+    const snap = await tx.getDoc(ref);
+    if (!snap.exists) {
+      tx.set(ref, { ...initialConversation(event.dealId, deal, dealTime) });
+    } else {
+      const state = snap.data() as ConversationState;
+      const update: Record<string, unknown> = {};
+      if (state.brandId !== deal.brandId) update.brandId = deal.brandId;
+      if (state.influencerId !== deal.influencerId) update.influencerId = deal.influencerId;
+      if (state.participants?.join("/") !== deal.participants.join("/")) update.participants = deal.participants;
+      const newer = !state.statusChangedAt || compareTimes(dealTime, state.statusChangedAt) > 0;
+      if (newer && state.status !== deal.status) update.status = deal.status;
+      if (newer) update.statusChangedAt = dealTime;
+      if (Object.keys(update).length > 0) tx.update(ref, update);
+    }
+    if (statusChanged) {
+      tx.set(db.doc(paths.message(event.dealId, statusMessageId(event.eventId))), systemMessage(statusChangeText(deal.status), dealTime));
+    }
+    recordEvent(tx, record, handler, event.dealId, "applied");
+    return { outcome: "applied" as const };
+  });
+}

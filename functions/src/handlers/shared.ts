@@ -1,0 +1,71 @@
+// Reads and writes shared by the handlers. Every handler runs in one transaction: check the event record,
+// read the current state, derive, write the effect and the event record together.
+import { FieldValue, Timestamp, type DocumentReference, type Firestore, type Query } from "firebase-admin/firestore";
+import { Deal, paths, type Side, type TimestampLike } from "@dealchat/model";
+import { initialConversation, type ConversationState } from "../domain/conversation.ts";
+import { processedEventId, processedEventRetentionMs, processedEventsCollection } from "../domain/events.ts";
+import type { Cost, CountedTransaction } from "../store/counted.ts";
+
+export type Outcome = "applied" | "duplicate" | "ignored" | "skipped";
+
+export interface HandlerResult {
+  outcome: Outcome;
+  /** Why an event was skipped or ignored, for the logs. */
+  reason?: string;
+  cost: Cost;
+}
+
+export const noCost = (): Cost => ({ reads: 0, writes: 0 });
+
+export function eventRecordRef(db: Firestore, handler: string, eventId: string): DocumentReference {
+  return db.collection(processedEventsCollection).doc(processedEventId(handler, eventId));
+}
+
+/** True when the event was already processed; the caller then returns without touching anything. */
+export async function alreadyProcessed(tx: CountedTransaction, ref: DocumentReference): Promise<boolean> {
+  return (await tx.getDoc(ref)).exists;
+}
+
+export function recordEvent(tx: CountedTransaction, ref: DocumentReference, handler: string, dealId: string, outcome: Outcome): void {
+  tx.set(ref, {
+    handler,
+    dealId,
+    outcome,
+    processedAt: FieldValue.serverTimestamp(),
+    expireAt: Timestamp.fromMillis(Date.now() + processedEventRetentionMs),
+  });
+}
+
+export interface LoadedConversation {
+  ref: DocumentReference;
+  state: ConversationState;
+  /** Missing until now: the caller must create it with a full set instead of an update. */
+  isNew: boolean;
+}
+
+/**
+ * The conversation of a deal, or a fresh one built from the deal when the deal trigger has not created it
+ * yet (events arrive in any order). Null when neither exists or the deal is malformed.
+ */
+export async function loadConversation(tx: CountedTransaction, db: Firestore, dealId: string): Promise<LoadedConversation | null> {
+  const ref = db.doc(paths.conversation(dealId));
+  const snap = await tx.getDoc(ref);
+  if (snap.exists) return { ref, state: snap.data() as ConversationState, isNew: false };
+  const dealSnap = await tx.getDoc(db.doc(paths.deal(dealId)));
+  const deal = Deal.safeParse(dealSnap.data());
+  if (!dealSnap.exists || !deal.success) return null;
+  return { ref, state: initialConversation(dealId, deal.data, deal.data.updatedAt), isNew: true };
+}
+
+/** Messages `reader` has not read: from the other side, not tombstoned, created after the watermark. */
+export function unreadQuery(db: Firestore, dealId: string, reader: Side, watermark: TimestampLike | null): Query {
+  const fromOtherSide = reader === "brand" ? "influencer" : "brand";
+  let query = db.collection(paths.messages(dealId)).where("senderSide", "==", fromOtherSide).where("deleted", "==", false);
+  if (watermark) query = query.where("createdAt", ">", watermark);
+  return query;
+}
+
+export function eventTime(time: string | undefined): Timestamp {
+  const ms = time ? Date.parse(time) : Number.NaN;
+  return Number.isNaN(ms) ? Timestamp.now() : Timestamp.fromMillis(ms);
+}

@@ -1,0 +1,296 @@
+// Every trigger invoked in-process with firebase-functions-test against the Firestore emulator: each event
+// delivered twice, and the events delivered in reversed order, must leave exactly the same state. The data
+// lives in a project of its own, for which the Functions emulator has registered no triggers, so nothing but
+// these explicit invocations derives anything from it.
+import functionsTest from "firebase-functions-test";
+import { getApp, getApps, initializeApp } from "firebase-admin/app";
+import { getFirestore, type DocumentSnapshot, type Timestamp } from "firebase-admin/firestore";
+import { afterAll, describe, expect, it } from "vitest";
+import { onConversationUpdated, onDealWritten, onMessageCreated, onMessageUpdated } from "../../functions/src/index.ts";
+import { statusMessageId } from "../../functions/src/handlers/deals.ts";
+import { projectId, uniqueId } from "../support/emulators.ts";
+import { at, dealData, messageData, newDealIds, seedDeal, type SeededDeal } from "./support.ts";
+
+const isolatedProject = `${projectId}-handlers`;
+const fft = functionsTest({ projectId: isolatedProject });
+const db = getFirestore(getApps().some((a) => a.name === "[DEFAULT]") ? getApp() : initializeApp({ projectId: isolatedProject }));
+
+const messageCreated = fft.wrap(onMessageCreated);
+const messageUpdated = fft.wrap(onMessageUpdated);
+const conversationUpdated = fft.wrap(onConversationUpdated);
+const dealWritten = fft.wrap(onDealWritten);
+
+afterAll(() => fft.cleanup());
+
+interface Sent {
+  id: string;
+  event: { id: string; time: string; params: Record<string, string>; data: DocumentSnapshot };
+}
+
+/** Writes a message as the SDK would and captures the event its create trigger would receive. */
+async function send(deal: SeededDeal, side: "brand" | "influencer", text: string | null, seconds: number, extra: Partial<ReturnType<typeof messageData>> = {}): Promise<Sent> {
+  const id = uniqueId("msg");
+  const ref = db.doc(`deals/${deal.dealId}/messages/${id}`);
+  await ref.set({ ...messageData(side === "brand" ? deal.brandId : deal.influencerId, side, text, at(seconds)), ...extra });
+  return { id, event: { id: uniqueId("evt"), time: at(seconds).toDate().toISOString(), params: { dealId: deal.dealId, messageId: id }, data: await ref.get() } };
+}
+
+function changeEvent(params: Record<string, string>, before: DocumentSnapshot, after: DocumentSnapshot, time = new Date().toISOString()) {
+  return { id: uniqueId("evt"), time, params, data: fft.makeChange(before, after) };
+}
+
+async function conversation(dealId: string) {
+  const snap = await db.doc(`conversations/${dealId}`).get();
+  expect(snap.exists).toBe(true);
+  return snap.data()!;
+}
+
+async function message(dealId: string, id: string) {
+  return (await db.doc(`deals/${dealId}/messages/${id}`).get()).data()!;
+}
+
+const millis = (t: unknown) => (t as Timestamp).toMillis();
+
+describe("onMessageCreated", () => {
+  async function fiveMessages(deal: SeededDeal) {
+    return [
+      await send(deal, "brand", "Hello! Our summer campaign brief is attached.", 0),
+      await send(deal, "brand", "Can you post on Friday?", 1),
+      await send(deal, "influencer", "Thanks, Friday works.", 5),
+      await send(deal, "influencer", "Café photos too?", 6),
+      await send(deal, "brand", "Yes please", 9),
+    ];
+  }
+
+  async function expectExactState(deal: SeededDeal, m: Sent[]) {
+    const conv = await conversation(deal.dealId);
+    expect(conv).toMatchObject({
+      dealId: deal.dealId,
+      brandId: deal.brandId,
+      influencerId: deal.influencerId,
+      participants: [deal.brandId, deal.influencerId],
+      status: "active",
+      unread: { brand: 2, influencer: 3 },
+      hasUnread: { brand: true, influencer: true },
+      readWatermark: { brand: null, influencer: null },
+      readAt: { brand: null, influencer: null },
+      // m3 answers m2 after 4 s; m5 answers m4 after 3 s; m2 and m4 follow their own side and answer nothing.
+      responseTime: { brand: { count: 1, totalMs: 3000, averageMs: 3000 }, influencer: { count: 1, totalMs: 4000, averageMs: 4000 } },
+      lastMessage: { messageId: m[4]!.id, senderId: deal.brandId, senderSide: "brand", snippet: "Yes please", kind: "text" },
+    });
+    expect(millis(conv.lastMessage.at)).toBe(at(9).toMillis());
+    expect(millis(conv.lastActivityAt)).toBe(at(9).toMillis());
+
+    const stored = await Promise.all(m.map((x) => message(deal.dealId, x.id)));
+    expect(stored.map((s) => s.responseTimeMs)).toEqual([undefined, undefined, 4000, undefined, 3000]);
+    expect(stored[0]!.searchTokens).toEqual(expect.arrayContaining(["hello", "summer", "campaign", "brief", "attached", "sum", "camp", "campa", "bri"]));
+    expect(stored[0]!.searchTokens).not.toContain("our");
+    expect(stored[3]!.searchTokens).toEqual(["cafe", "photos", "too", "caf", "pho", "phot", "photo"]);
+  }
+
+  it("derives the exact state with every event delivered twice, in order", async () => {
+    const deal = await seedDeal(db);
+    const m = await fiveMessages(deal);
+    for (const { event } of m) {
+      expect(await messageCreated(event)).toMatchObject({ outcome: "applied" });
+      expect(await messageCreated(event)).toMatchObject({ outcome: "duplicate", cost: { writes: 0 } });
+    }
+    await expectExactState(deal, m);
+  });
+
+  it("derives the same exact state with the events in reversed order, then all redelivered", async () => {
+    const deal = await seedDeal(db);
+    const m = await fiveMessages(deal);
+    for (const { event } of [...m].reverse()) expect(await messageCreated(event)).toMatchObject({ outcome: "applied" });
+    for (const { event } of m) expect(await messageCreated(event)).toMatchObject({ outcome: "duplicate" });
+    await expectExactState(deal, m);
+  });
+
+  it("keeps the response-time totals exact when the same message arrives under a second event id", async () => {
+    const deal = await seedDeal(db);
+    const question = await send(deal, "brand", "Rate?", 0);
+    const answer = await send(deal, "influencer", "500", 2);
+    for (const sent of [question, answer, answer]) {
+      await messageCreated({ ...sent.event, id: uniqueId("evt") });
+    }
+    expect((await conversation(deal.dealId)).responseTime.influencer).toEqual({ count: 1, totalMs: 2000, averageMs: 2000 });
+  });
+
+  it("skips messages of a deal that does not exist, and malformed messages, without writing state", async () => {
+    const orphan = newDealIds();
+    const lost = await send(orphan, "brand", "anyone?", 0);
+    expect(await messageCreated(lost.event)).toMatchObject({ outcome: "skipped", reason: "no valid deal for this conversation" });
+    expect((await db.doc(`conversations/${orphan.dealId}`).get()).exists).toBe(false);
+
+    const deal = await seedDeal(db);
+    const bad = await send(deal, "brand", "x", 0, { senderSide: "admin" as "brand" });
+    expect(await messageCreated(bad.event)).toMatchObject({ outcome: "skipped", reason: "message does not match the schema" });
+    expect((await db.doc(`conversations/${deal.dealId}`).get()).exists).toBe(false);
+    expect((await message(deal.dealId, bad.id)).searchTokens).toBeUndefined();
+  });
+});
+
+describe("onMessageUpdated", () => {
+  /** A brand question and an influencer answer with an attachment, both processed. */
+  async function answerWithAttachment() {
+    const deal = await seedDeal(db);
+    const question = await send(deal, "brand", "Draft budget", 0);
+    const id = uniqueId("msg");
+    const attachment = {
+      name: "contract.pdf",
+      size: 1200,
+      contentType: "application/pdf" as const,
+      storagePath: `deals/${deal.dealId}/attachments/${deal.influencerId}/${id}/contract.pdf`,
+    };
+    const ref = db.doc(`deals/${deal.dealId}/messages/${id}`);
+    await ref.set(messageData(deal.influencerId, "influencer", "Here is the contract", at(3), [attachment]));
+    await messageCreated(question.event);
+    await messageCreated({ id: uniqueId("evt"), time: at(3).toDate().toISOString(), params: { dealId: deal.dealId, messageId: id }, data: await ref.get() });
+    const params = { dealId: deal.dealId, messageId: id };
+    const edit = async () => {
+      const before = await ref.get();
+      await ref.update({ text: "Here is the signed contract", editedAt: at(4) });
+      return changeEvent(params, before, await ref.get());
+    };
+    const tombstone = async () => {
+      const before = await ref.get();
+      await ref.update({ text: null, attachments: [], hasAttachments: false, deleted: true, deletedAt: at(5) });
+      return changeEvent(params, before, await ref.get());
+    };
+    return { deal, id, ref, edit, tombstone };
+  }
+
+  it("re-derives tokens and the summary on an edit, then clears them on the tombstone, each event twice", async () => {
+    const { deal, id, edit, tombstone } = await answerWithAttachment();
+    const edited = await edit();
+    expect(await messageUpdated(edited)).toMatchObject({ outcome: "applied" });
+    expect(await messageUpdated(edited)).toMatchObject({ outcome: "duplicate" });
+    expect((await message(deal.dealId, id)).searchTokens).toEqual(expect.arrayContaining(["signed", "contract", "sig"]));
+    expect((await conversation(deal.dealId)).lastMessage).toMatchObject({ messageId: id, snippet: "Here is the signed contract", kind: "text" });
+
+    const deleted = await tombstone();
+    expect(await messageUpdated(deleted)).toMatchObject({ outcome: "applied" });
+    expect(await messageUpdated(deleted)).toMatchObject({ outcome: "duplicate" });
+    await expectTombstoned(deal, id);
+  });
+
+  it("never resurrects a tombstoned message when the edit event arrives after the tombstone", async () => {
+    const scenario = await answerWithAttachment();
+    const { deal, id } = scenario;
+    const edit = await scenario.edit();
+    const tombstone = await scenario.tombstone();
+    expect(await messageUpdated(tombstone)).toMatchObject({ outcome: "applied" });
+    expect(await messageUpdated(edit)).toMatchObject({ outcome: "applied" });
+    expect(await messageUpdated(tombstone)).toMatchObject({ outcome: "duplicate" });
+    expect(await messageUpdated(edit)).toMatchObject({ outcome: "duplicate" });
+    await expectTombstoned(deal, id);
+  });
+
+  it("ignores its own writes: an update that only changes function-written fields costs nothing", async () => {
+    const { ref, deal, id, tombstone } = await answerWithAttachment();
+    await messageUpdated(await tombstone());
+    const before = await ref.get();
+    await ref.update({ searchTokens: ["echo"], responseTimeMs: 1 });
+    const echo = changeEvent({ dealId: deal.dealId, messageId: id }, before, await ref.get());
+    expect(await messageUpdated(echo)).toEqual({ outcome: "ignored", reason: "only function-written fields changed", cost: { reads: 0, writes: 0 } });
+  });
+
+  async function expectTombstoned(deal: SeededDeal, id: string) {
+    expect((await message(deal.dealId, id)).searchTokens).toEqual([]);
+    const conv = await conversation(deal.dealId);
+    expect(conv.lastMessage).toMatchObject({ messageId: id, senderSide: "influencer", snippet: "Message deleted", kind: "deleted" });
+    expect(millis(conv.lastMessage.at)).toBe(at(3).toMillis());
+    // The tombstoned message no longer counts as unread; the brand's question still does for the influencer.
+    expect(conv.unread).toEqual({ brand: 0, influencer: 1 });
+    expect(conv.hasUnread).toEqual({ brand: false, influencer: true });
+    expect(conv.responseTime.influencer).toEqual({ count: 1, totalMs: 3000, averageMs: 3000 });
+  }
+});
+
+describe("onConversationUpdated (read watermark)", () => {
+  it("recounts unread from the current watermark and moves readAt forward only, under reordering and duplicates", async () => {
+    const deal = await seedDeal(db);
+    const sent = [
+      await send(deal, "brand", "one", 0),
+      await send(deal, "brand", "two", 1),
+      await send(deal, "brand", "three", 2),
+      await send(deal, "influencer", "reply", 3),
+    ];
+    for (const { event } of sent) await messageCreated(event);
+    expect((await conversation(deal.dealId)).unread).toEqual({ brand: 1, influencer: 3 });
+
+    const ref = db.doc(`conversations/${deal.dealId}`);
+    const params = { dealId: deal.dealId };
+    const v0 = await ref.get();
+    await ref.update({ "readWatermark.influencer": at(1) });
+    const v1 = await ref.get();
+    await ref.update({ "readWatermark.influencer": at(2) });
+    const v2 = await ref.get();
+    const firstRead = changeEvent(params, v0, v1, "2026-01-05T10:00:00.000Z");
+    const secondRead = changeEvent(params, v1, v2, "2026-01-05T10:05:00.000Z");
+
+    expect(await conversationUpdated(secondRead)).toMatchObject({ outcome: "applied", cost: { reads: 3, writes: 2 } });
+    expect(await conversationUpdated(firstRead)).toMatchObject({ outcome: "applied" });
+    expect(await conversationUpdated(secondRead)).toMatchObject({ outcome: "duplicate" });
+    expect(await conversationUpdated(firstRead)).toMatchObject({ outcome: "duplicate" });
+
+    const conv = await conversation(deal.dealId);
+    expect(conv.unread).toEqual({ brand: 1, influencer: 0 });
+    expect(conv.hasUnread).toEqual({ brand: true, influencer: false });
+    expect(millis(conv.readAt.influencer)).toBe(Date.parse("2026-01-05T10:05:00.000Z"));
+    expect(conv.readAt.brand).toBeNull();
+
+    const echo = changeEvent(params, v2, await ref.get());
+    expect(await conversationUpdated(echo)).toMatchObject({ outcome: "ignored", cost: { reads: 0, writes: 0 } });
+  });
+});
+
+describe("onDealWritten", () => {
+  it("creates and mirrors the conversation and posts one system message per status change, under reordering and duplicates", async () => {
+    const deal = newDealIds();
+    const ref = db.doc(`deals/${deal.dealId}`);
+    const params = { dealId: deal.dealId };
+    const missing = await ref.get();
+    await ref.set(dealData(deal, "open", at(0)));
+    const v1 = await ref.get();
+    await ref.set(dealData(deal, "active", at(60)));
+    const v2 = await ref.get();
+    await ref.set(dealData(deal, "completed", at(120)));
+    const v3 = await ref.get();
+    const create = changeEvent(params, missing, v1);
+    const activate = changeEvent(params, v1, v2);
+    const complete = changeEvent(params, v2, v3);
+
+    for (const event of [complete, complete, activate, create, activate, create]) await dealWritten(event);
+
+    const conv = await conversation(deal.dealId);
+    expect(conv).toMatchObject({ status: "completed", brandId: deal.brandId, influencerId: deal.influencerId, lastMessage: null });
+    expect(millis(conv.statusChangedAt)).toBe(at(120).toMillis());
+
+    const system = await db.collection(`deals/${deal.dealId}/messages`).orderBy("createdAt").get();
+    expect(system.docs.map((d) => [d.id, d.get("text"), d.get("senderSide"), d.get("senderId"), millis(d.get("createdAt"))])).toEqual([
+      [statusMessageId(activate.id), "Deal is now active", "system", "system", at(60).toMillis()],
+      [statusMessageId(complete.id), "Deal completed", "system", "system", at(120).toMillis()],
+    ]);
+
+    // The system messages' own create events, reversed and repeated: the summary ends on the newest.
+    const events = await Promise.all(
+      system.docs.map(async (d) => ({ id: uniqueId("evt"), time: new Date().toISOString(), params: { dealId: deal.dealId, messageId: d.id }, data: await d.ref.get() })),
+    );
+    for (const event of [...events].reverse().concat(events)) await messageCreated(event);
+    const after = await conversation(deal.dealId);
+    expect(after.lastMessage).toMatchObject({ messageId: statusMessageId(complete.id), senderSide: "system", snippet: "Deal completed", kind: "system" });
+    expect(after.unread).toEqual({ brand: 0, influencer: 0 });
+    expect(after.responseTime.brand).toEqual({ count: 0, totalMs: 0, averageMs: null });
+  });
+
+  it("skips a malformed deal without creating a conversation", async () => {
+    const deal = newDealIds();
+    const ref = db.doc(`deals/${deal.dealId}`);
+    const missing = await ref.get();
+    await ref.set({ ...dealData(deal, "open", at(0)), participants: [deal.brandId] });
+    const result = await dealWritten(changeEvent({ dealId: deal.dealId }, missing, await ref.get()));
+    expect(result).toMatchObject({ outcome: "skipped" });
+    expect((await db.doc(`conversations/${deal.dealId}`).get()).exists).toBe(false);
+  });
+});
