@@ -1,0 +1,118 @@
+// Shared fixtures for the firestore.rules matrix: one RulesTestEnvironment on the running emulator with the
+// rules firebase-tools loaded from the repo's firestore.rules (never replaced), seeded through the
+// rules-disabled admin context, and one Firestore handle per role.
+import { readFileSync } from "node:fs";
+import { assertFails, assertSucceeds, initializeTestEnvironment, type RulesTestEnvironment } from "@firebase/rules-unit-testing";
+import { doc, setDoc, Timestamp, type Firestore } from "firebase/firestore";
+import { type DealStatus } from "@dealchat/model";
+import { firestoreEmulator, projectId, uniqueId } from "../support/emulators.ts";
+
+let env: Promise<RulesTestEnvironment> | undefined;
+
+/**
+ * The environment is created without `rules`: the emulator already runs the repo's firestore.rules (firebase.json),
+ * and loading them again would reset the coverage counters other files of the run contribute to. The loaded
+ * ruleset is checked against the file in `rulesLoaded()`.
+ */
+export function rulesEnv(): Promise<RulesTestEnvironment> {
+  env ??= (async () => {
+    const { host, port } = firestoreEmulator();
+    return initializeTestEnvironment({ projectId, firestore: { host, port } });
+  })();
+  return env;
+}
+
+export const rulesSource = (): string => readFileSync("firestore.rules", "utf8");
+
+/** The roles of the matrix. `admin` bypasses rules (the platform); every other role goes through them. */
+export const roles = ["brand", "influencer", "stranger", "otherDealParticipant", "unauthenticated"] as const;
+export type Role = (typeof roles)[number];
+
+export interface DealFixture {
+  dealId: string;
+  brandId: string;
+  influencerId: string;
+  /** Uids that are signed in but not participants of this deal. */
+  strangerId: string;
+  /** A participant (brand side) of another, separate deal. */
+  otherDealBrandId: string;
+  otherDealId: string;
+  /** Firestore as each role. */
+  as: (role: Role) => Firestore;
+  /** Firestore with rules disabled, for seeding and for reading back what a write did. */
+  admin: <T>(fn: (db: Firestore) => Promise<T>) => Promise<T>;
+  uidOf: (role: Role) => string | null;
+}
+
+/** A fresh deal (and its conversation entry, and another deal for the "other deal" role), unique per call. */
+export async function seedDeal(status: DealStatus = "active"): Promise<DealFixture> {
+  const testEnv = await rulesEnv();
+  const dealId = uniqueId("deal");
+  const otherDealId = uniqueId("other-deal");
+  const brandId = uniqueId("brand");
+  const influencerId = uniqueId("influencer");
+  const strangerId = uniqueId("stranger");
+  const otherDealBrandId = uniqueId("other-brand");
+  const otherDealInfluencerId = uniqueId("other-influencer");
+  const admin = async <T>(fn: (db: Firestore) => Promise<T>): Promise<T> => {
+    let result!: T;
+    await testEnv.withSecurityRulesDisabled(async (ctx) => {
+      result = await fn(ctx.firestore() as unknown as Firestore);
+    });
+    return result;
+  };
+  await admin(async (db) => {
+    await setDoc(doc(db, "deals", dealId), dealDoc(brandId, influencerId, status));
+    await setDoc(doc(db, "conversations", dealId), conversationDoc(dealId, brandId, influencerId, status));
+    await setDoc(doc(db, "deals", otherDealId), dealDoc(otherDealBrandId, otherDealInfluencerId, "active"));
+    await setDoc(doc(db, "conversations", otherDealId), conversationDoc(otherDealId, otherDealBrandId, otherDealInfluencerId, "active"));
+  });
+  const uids: Record<Role, string | null> = {
+    brand: brandId,
+    influencer: influencerId,
+    stranger: strangerId,
+    otherDealParticipant: otherDealBrandId,
+    unauthenticated: null,
+  };
+  const as = (role: Role): Firestore => {
+    const uid = uids[role];
+    const ctx = uid === null ? testEnv.unauthenticatedContext() : testEnv.authenticatedContext(uid);
+    return ctx.firestore() as unknown as Firestore;
+  };
+  return { dealId, brandId, influencerId, strangerId, otherDealBrandId, otherDealId, as, admin, uidOf: (role) => uids[role] };
+}
+
+export function dealDoc(brandId: string, influencerId: string, status: DealStatus) {
+  const now = Timestamp.now();
+  return { brandId, influencerId, participants: [brandId, influencerId], status, title: "Spring campaign", createdAt: now, updatedAt: now };
+}
+
+export function conversationDoc(dealId: string, brandId: string, influencerId: string, status: DealStatus) {
+  return {
+    dealId,
+    brandId,
+    influencerId,
+    participants: [brandId, influencerId],
+    status,
+    lastMessage: null,
+    lastActivityAt: Timestamp.now(),
+    unread: { brand: 0, influencer: 0 },
+    hasUnread: { brand: false, influencer: false },
+    readWatermark: { brand: null, influencer: null },
+    readAt: { brand: null, influencer: null },
+    responseTime: {
+      brand: { count: 0, totalMs: 0, averageMs: null },
+      influencer: { count: 0, totalMs: 0, averageMs: null },
+    },
+  };
+}
+
+/** Asserts the expected outcome, naming the case when it does not hold. */
+export async function expectOutcome(allowed: boolean, what: string, attempt: () => Promise<unknown>): Promise<void> {
+  try {
+    if (allowed) await assertSucceeds(attempt());
+    else await assertFails(attempt());
+  } catch (error) {
+    throw new Error(`${what}: expected ${allowed ? "ALLOW" : "DENY"} — ${(error as Error).message}`);
+  }
+}
