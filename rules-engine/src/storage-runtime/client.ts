@@ -26,6 +26,8 @@ export class StorageRulesRuntimeClient {
   private readonly documentSources = new Map<number, DocumentSource>();
   /** Every line the runtime printed, parsed (for assertions on the raw protocol). */
   readonly received: Message[] = [];
+  /** The runtime's start message (id -1). */
+  handshake: Message = {};
   /** Lines the runtime printed that were not JSON, and its stderr. */
   readonly noise: string[] = [];
   private readonly exited: Promise<number | null>;
@@ -41,7 +43,7 @@ export class StorageRulesRuntimeClient {
   /** Spawns the runtime and resolves once it has sent the start handshake (id -1). */
   static async start(command: string, args: string[], { env = process.env, timeoutMs = 15_000 } = {}): Promise<StorageRulesRuntimeClient> {
     const client = new StorageRulesRuntimeClient(spawn(command, args, { env, stdio: ["pipe", "pipe", "pipe"] }));
-    await client.expect(STARTED_ID, timeoutMs, "the start handshake");
+    client.handshake = await client.expect(STARTED_ID, timeoutMs, "the start handshake");
     return client;
   }
 

@@ -56,6 +56,7 @@ export interface RuntimeResponse {
   status: "ok";
   result?: { rulesVersion: number } | { permit: boolean };
   message?: string;
+  pid?: number;
   errors: string[];
   warnings: string[];
 }

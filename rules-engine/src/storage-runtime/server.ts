@@ -80,7 +80,8 @@ export class StorageRulesRuntimeServer {
 
   /** The start handshake: firebase-tools waits for a message with id -1 before loading rules. */
   started(): void {
-    this.send({ id: STARTED_ID, status: "ok", message: "DealChat Storage rules runtime ready", errors: [], warnings: [] });
+    // The pid lets a supervisor (and our tests) check that the runtime goes away with the emulator.
+    this.send({ id: STARTED_ID, status: "ok", message: "DealChat Storage rules runtime ready", pid: process.pid, errors: [], warnings: [] });
   }
 
   /** Verify requests not answered yet. */
