@@ -209,9 +209,19 @@ export class ClientContext {
     return membership;
   }
 
-  /** Keeps the remembered status in step with what a conversation listener saw. */
-  noteStatus(dealId: string, status: DealStatus): void {
-    const known = this.memberships.get(dealId);
-    if (known) this.memberships.set(dealId, { ...known, status, closed: closedStatuses.includes(status) });
+  /**
+   * Learns the membership from a conversation document the app is already listening to (it carries both uids
+   * and the status), so sending needs no extra read and a status change reaches the send path at once.
+   */
+  noteConversation(dealId: string, c: { mySide: Side; otherParticipant: { uid: string }; status: DealStatus }): void {
+    if (!c.otherParticipant.uid) return;
+    this.memberships.set(dealId, {
+      dealId,
+      side: c.mySide,
+      otherSide: c.mySide === "brand" ? "influencer" : "brand",
+      otherUid: c.otherParticipant.uid,
+      status: c.status,
+      closed: closedStatuses.includes(c.status),
+    });
   }
 }

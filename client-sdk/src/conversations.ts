@@ -100,7 +100,7 @@ export function watchConversations(
       compare: byActivityDesc,
     },
     (state) => {
-      for (const c of state.items) ctx.noteStatus(c.dealId, c.status);
+      for (const c of state.items) ctx.noteConversation(c.dealId, c);
       onChange(state);
     },
     onError,

@@ -8,6 +8,5 @@ export { validateAttachment, type AttachmentInput, type UploadProgress } from ".
 export { READ_THROTTLE_MS } from "./receipts.ts";
 export { TYPING_REFRESH_MS, type TypingIndicator, type TypingState } from "./typing.ts";
 export { PRESENCE_HEARTBEAT_MS, type PresenceConnection, type PresenceOptions, type PresenceState } from "./presence.ts";
-export { searchTokensOf } from "./search.ts";
 export { toWebQuery } from "./query.ts";
 export type { Unsubscribe } from "./lifecycle.ts";

@@ -5,8 +5,10 @@ import {
   MAX_PAGE_SIZE,
   Side,
   limits,
+  matchesSearch,
   messageHistoryQuery,
   paths,
+  searchQueryToken,
   type Message,
 } from "@dealchat/model";
 import { doc, getDocsFromServer, type DocumentSnapshot, type Timestamp } from "firebase/firestore";
@@ -16,7 +18,6 @@ import { parseConversation, type ConversationSummary } from "./conversations.ts"
 import { DealChatError, parseInput, toDealChatError } from "./errors.ts";
 import type { Unsubscribe } from "./lifecycle.ts";
 import { toWebQuery } from "./query.ts";
-import { searchTokensOf } from "./search.ts";
 import { openLiveWindow } from "./window.ts";
 
 export interface ChatMessage {
@@ -128,7 +129,7 @@ export function openConversation(
     {},
     (snap) => {
       conversation = snap.exists() ? parseConversation(snap, uid) : null;
-      if (conversation) ctx.noteStatus(dealId, conversation.status);
+      if (conversation) ctx.noteConversation(dealId, conversation);
       emit();
     },
     onError,
@@ -192,17 +193,15 @@ export interface HistoryPage {
 
 /**
  * One page of a deal's history with any combination of date range, sender side, attachments only and search.
- * The first search word is the indexed array-contains filter; further words are checked on the page's
- * search tokens, so a multi-word search may return short pages (follow `next` until it is null).
+ * The longest search word is the indexed array-contains filter (model searchQueryToken); the other words are
+ * checked on the page (model matchesSearch), so a multi-word search may return short pages: follow `next`.
  */
 export async function historyPage(ctx: ClientContext, input: HistoryInput): Promise<HistoryPage> {
   const options = parseInput(HistoryInput, input, "history");
   const uid = ctx.uid;
   const { Timestamp } = await import("firebase/firestore");
-  const words = options.search !== undefined ? searchTokensOf(options.search) : [];
-  if (options.search !== undefined && words.length === 0) throw new DealChatError("invalid-argument", "history: the search has no searchable word");
-  // The most selective word (the longest) goes to the server.
-  const [serverWord, ...otherWords] = [...words].sort((a, b) => b.length - a.length);
+  const serverWord = options.search !== undefined ? searchQueryToken(options.search) : null;
+  if (options.search !== undefined && serverWord === null) throw new DealChatError("invalid-argument", "history: the search has no searchable word");
   const spec = messageHistoryQuery({
     dealId: options.dealId,
     ...(options.from ? { from: Timestamp.fromDate(options.from) } : {}),
@@ -224,11 +223,8 @@ export async function historyPage(ctx: ClientContext, input: HistoryInput): Prom
   const next: [Timestamp, string] | null =
     last && snap.size >= (spec.limit ?? Number.POSITIVE_INFINITY) ? [last.get("createdAt") as Timestamp, last.id] : null;
   const messages = snap.docs
-    .filter((d) => {
-      if (otherWords.length === 0) return true;
-      const tokens = new Set((d.get("searchTokens") as string[] | undefined) ?? []);
-      return otherWords.every((w) => tokens.has(w));
-    })
+    // The other words of a multi-word search are checked on the page (one array-contains per query).
+    .filter((d) => options.search === undefined || matchesSearch(d.get("text") as string | null, options.search))
     .map((d) => parseMessage(d, options.dealId, uid, null));
   return { messages, next };
 }
