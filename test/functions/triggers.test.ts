@@ -1,0 +1,195 @@
+// The deployed triggers end to end: the Functions emulator runs functions/lib on real Firestore events,
+// participants write with the web SDK as authenticated users (through firestore.rules), and the derived
+// state is observed with snapshot listeners under a deadline until it equals the exact expected values.
+import {
+  collection,
+  doc,
+  getDoc,
+  getDocs,
+  onSnapshot,
+  query,
+  serverTimestamp,
+  setDoc,
+  updateDoc,
+  where,
+  type DocumentData,
+  type DocumentSnapshot,
+  type Timestamp,
+} from "firebase/firestore";
+import { FieldValue } from "firebase-admin/firestore";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { searchQueryToken } from "@dealchat/model";
+import { adminFirestore, signedInWebClient, type WebClient } from "../support/clients.ts";
+import { uniqueId } from "../support/emulators.ts";
+import { waitForSnapshot } from "../support/wait.ts";
+
+describe("Cloud Functions through the Functions emulator", () => {
+  let brand: WebClient;
+  let influencer: WebClient;
+  let dealId: string;
+  const admin = adminFirestore();
+
+  beforeAll(async () => {
+    [brand, influencer] = await Promise.all([signedInWebClient("brand"), signedInWebClient("influencer")]);
+    dealId = uniqueId("deal");
+    const created = waitForSnapshot<FirebaseFirestore.DocumentSnapshot>(
+      (next, fail) => admin.doc(`conversations/${dealId}`).onSnapshot(next, fail),
+      (snap) => snap.exists,
+      { what: "onDealWritten to create the conversation" },
+    );
+    // The platform creates deals with the admin SDK; the deal trigger creates the conversation.
+    await admin.doc(`deals/${dealId}`).set({
+      brandId: brand.user.uid,
+      influencerId: influencer.user.uid,
+      participants: [brand.user.uid, influencer.user.uid],
+      status: "active",
+      title: "Summer campaign",
+      createdAt: FieldValue.serverTimestamp(),
+      updatedAt: FieldValue.serverTimestamp(),
+    });
+    await created;
+  });
+  afterAll(async () => {
+    await Promise.all([brand?.close(), influencer?.close()]);
+  });
+
+  /** Waits, as `who` with a web-SDK listener, until the conversation satisfies `accept` on a server snapshot. */
+  function conversationUntil(who: WebClient, accept: (data: DocumentData) => boolean, what: string): Promise<DocumentData> {
+    return waitForSnapshot<DocumentSnapshot>(
+      (next, fail) => onSnapshot(doc(who.db, "conversations", dealId), { includeMetadataChanges: true }, next, fail),
+      (snap) => !snap.metadata.fromCache && snap.exists() && accept(snap.data()),
+      { what },
+    ).then((snap) => snap.data()!);
+  }
+
+  function messageUntil(who: WebClient, messageId: string, accept: (data: DocumentData) => boolean, what: string): Promise<DocumentData> {
+    return waitForSnapshot<DocumentSnapshot>(
+      (next, fail) => onSnapshot(doc(who.db, "deals", dealId, "messages", messageId), { includeMetadataChanges: true }, next, fail),
+      (snap) => !snap.metadata.fromCache && snap.exists() && accept(snap.data()),
+      { what },
+    ).then((snap) => snap.data()!);
+  }
+
+  async function send(who: WebClient, side: "brand" | "influencer", text: string): Promise<string> {
+    const id = uniqueId("msg");
+    await setDoc(doc(who.db, "deals", dealId, "messages", id), {
+      senderId: who.user.uid,
+      senderSide: side,
+      text,
+      attachments: [],
+      hasAttachments: false,
+      createdAt: serverTimestamp(),
+      editedAt: null,
+      deleted: false,
+      deletedAt: null,
+    });
+    return id;
+  }
+
+  const createdAt = async (id: string) => ((await getDoc(doc(brand.db, "deals", dealId, "messages", id))).get("createdAt") as Timestamp).toMillis();
+
+  it("mirrors the deal into a fresh conversation", async () => {
+    const conv = await conversationUntil(brand, () => true, "the conversation");
+    expect(conv).toMatchObject({
+      dealId,
+      brandId: brand.user.uid,
+      influencerId: influencer.user.uid,
+      participants: [brand.user.uid, influencer.user.uid],
+      status: "active",
+      lastMessage: null,
+      unread: { brand: 0, influencer: 0 },
+      hasUnread: { brand: false, influencer: false },
+      readWatermark: { brand: null, influencer: null },
+      responseTime: { brand: { count: 0, totalMs: 0, averageMs: null }, influencer: { count: 0, totalMs: 0, averageMs: null } },
+    });
+  });
+
+  it("converges on exact counters, response times, summary and tokens as both sides write, read, edit and delete", async () => {
+    const m1 = await send(brand, "brand", "Hi! The summer campaign brief is ready.");
+    const m2 = await send(influencer, "influencer", "Thanks, looks great");
+    const m3 = await send(brand, "brand", "Café shoot on Friday?");
+
+    const conv = await conversationUntil(
+      influencer,
+      (c) => c.lastMessage?.messageId === m3 && c.unread.influencer === 2 && c.unread.brand === 1 && c.responseTime.brand.count === 1 && c.responseTime.influencer.count === 1,
+      "the three messages to be reflected",
+    );
+    const [t1, t2, t3] = [await createdAt(m1), await createdAt(m2), await createdAt(m3)];
+    expect(conv.responseTime).toEqual({
+      brand: { count: 1, totalMs: t3 - t2, averageMs: t3 - t2 },
+      influencer: { count: 1, totalMs: t2 - t1, averageMs: t2 - t1 },
+    });
+    expect(conv.hasUnread).toEqual({ brand: true, influencer: true });
+    expect(conv.lastMessage).toMatchObject({ senderId: brand.user.uid, senderSide: "brand", snippet: "Café shoot on Friday?", kind: "text" });
+    expect((conv.lastActivityAt as Timestamp).toMillis()).toBe(t3);
+
+    const third = await messageUntil(brand, m3, (m) => Array.isArray(m.searchTokens), "m3's search tokens");
+    expect(third.searchTokens).toEqual(["cafe", "shoot", "friday", "caf", "sho", "fri", "shoo", "frid", "frida"]);
+    expect((await messageUntil(brand, m2, (m) => m.responseTimeMs !== undefined, "m2's response time")).responseTimeMs).toBe(t2 - t1);
+
+    // A search for a prefix of a diacritic word finds the message through the one token it allows.
+    const token = searchQueryToken("CAFÉ");
+    expect(token).toBe("cafe");
+    const found = await getDocs(query(collection(influencer.db, "deals", dealId, "messages"), where("searchTokens", "array-contains", "fri")));
+    expect(found.docs.map((d) => d.id)).toEqual([m3]);
+
+    // The influencer reads everything: their unread count drops to zero and their read time is recorded.
+    await updateDoc(doc(influencer.db, "conversations", dealId), { "readWatermark.influencer": serverTimestamp() });
+    const read = await conversationUntil(influencer, (c) => c.unread.influencer === 0 && c.readAt?.influencer != null, "the read watermark to be applied");
+    expect(read.hasUnread).toEqual({ brand: true, influencer: false });
+    expect(read.unread.brand).toBe(1);
+
+    // An edit of the last message re-derives its tokens and the summary.
+    await updateDoc(doc(brand.db, "deals", dealId, "messages", m3), { text: "Studio shoot on Friday?", editedAt: serverTimestamp() });
+    const edited = await conversationUntil(brand, (c) => c.lastMessage?.snippet === "Studio shoot on Friday?", "the edit to reach the summary");
+    expect(edited.lastMessage.messageId).toBe(m3);
+    const retokenized = await messageUntil(brand, m3, (m) => m.searchTokens?.includes("studio"), "m3's new tokens");
+    expect(retokenized.searchTokens).not.toContain("cafe");
+
+    // A new unread message, then its tombstone: the counter goes up and back down, the summary says so.
+    const m4 = await send(brand, "brand", "Also a reel?");
+    await conversationUntil(influencer, (c) => c.lastMessage?.messageId === m4 && c.unread.influencer === 1, "m4 to count as unread");
+    await updateDoc(doc(brand.db, "deals", dealId, "messages", m4), {
+      text: null,
+      attachments: [],
+      hasAttachments: false,
+      deleted: true,
+      deletedAt: serverTimestamp(),
+    });
+    const tombstoned = await conversationUntil(influencer, (c) => c.lastMessage?.kind === "deleted" && c.unread.influencer === 0, "the tombstone to be reflected");
+    expect(tombstoned.lastMessage).toMatchObject({ messageId: m4, snippet: "Message deleted", senderSide: "brand" });
+    expect(tombstoned.hasUnread.influencer).toBe(false);
+    expect((await messageUntil(brand, m4, (m) => Array.isArray(m.searchTokens) && m.searchTokens.length === 0, "m4's tokens to be removed")).deleted).toBe(true);
+    // The response-time figures did not move: edits and tombstones answer nothing.
+    expect(tombstoned.responseTime).toEqual(conv.responseTime);
+  });
+
+  it("refuses participants' writes to function-maintained fields", async () => {
+    await expect(updateDoc(doc(brand.db, "conversations", dealId), { "unread.brand": 0 })).rejects.toMatchObject({ code: "permission-denied" });
+    await expect(updateDoc(doc(influencer.db, "conversations", dealId), { "responseTime.influencer.count": 0 })).rejects.toMatchObject({ code: "permission-denied" });
+    await expect(
+      setDoc(doc(brand.db, "deals", dealId, "messages", uniqueId("msg")), {
+        senderId: brand.user.uid,
+        senderSide: "brand",
+        text: "forged",
+        attachments: [],
+        hasAttachments: false,
+        createdAt: serverTimestamp(),
+        editedAt: null,
+        deleted: false,
+        deletedAt: null,
+        searchTokens: ["forged"],
+      }),
+    ).rejects.toMatchObject({ code: "permission-denied" });
+  });
+
+  it("mirrors a status change and posts the platform's system message", async () => {
+    await admin.doc(`deals/${dealId}`).update({ status: "completed", updatedAt: FieldValue.serverTimestamp() });
+    const conv = await conversationUntil(brand, (c) => c.status === "completed" && c.lastMessage?.kind === "system", "the completed status and its system message");
+    expect(conv.lastMessage).toMatchObject({ senderId: "system", senderSide: "system", snippet: "Deal completed" });
+    const system = await getDoc(doc(brand.db, "deals", dealId, "messages", conv.lastMessage.messageId));
+    expect(system.data()).toMatchObject({ senderId: "system", senderSide: "system", text: "Deal completed", deleted: false });
+    // System messages are nobody's unread and nobody's answer.
+    expect(conv.unread).toEqual({ brand: 1, influencer: 0 });
+  });
+});
