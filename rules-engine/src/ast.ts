@@ -60,7 +60,9 @@ export interface RulesFile {
   rulesVersionAt: number | null;
   service: string;
   serviceAt: number;
-  /** Functions declared before `service` and at service level (one scope). */
+  /** Functions declared before `service` (outermost scope). */
+  topFunctions: FunctionDecl[];
+  /** Functions declared at service level (shadow top-level ones). */
   functions: FunctionDecl[];
   matches: MatchBlock[];
 }

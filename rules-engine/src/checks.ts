@@ -12,7 +12,7 @@ export interface StaticIssue {
   severity: "error" | "warning";
 }
 
-export const STATIC_LIMITS = { params: 7, lets: 10, letsHard: 11, matchDepth: 10, captures: 20 };
+export const STATIC_LIMITS = { callChain: 21, params: 7, lets: 10, letsHard: 11, matchDepth: 10, captures: 20 };
 
 interface Scope {
   names: Set<string>;
@@ -55,8 +55,7 @@ export function checkRules(file: RulesFile): StaticIssue[] {
       case "call": {
         const fn = lookupFunction(scope, e.name);
         if (fn && calls) calls.add(fn);
-        if (fn && fn.params.length !== e.args.length)
-          error(e.at, `Function ${e.name} expects ${fn.params.length} arguments, ${e.args.length} given.`);
+        // An arity mismatch loads in Google's engine and errors at evaluation.
         return { ...e, args: e.args.map(v) };
       }
       case "method": {
@@ -116,7 +115,10 @@ export function checkRules(file: RulesFile): StaticIssue[] {
     Object.assign(f, { lets, body });
   };
 
-  const globalScope: Scope = { names: new Set(["request", "resource"]), functions: new Map(), parent: null };
+  const topScope: Scope = { names: new Set(["request", "resource"]), functions: new Map(), parent: null };
+  declareFunctions(file.topFunctions, topScope);
+  for (const f of file.topFunctions) checkFunction(f, topScope);
+  const globalScope: Scope = { names: new Set(), functions: new Map(), parent: topScope };
   declareFunctions(file.functions, globalScope);
   for (const f of file.functions) checkFunction(f, globalScope);
 
@@ -160,5 +162,22 @@ export function checkRules(file: RulesFile): StaticIssue[] {
     state.set(f, "done");
   };
   for (const f of callGraph.keys()) if (!state.has(f)) dfs(f);
+  if (reported.size > 0) return issues;
+
+  // Google's engine rejects any static call chain longer than the call-depth limit allows.
+  const chainLength = new Map<FunctionDecl, number>();
+  const longest = (f: FunctionDecl): number => {
+    const known = chainLength.get(f);
+    if (known !== undefined) return known;
+    let n = 1;
+    for (const g of callGraph.get(f) ?? []) n = Math.max(n, 1 + longest(g));
+    chainLength.set(f, n);
+    return n;
+  };
+  for (const f of callGraph.keys())
+    if (longest(f) > STATIC_LIMITS.callChain) {
+      error(f.at, `Maximum allowed call depth of ${STATIC_LIMITS.callChain - 1} is reached for a call chain starting at ${f.name}.`);
+      break;
+    }
   return issues;
 }

@@ -8,6 +8,7 @@ import { RulesSyntaxError } from "./lexer.ts";
 import { parseRules } from "./parser.ts";
 import { str } from "./values.ts";
 
+const EMPTY_VARS: ReadonlyMap<string, Value> = new Map();
 const SERVICES: readonly string[] = ["cloud.firestore", "firebase.storage"];
 
 /** Which request methods each `allow` method name covers. Unknown names load but grant nothing. */
@@ -39,6 +40,7 @@ class CompiledRuleset implements Ruleset {
     readonly rulesVersion: "1" | "2",
     /** The service name as written; a ruleset for an unknown service loads and grants nothing. */
     readonly declaredService: string,
+    readonly topFunctions: ReadonlyMap<string, FunctionDecl>,
     readonly functions: ReadonlyMap<string, FunctionDecl>,
     readonly matches: readonly CompiledMatch[],
     private readonly lineStarts: readonly number[],
@@ -74,7 +76,7 @@ function compileMatch(m: MatchBlock): CompiledMatch {
 export function compile(source: string): CompileResult {
   const lineStarts = lineStartsOf(source);
   const at = (offset: number) => {
-    const r = new CompiledRuleset("cloud.firestore", "1", "", new Map(), [], lineStarts);
+    const r = new CompiledRuleset("cloud.firestore", "1", "", new Map(), new Map(), [], lineStarts);
     return r.position(offset);
   };
   let file: RulesFile;
@@ -97,6 +99,7 @@ export function compile(source: string): CompileResult {
     (SERVICES.includes(file.service) ? file.service : "cloud.firestore") as Service,
     file.rulesVersion,
     file.service,
+    new Map(file.topFunctions.map((f) => [f.name, f])),
     new Map(file.functions.map((f) => [f.name, f])),
     file.matches.map(compileMatch),
     lineStarts,
@@ -153,7 +156,8 @@ export function evaluate(ruleset: Ruleset, request: EvaluationRequest): Evaluati
   if (ruleset.declaredService !== request.service) return { kind: "decided", allowed: false, diagnostics };
   const segments = request.path.split("/").filter((s) => s.length > 0);
   const ctx = new EvalContext(request.service, request.documents);
-  const globals: Frame = { vars: new Map(Object.entries(request.variables)), functions: ruleset.functions, parent: null };
+  const top: Frame = { vars: new Map(Object.entries(request.variables)), functions: ruleset.topFunctions, parent: null };
+  const globals: Frame = { vars: EMPTY_VARS, functions: ruleset.functions, parent: top };
   const v2 = ruleset.rulesVersion === "2";
   let allowed = false;
 

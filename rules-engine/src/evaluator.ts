@@ -5,7 +5,7 @@ import type { DocumentReader, Service, Value } from "./api.ts";
 import type { Expr, FunctionDecl } from "./ast.ts";
 import { callGlobal, callMethod, callNamespace, parsePathString, sliceValue, stringIndex } from "./stdlib.ts";
 import {
-  bool, compareValues, containsValue, duration, err, float, int, isError, isOfType, list, map, NULL, str, timestamp,
+  bool, compareValues, containsStrict, containsValue, duration, err, float, int, isError, isOfType, list, map, NULL, str, timestamp,
   typeName, valueEquals, type ErrorValue,
 } from "./values.ts";
 
@@ -13,7 +13,7 @@ export const LIMITS = {
   /** Expressions evaluated per request [RB]. */
   expressions: 1000,
   /** Function call depth [RB]. */
-  callDepth: 20,
+  callDepth: 21,
   /** Distinct documents read per request. */
   documents: { "cloud.firestore": 10, "firebase.storage": 2 } as Record<Service, number>,
 };
@@ -149,8 +149,11 @@ export function evalExpr(ctx: EvalContext, frame: Frame, e: Expr): Value {
           const v = evalExpr(ctx, frame, parts[0].expr);
           if (isError(v)) return v;
           if (v.type === "path") segments.push(...v.value);
-          else if (v.type === "string") segments.push(v.value);
-          else return err(`Unsupported operation error. Cannot interpolate ${typeName(v)} into a path.`);
+          else {
+            const s = interpolated(v);
+            if (isError(s)) return s;
+            segments.push(s.value);
+          }
           continue;
         }
         let text = "";
@@ -159,9 +162,8 @@ export function evalExpr(ctx: EvalContext, frame: Frame, e: Expr): Value {
             text += part.text;
             continue;
           }
-          const v = evalExpr(ctx, frame, part.expr);
+          const v = interpolated(evalExpr(ctx, frame, part.expr));
           if (isError(v)) return v;
-          if (v.type !== "string") return err(`Unsupported operation error. Cannot interpolate ${typeName(v)} into a path.`);
           text += v.value;
         }
         segments.push(text);
@@ -188,6 +190,13 @@ export function evalExpr(ctx: EvalContext, frame: Frame, e: Expr): Value {
     case "call":
       return evalCall(ctx, frame, e.name, e.args);
   }
+}
+
+/** A `$(…)` value as segment text: strings as they are, scalars through `string()`. */
+function interpolated(v: Value): Extract<Value, { type: "string" }> | ErrorValue {
+  if (isError(v) || v.type === "string") return v;
+  if (v.type === "int" || v.type === "float" || v.type === "bool") return callGlobal("string", [v]) as Extract<Value, { type: "string" }>;
+  return err(`Unsupported operation error. Cannot interpolate ${typeName(v)} into a path.`);
 }
 
 function evalArgs(ctx: EvalContext, frame: Frame, exprs: readonly Expr[]): Value[] | ErrorValue {
@@ -279,7 +288,9 @@ export function binary(op: string, a: Value, b: Value): Value {
       return bool(op === "<" ? c < 0 : op === "<=" ? c <= 0 : op === ">" ? c > 0 : c >= 0);
     }
     case "in":
-      if (b.type === "list" || b.type === "set") return bool(containsValue(b.value, a));
+      // List membership is type-strict (`1 in [1.0]` is false); set membership is numeric.
+      if (b.type === "list") return bool(containsStrict(b.value, a));
+      if (b.type === "set") return bool(containsValue(b.value, a));
       if (b.type === "map") return a.type === "string" ? bool(b.value.has(a.value)) : bool(false);
       return err(`Unsupported operation error. Received: ${typeName(a)} in ${typeName(b)}.`);
   }
@@ -315,7 +326,6 @@ export function binary(op: string, a: Value, b: Value): Value {
     }
   }
   if (op === "+" && a.type === "string" && b.type === "string") return str(a.value + b.value);
-  if (op === "+" && a.type === "list" && b.type === "list") return list([...a.value, ...b.value]);
   if (a.type === "timestamp" && b.type === "duration" && (op === "+" || op === "-"))
     return fromNanos(op === "+" ? totalNanos(a) + totalNanos(b) : totalNanos(a) - totalNanos(b), timestamp);
   if (a.type === "duration" && b.type === "timestamp" && op === "+") return fromNanos(totalNanos(a) + totalNanos(b), timestamp);

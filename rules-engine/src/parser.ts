@@ -11,6 +11,8 @@ const EQUALITY = new Set(["==", "!="]);
 
 // Characters that end a plain segment of a path literal.
 const PATH_LITERAL_STOP = new Set([..." \t\r\n/(),;[]{}=!&|<>?"]);
+// Characters that, right after `/`, make it the start of a path segment.
+const PATH_SEGMENT_START = /[A-Za-z0-9_$(\-.~%@:]/;
 // Characters that end a literal segment of a match pattern.
 const PATTERN_STOP = new Set([..." \t\r\n/{}"]);
 
@@ -58,6 +60,7 @@ export class Parser {
   parseFile(): RulesFile {
     let rulesVersion: "1" | "2" = "1";
     let rulesVersionAt: number | null = null;
+    const topFunctions: FunctionDecl[] = [];
     const functions: FunctionDecl[] = [];
     if (this.isWord("rules_version")) {
       rulesVersionAt = this.advance().start;
@@ -68,7 +71,7 @@ export class Parser {
       rulesVersion = v.text;
       if (this.isPunct(";")) this.advance();
     }
-    while (this.isWord("function")) functions.push(this.parseFunction());
+    while (this.isWord("function")) topFunctions.push(this.parseFunction());
     if (this.isWord("rules_version")) throw new RulesSyntaxError("Unexpected 'rules_version': it must come first.", this.tok.start);
     const serviceAt = this.expectWord("service").start;
     let service = this.expectIdent().text;
@@ -85,7 +88,7 @@ export class Parser {
     }
     this.advance();
     if (this.tok.kind !== "eof") throw this.unexpected("end of input");
-    return { rulesVersion, rulesVersionAt, service, serviceAt, functions, matches };
+    return { rulesVersion, rulesVersionAt, service, serviceAt, topFunctions, functions, matches };
   }
 
   private parseFunction(): FunctionDecl {
@@ -205,10 +208,10 @@ export class Parser {
   }
 
   private parseAnd(): Expr {
-    let left = this.parseEquality();
+    let left = this.parseIn();
     while (this.isPunct("&&")) {
       const at = this.advance().start;
-      left = { kind: "and", at, left, right: this.parseEquality() };
+      left = { kind: "and", at, left, right: this.parseIn() };
     }
     return left;
   }
@@ -223,7 +226,7 @@ export class Parser {
   }
 
   private parseIs(): Expr {
-    let left = this.parseIn();
+    let left = this.parseRelational();
     while (this.isWord("is")) {
       const at = this.advance().start;
       const typeName = this.expectIdent().text;
@@ -232,11 +235,13 @@ export class Parser {
     return left;
   }
 
+  // Google's engine binds `==` tighter than `in` (`'a' in ['a'] == true` is `'a' in (['a'] == true)`) and
+  // `is` tighter than `==` (`1 is int == true` is `(1 is int) == true`).
   private parseIn(): Expr {
-    let left = this.parseRelational();
+    let left = this.parseEquality();
     while (this.isWord("in")) {
       const at = this.advance().start;
-      left = { kind: "binary", at, op: "in", left, right: this.parseRelational() };
+      left = { kind: "binary", at, op: "in", left, right: this.parseEquality() };
     }
     return left;
   }
@@ -262,6 +267,10 @@ export class Parser {
   private parseMultiplicative(): Expr {
     let left = this.parseUnary();
     while (this.tok.kind === "punct" && MULTIPLICATIVE.has(this.tok.text)) {
+      // Google's lexer reads `/` directly followed by a segment character as a path segment, so `4/2`
+      // is a syntax error there; division needs whitespace after the slash.
+      if (this.tok.text === "/" && PATH_SEGMENT_START.test(this.src[this.tok.end] ?? ""))
+        throw new RulesSyntaxError("Missing 'match' keyword before path.", this.tok.start);
       const t = this.advance();
       left = { kind: "binary", at: t.start, op: t.text as BinaryOp, left, right: this.parseUnary() };
     }

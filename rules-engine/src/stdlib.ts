@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { RE2JS } from "re2js";
 import type { Value } from "./api.ts";
 import {
-  bool, containsValue, duration, err, float, formatFloat, int, list, NULL, str, timestamp, typeName, uniqueValues,
+  bool, containsStrict, containsValue, duration, err, float, formatFloat, int, list, NULL, str, timestamp, typeName, uniqueValues,
   valueEquals, INT64_MAX, INT64_MIN, type ErrorValue,
 } from "./values.ts";
 
@@ -32,15 +32,12 @@ export function compileRegex(pattern: string): RE2JS | string {
 }
 
 // ---- strings ----
-const hasSurrogates = (s: string) => /[\uD800-\uDFFF]/.test(s);
-const codePoints = (s: string): string[] => Array.from(s);
-export const stringSize = (s: string): number => (hasSurrogates(s) ? codePoints(s).length : s.length);
+// Sizes, indexes and slices count UTF-16 code units, as Google's (Java) engine does: '😀'.size() == 2.
+export const stringSize = (s: string): number => s.length;
 
 export function stringIndex(s: string, i: bigint): Value {
-  const chars = hasSurrogates(s) ? codePoints(s) : null;
-  const size = chars ? chars.length : s.length;
-  if (i < 0n || i >= BigInt(size)) return err(`Index out of bound error. Index: [${i}] , size: [${size}].`);
-  return str(chars ? chars[Number(i)]! : s[Number(i)]!);
+  if (i < 0n || i >= BigInt(s.length)) return err(`Index out of bound error. Index: [${i}] , size: [${s.length}].`);
+  return str(s[Number(i)]!);
 }
 
 function sliceBounds(from: bigint | null, to: bigint | null, size: number): [number, number] | ErrorValue {
@@ -52,10 +49,9 @@ function sliceBounds(from: bigint | null, to: bigint | null, size: number): [num
 
 export function sliceValue(v: Value, from: bigint | null, to: bigint | null): Value {
   if (v.type === "string") {
-    const chars = hasSurrogates(v.value) ? codePoints(v.value) : null;
-    const bounds = sliceBounds(from, to, chars ? chars.length : v.value.length);
+    const bounds = sliceBounds(from, to, v.value.length);
     if (!Array.isArray(bounds)) return bounds;
-    return str(chars ? chars.slice(bounds[0], bounds[1]).join("") : v.value.slice(bounds[0], bounds[1]));
+    return str(v.value.slice(bounds[0], bounds[1]));
   }
   if (v.type === "list") {
     const bounds = sliceBounds(from, to, v.value.length);
@@ -124,19 +120,22 @@ function asItems(v: Value): readonly Value[] | null {
 
 function collectionMethod(kind: "list" | "set", items: readonly Value[], name: string, args: readonly Value[]): Value {
   const arg = args[0];
-  const other = arg ? asItems(arg) : null;
+  // Lists take only a list argument and compare type-strictly (1 is not 1.0); sets take a list or a set
+  // and compare numerically, as `1 in [1.0].toSet()` does.
+  const other = arg && (kind === "set" || arg.type === "list") ? asItems(arg) : null;
+  const contains = kind === "list" ? containsStrict : containsValue;
   switch (name) {
     case "size":
       if (args.length === 0) return int(BigInt(items.length));
       break;
     case "hasAll":
-      if (args.length === 1 && other) return bool(other.every((x) => containsValue(items, x)));
+      if (args.length === 1 && other) return bool(other.every((x) => contains(items, x)));
       break;
     case "hasAny":
-      if (args.length === 1 && other) return bool(other.some((x) => containsValue(items, x)));
+      if (args.length === 1 && other) return bool(other.some((x) => contains(items, x)));
       break;
     case "hasOnly":
-      if (args.length === 1 && other) return bool(items.every((x) => containsValue(other, x)));
+      if (args.length === 1 && other) return bool(items.every((x) => contains(other, x)));
       break;
   }
   if (kind === "list") {
@@ -146,12 +145,17 @@ function collectionMethod(kind: "list" | "set", items: readonly Value[], name: s
         break;
       case "join":
         if (args.length === 1 && arg?.type === "string") {
-          if (!items.every((x) => x.type === "string")) return err("Unsupported operation error. join() needs a list of strings.");
-          return str(items.map((x) => (x as { value: string }).value).join(arg.value));
+          const parts: string[] = [];
+          for (const x of items) {
+            const s = callGlobal("string", [x]);
+            if (!s || s.type !== "string") return err(`Unsupported operation error. Cannot join ${typeName(x)}.`);
+            parts.push(s.value);
+          }
+          return str(parts.join(arg.value));
         }
         break;
       case "removeAll":
-        if (args.length === 1 && arg?.type === "list") return list(items.filter((x) => !containsValue(arg.value, x)));
+        if (args.length === 1 && arg?.type === "list") return list(items.filter((x) => !containsStrict(arg.value, x)));
         break;
       case "toSet":
         if (args.length === 0) return { type: "set", value: uniqueValues(items) };
@@ -467,8 +471,8 @@ export function callNamespace(ns: string, name: string, args: readonly Value[]):
         if (a.type === "int") return a;
         const x = a.value;
         if (!Number.isFinite(x)) return err("Conversion error: cannot round a non-finite float.");
-        const r = Math.sign(x) * Math.round(Math.abs(x)); // half away from zero
-        return int(BigInt(r));
+        // Java's Math.round: halves round up (2.5 → 3, -2.5 → -2), like JavaScript's.
+        return int(BigInt(Math.round(x)));
       }
       break;
     case "math.sqrt":

@@ -67,10 +67,18 @@ export const TYPE_NAMES = new Set([
   "latlng", "map_diff", "mapdiff", "constraint",
 ]);
 
-/** Deep equality; values of different (non-numeric) types are unequal. */
+/**
+ * `==` as Google's engine computes it: an int and a float compare numerically at the top level
+ * (`1 == 1.0`), but elements of lists and maps compare type-strictly (`[1] != [1.0]`).
+ */
 export function valueEquals(a: Value, b: Value): boolean {
   if (a.type === "int" && b.type === "float") return Number(a.value) === b.value;
   if (a.type === "float" && b.type === "int") return a.value === Number(b.value);
+  return strictEquals(a, b);
+}
+
+/** Type-strict deep equality (an int never equals a float). */
+export function strictEquals(a: Value, b: Value): boolean {
   if (a.type !== b.type) return false;
   switch (a.type) {
     case "null":
@@ -89,7 +97,7 @@ export function valueEquals(a: Value, b: Value): boolean {
     case "list": {
       const y = (b as typeof a).value;
       if (a.value.length !== y.length) return false;
-      for (let i = 0; i < y.length; i++) if (!valueEquals(a.value[i]!, y[i]!)) return false;
+      for (let i = 0; i < y.length; i++) if (!strictEquals(a.value[i]!, y[i]!)) return false;
       return true;
     }
     case "map":
@@ -125,9 +133,14 @@ function mapEquals(a: ReadonlyMap<string, Value>, b: ReadonlyMap<string, Value>)
   if (a.size !== b.size) return false;
   for (const [k, v] of a) {
     const w = b.get(k);
-    if (w === undefined || !valueEquals(v, w)) return false;
+    if (w === undefined || !strictEquals(v, w)) return false;
   }
   return true;
+}
+
+export function containsStrict(items: readonly Value[], v: Value): boolean {
+  for (const x of items) if (strictEquals(x, v)) return true;
+  return false;
 }
 
 export function containsValue(items: readonly Value[], v: Value): boolean {

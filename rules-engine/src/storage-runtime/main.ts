@@ -1,5 +1,6 @@
 // The Storage emulator's rules runtime: `node storage-runtime.mjs serve` (through the launcher jar, which
 // firebase-tools starts as `java … -jar <jar> serve`). Speaks JSON lines on stdin/stdout; see protocol.ts.
+import { appendFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Compile, Evaluate } from "../api.ts";
 import { StorageRulesRuntimeServer, type RulesEngine } from "./server.ts";
@@ -20,8 +21,15 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const engine = await loadEngine();
+  // DEALCHAT_STORAGE_RUNTIME_TRACE=<file>: every line in and out with a timestamp, to debug the protocol.
+  const traceFile = process.env.DEALCHAT_STORAGE_RUNTIME_TRACE;
+  const trace = traceFile
+    ? (direction: string, line: string) => appendFileSync(traceFile, `${new Date().toISOString()} ${direction} ${line.slice(0, 300)}\n`)
+    : () => {};
   const server = new StorageRulesRuntimeServer(engine, (message) => {
-    process.stdout.write(`${JSON.stringify(message)}\n`);
+    const line = JSON.stringify(message);
+    trace(">", line);
+    process.stdout.write(`${line}\n`);
   });
   // A bug must cost one request, not the emulator: the runtime keeps serving after an unexpected exception.
   process.on("uncaughtException", (error) => process.stderr.write(`storage rules runtime: ${error.stack ?? error}\n`));
@@ -30,7 +38,10 @@ async function main(): Promise<void> {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => process.exit(0));
 
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  lines.on("line", (line) => server.handleLine(line));
+  lines.on("line", (line) => {
+    trace("<", line);
+    server.handleLine(line);
+  });
   // The emulator went away (its end of the pipe closed): nobody is left to answer.
   lines.on("close", () => process.exit(0));
   if (!engine) process.stderr.write("storage rules runtime: the rules engine exports no compile/evaluate yet\n");

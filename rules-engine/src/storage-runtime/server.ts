@@ -194,9 +194,13 @@ export class StorageRulesRuntimeServer {
         documents: (path) => documents.get(path) ?? { status: "unknown" },
       });
       if (result.kind === "decided") {
+        // The emulator logs every warning; a plain "false for 'create'" would only repeat the denial, while
+        // evaluation errors (a missing document, an undefined property) explain it.
         const warnings = result.allowed
           ? []
-          : result.diagnostics.map((d) => `${loaded.fileName}:${d.line}:${d.column}: ${d.message}`);
+          : result.diagnostics
+              .filter((d) => !d.message.startsWith("false for"))
+              .map((d) => `${loaded.fileName}:${d.line}:${d.column}: ${d.message}`);
         return { allowed: result.allowed, warnings };
       }
       const wanted = [...new Set(result.paths)].filter((p) => !documents.has(p));
