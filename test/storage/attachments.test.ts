@@ -1,0 +1,234 @@
+// storage.rules for message attachments, through the real Storage emulator (running DealChat's rules runtime
+// offline) with the web Storage SDK as real Auth-emulator users. Deals are written with the admin SDK.
+import { deleteApp, initializeApp } from "firebase/app";
+import {
+  connectStorageEmulator,
+  deleteObject,
+  getBytes,
+  getDownloadURL,
+  getMetadata,
+  getStorage,
+  list,
+  listAll,
+  ref,
+  updateMetadata,
+  uploadBytes,
+  uploadBytesResumable,
+  type FirebaseStorage,
+  type UploadMetadata,
+  type UploadTaskSnapshot,
+} from "firebase/storage";
+import { Timestamp } from "firebase-admin/firestore";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { storagePaths } from "../../model/src/paths.ts";
+import { attachmentContentTypes, limits, type DealStatus } from "../../model/src/schemas.ts";
+import { adminFirestore, signedInWebClient, type WebClient } from "../support/clients.ts";
+import { projectId, storageEmulator, uniqueId } from "../support/emulators.ts";
+
+const bucket = `${projectId}.appspot.com`;
+
+async function createDeal(brand: string, influencer: string, status: DealStatus = "active"): Promise<string> {
+  const dealId = uniqueId("deal");
+  const now = Timestamp.now();
+  await adminFirestore()
+    .doc(`deals/${dealId}`)
+    .set({ brandId: brand, influencerId: influencer, participants: [brand, influencer], status, createdAt: now, updatedAt: now });
+  return dealId;
+}
+
+function bytes(size: number, seed = 7): Uint8Array {
+  const data = new Uint8Array(size);
+  for (let i = 0; i < size; i++) data[i] = (i * 31 + seed) & 0xff;
+  return data;
+}
+
+/** uploadBytesResumable, collecting every progress snapshot. */
+function uploadWithProgress(storage: FirebaseStorage, path: string, data: Uint8Array, metadata: UploadMetadata) {
+  const snapshots: UploadTaskSnapshot[] = [];
+  const task = uploadBytesResumable(ref(storage, path), data, metadata);
+  const done = new Promise<UploadTaskSnapshot>((resolve, reject) => {
+    task.on("state_changed", (snapshot) => snapshots.push(snapshot), reject, () => resolve(task.snapshot));
+  });
+  return { snapshots, done };
+}
+
+const png = { contentType: "image/png" };
+const denied = { code: "storage/unauthorized" };
+
+describe("storage.rules: deal attachments", () => {
+  let brand: WebClient;
+  let influencer: WebClient;
+  let stranger: WebClient;
+  let dealId: string;
+  let anonymous: { storage: FirebaseStorage; close: () => Promise<void> };
+
+  const attachment = (sender: WebClient, fileName: string, messageId = "msg-1", deal = dealId) =>
+    storagePaths.attachment(deal, sender.user.uid, messageId, fileName);
+
+  beforeAll(async () => {
+    [brand, influencer, stranger] = await Promise.all([signedInWebClient("brand"), signedInWebClient("infl"), signedInWebClient("stranger")]);
+    dealId = await createDeal(brand.user.uid, influencer.user.uid);
+    const app = initializeApp({ projectId, apiKey: "demo-api-key", storageBucket: bucket }, uniqueId("anonymous"));
+    const storage = getStorage(app);
+    const at = storageEmulator();
+    connectStorageEmulator(storage, at.host, at.port);
+    anonymous = { storage, close: () => deleteApp(app) };
+  });
+  afterAll(async () => {
+    await Promise.all([brand?.close(), influencer?.close(), stranger?.close(), anonymous?.close()]);
+  });
+
+  it("a participant uploads with progress events; the other participant downloads it and reads its metadata", async () => {
+    const path = attachment(influencer, "brief.pdf");
+    const data = bytes(700 * 1024);
+    const { snapshots, done } = uploadWithProgress(influencer.storage(), path, data, {
+      contentType: "application/pdf",
+      customMetadata: { originalName: "Brief (final).pdf" },
+    });
+    const final = await done;
+    expect(final.state).toBe("success");
+    expect(final.bytesTransferred).toBe(data.byteLength);
+    // Progress goes up chunk by chunk and ends at the full size.
+    const progress = snapshots.map((s) => s.bytesTransferred);
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress.at(-1)).toBe(data.byteLength);
+    expect(snapshots.every((s) => s.totalBytes === data.byteLength)).toBe(true);
+
+    const asBrand = ref(brand.storage(), path);
+    expect(new Uint8Array(await getBytes(asBrand))).toEqual(data);
+    const metadata = await getMetadata(asBrand);
+    expect(metadata).toMatchObject({
+      fullPath: path,
+      size: data.byteLength,
+      contentType: "application/pdf",
+      customMetadata: { originalName: "Brief (final).pdf" },
+    });
+    const url = await getDownloadURL(asBrand);
+    const downloaded = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    expect(downloaded).toEqual(data);
+  });
+
+  it("accepts every allowed content type and refuses others", async () => {
+    const storage = brand.storage();
+    await Promise.all(
+      attachmentContentTypes.map((contentType, i) => uploadBytes(ref(storage, attachment(brand, `ok-${i}`, "msg-types")), bytes(64), { contentType })),
+    );
+    for (const contentType of ["text/html", "image/svg+xml", "application/x-msdownload", "application/octet-stream", "text/plain"]) {
+      await expect(uploadBytes(ref(storage, attachment(brand, `bad-${contentType.replace("/", "_")}`, "msg-types")), bytes(64), { contentType }), contentType).rejects.toMatchObject(denied);
+    }
+    // No content type given: the emulator stores application/octet-stream, which is not allowed.
+    await expect(uploadBytes(ref(storage, attachment(brand, "untyped", "msg-types")), bytes(64))).rejects.toMatchObject(denied);
+  });
+
+  it("request.resource.size: up to limits.attachmentMaxBytes, not one byte more, and not empty", async () => {
+    const storage = influencer.storage();
+    const max = limits.attachmentMaxBytes;
+    const exact = await uploadWithProgress(storage, attachment(influencer, "exact.png", "msg-size"), bytes(max), png).done;
+    expect(exact.metadata.size).toBe(max);
+    await expect(uploadWithProgress(storage, attachment(influencer, "too-big.png", "msg-size"), bytes(max + 1), png).done).rejects.toMatchObject(denied);
+    await expect(uploadBytes(ref(storage, attachment(influencer, "empty.png", "msg-size")), new Uint8Array(0), png)).rejects.toMatchObject(denied);
+    // Nothing of the refused uploads was kept.
+    await expect(getMetadata(ref(storage, attachment(influencer, "too-big.png", "msg-size")))).rejects.toMatchObject({ code: "storage/object-not-found" });
+  });
+
+  it("custom metadata: a few keys are fine, a key-value store is not", async () => {
+    const storage = brand.storage();
+    const five = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`k${i}`, `v${i}`]));
+    await uploadBytes(ref(storage, attachment(brand, "five.png", "msg-meta")), bytes(10), { ...png, customMetadata: five });
+    expect((await getMetadata(ref(influencer.storage(), attachment(brand, "five.png", "msg-meta")))).customMetadata).toEqual(five);
+    const six = { ...five, k5: "v5" };
+    await expect(uploadBytes(ref(storage, attachment(brand, "six.png", "msg-meta")), bytes(10), { ...png, customMetadata: six })).rejects.toMatchObject(denied);
+  });
+
+  it("denies a non-participant both upload and download", async () => {
+    await expect(uploadBytes(ref(stranger.storage(), attachment(stranger, "x.png")), bytes(10), png)).rejects.toMatchObject(denied);
+    const path = attachment(brand, "private.png");
+    await uploadBytes(ref(brand.storage(), path), bytes(10), png);
+    await expect(getBytes(ref(stranger.storage(), path))).rejects.toMatchObject(denied);
+    await expect(getMetadata(ref(stranger.storage(), path))).rejects.toMatchObject(denied);
+    await expect(getDownloadURL(ref(stranger.storage(), path))).rejects.toMatchObject(denied);
+  });
+
+  it("denies uploads into the other sender's folder and outside the attachment layout", async () => {
+    const storage = influencer.storage();
+    await expect(uploadBytes(ref(storage, attachment(brand, "impostor.png")), bytes(10), png)).rejects.toMatchObject(denied);
+    const uid = influencer.user.uid;
+    for (const path of [
+      `deals/${dealId}/attachments/${uid}/no-message-folder.png`,
+      `deals/${dealId}/attachments/${uid}/msg-1/nested/too-deep.png`,
+      `deals/${dealId}/files/${uid}/msg-1/wrong-folder.png`,
+      `deals/${dealId}/photo.png`,
+      `users/${uid}/avatar.png`,
+    ]) {
+      await expect(uploadBytes(ref(storage, path), bytes(10), png), path).rejects.toMatchObject(denied);
+    }
+  });
+
+  it("denies a deal that does not exist, and uploads to a closed deal while its files stay readable", async () => {
+    const missingDeal = uniqueId("no-such-deal");
+    await expect(uploadBytes(ref(brand.storage(), attachment(brand, "x.png", "m", missingDeal)), bytes(10), png)).rejects.toMatchObject(denied);
+
+    const closedDeal = await createDeal(brand.user.uid, influencer.user.uid);
+    const before = attachment(brand, "before-close.png", "m", closedDeal);
+    await uploadBytes(ref(brand.storage(), before), bytes(10), png);
+    await adminFirestore().doc(`deals/${closedDeal}`).update({ status: "completed" });
+    await expect(uploadBytes(ref(brand.storage(), attachment(brand, "after-close.png", "m", closedDeal)), bytes(10), png)).rejects.toMatchObject(denied);
+    expect(new Uint8Array(await getBytes(ref(influencer.storage(), before)))).toEqual(bytes(10));
+  });
+
+  it("files are write-once: an overwrite (create with resource set) and a metadata update (update) are refused", async () => {
+    const path = attachment(brand, "once.png", "msg-once");
+    const original = bytes(32, 1);
+    await uploadBytes(ref(brand.storage(), path), original, png);
+    await expect(uploadBytes(ref(brand.storage(), path), bytes(32, 2), png)).rejects.toMatchObject(denied);
+    await expect(uploadWithProgress(brand.storage(), path, bytes(32, 3), png).done).rejects.toMatchObject(denied);
+    await expect(updateMetadata(ref(brand.storage(), path), { customMetadata: { edited: "yes" } })).rejects.toMatchObject(denied);
+    // The stored file is untouched.
+    expect(new Uint8Array(await getBytes(ref(influencer.storage(), path)))).toEqual(original);
+    expect((await getMetadata(ref(influencer.storage(), path))).customMetadata ?? {}).not.toHaveProperty("edited");
+  });
+
+  it("no client deletes, not even the uploader's", async () => {
+    const path = attachment(influencer, "keep.png", "msg-delete");
+    await uploadBytes(ref(influencer.storage(), path), bytes(16), png);
+    await expect(deleteObject(ref(influencer.storage(), path))).rejects.toMatchObject(denied);
+    await expect(deleteObject(ref(brand.storage(), path))).rejects.toMatchObject(denied);
+    expect((await getMetadata(ref(brand.storage(), path))).size).toBe(16);
+  });
+
+  // The emulator answers 403 whether or not a token was sent, which the SDK reports as storage/unauthorized.
+  it("denies everything to an unauthenticated client", async () => {
+    const path = attachment(brand, "seen-by-participants.png", "msg-anon");
+    await uploadBytes(ref(brand.storage(), path), bytes(10), png);
+    await expect(getBytes(ref(anonymous.storage, path))).rejects.toMatchObject(denied);
+    await expect(getMetadata(ref(anonymous.storage, path))).rejects.toMatchObject(denied);
+    await expect(uploadBytes(ref(anonymous.storage, attachment(brand, "anon.png", "msg-anon")), bytes(10), png)).rejects.toMatchObject(denied);
+    await expect(listAll(ref(anonymous.storage, `deals/${dealId}/attachments`))).rejects.toMatchObject(denied);
+  });
+
+  it("lists with a delimiter: message folders as prefixes, files as items, participants only", async () => {
+    const listDeal = await createDeal(brand.user.uid, influencer.user.uid);
+    const storage = brand.storage();
+    await Promise.all([
+      uploadBytes(ref(storage, attachment(brand, "a.png", "m1", listDeal)), bytes(5), png),
+      uploadBytes(ref(storage, attachment(brand, "b.png", "m1", listDeal)), bytes(5), png),
+      uploadBytes(ref(storage, attachment(brand, "c.png", "m2", listDeal)), bytes(5), png),
+      uploadBytes(ref(influencer.storage(), attachment(influencer, "d.png", "m3", listDeal)), bytes(5), png),
+    ]);
+    const senders = await listAll(ref(influencer.storage(), `deals/${listDeal}/attachments`));
+    expect(senders.items).toEqual([]);
+    expect(senders.prefixes.map((p) => p.name).sort()).toEqual([brand.user.uid, influencer.user.uid].sort());
+
+    const brandFolder = await listAll(ref(influencer.storage(), `deals/${listDeal}/attachments/${brand.user.uid}`));
+    expect(brandFolder.prefixes.map((p) => p.name).sort()).toEqual(["m1", "m2"]);
+    const message = await listAll(ref(influencer.storage(), storagePaths.messageFolder(listDeal, brand.user.uid, "m1")));
+    expect(message.items.map((i) => i.name).sort()).toEqual(["a.png", "b.png"]);
+    const page = await list(ref(influencer.storage(), storagePaths.messageFolder(listDeal, brand.user.uid, "m1")), { maxResults: 1 });
+    expect(page.items).toHaveLength(1);
+    expect(page.nextPageToken).toBeTruthy();
+
+    await expect(listAll(ref(stranger.storage(), `deals/${listDeal}/attachments`))).rejects.toMatchObject(denied);
+    await expect(listAll(ref(brand.storage(), `deals/${listDeal}`))).rejects.toMatchObject(denied);
+  });
+});
