@@ -101,8 +101,8 @@ export class DealChat {
   }
 
   // 7. Typing and presence
-  typing(dealId: string): TypingIndicator {
-    return typingIndicator(this.ctx, dealId);
+  typing(dealId: string, onError?: (e: DealChatError) => void): TypingIndicator {
+    return typingIndicator(this.ctx, dealId, onError);
   }
   watchTyping(dealId: string, onChange: (s: TypingState) => void, onError?: (e: DealChatError) => void): Unsubscribe {
     return watchTyping(this.ctx, dealId, onChange, onError);

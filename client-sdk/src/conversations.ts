@@ -134,13 +134,19 @@ export function watchUnreadTotal(
   const uid = ctx.uid;
   const side = resolveSide(parseInput(z.object({ side: Side.optional() }), input, "watchUnreadTotal").side, defaultSide);
   const spec = conversationListQuery({ uid, side, unreadOnly: true, pageSize: MAX_PAGE_SIZE });
+  let last = "";
   return ctx.listenToQuery(
     toWebQuery(ctx.db, spec),
-    {},
+    // With metadata changes, the server's confirmation of a cached result is delivered too (fromCache → false).
+    { includeMetadataChanges: true },
     (snap) => {
       let total = 0;
       for (const d of snap.docs) total += parseConversation(d, uid).unreadCount;
-      onChange({ total, conversations: snap.size, capped: snap.size >= MAX_PAGE_SIZE, fromCache: snap.metadata.fromCache });
+      const next: UnreadTotal = { total, conversations: snap.size, capped: snap.size >= MAX_PAGE_SIZE, fromCache: snap.metadata.fromCache };
+      const key = JSON.stringify(next);
+      if (key === last) return;
+      last = key;
+      onChange(next);
     },
     onError,
     "the unread total",

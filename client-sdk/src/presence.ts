@@ -83,12 +83,15 @@ export async function connectPresence(ctx: ClientContext, options: PresenceOptio
   }
 
   await goOnline();
+  // dispose() of the client takes this connection offline (best effort: the entry expires anyway).
+  const stopOnDispose = ctx.registry.add(() => void goOffline().catch(() => {}));
   return {
     connectionId,
     setActive: (value) => (value ? goOnline() : goOffline()),
     disconnect: async () => {
       stopLifecycle();
       await goOffline();
+      stopOnDispose();
     },
   };
 }

@@ -18,7 +18,8 @@ export interface TypingIndicator {
   readonly writes: number;
 }
 
-export function typingIndicator(ctx: ClientContext, dealId: string): TypingIndicator {
+/** `onError` receives failed background writes (the keystroke itself never throws), e.g. deal-closed. */
+export function typingIndicator(ctx: ClientContext, dealId: string, onError: (e: DealChatError) => void = () => {}): TypingIndicator {
   const uid = ctx.uid;
   const ref = doc(ctx.db, paths.typing(dealId, uid));
   let lastWriteAt = Number.NEGATIVE_INFINITY;
@@ -26,7 +27,7 @@ export function typingIndicator(ctx: ClientContext, dealId: string): TypingIndic
   let writes = 0;
   let chain: Promise<unknown> = Promise.resolve();
   const enqueue = (op: () => Promise<void>) => {
-    chain = chain.then(op).catch(() => {});
+    chain = chain.then(op).catch((e: unknown) => onError(toDealChatError(e, "typing indicator")));
     return chain as Promise<void>;
   };
   return {
@@ -38,8 +39,16 @@ export function typingIndicator(ctx: ClientContext, dealId: string): TypingIndic
       writes += 1;
       ctx.countWrites();
       void enqueue(async () => {
-        const { side } = await ctx.membership(dealId);
-        await setDoc(ref, { side, updatedAt: serverTimestamp(), expiresAt: Timestamp.fromMillis(now + limits.typingTtlMs) });
+        const { side, closed, status } = await ctx.membership(dealId);
+        if (closed) throw new DealChatError("failed-precondition", `deal ${dealId} is ${status}: nobody can type in it`, "deal-closed");
+        try {
+          await setDoc(ref, { side, updatedAt: serverTimestamp(), expiresAt: Timestamp.fromMillis(now + limits.typingTtlMs) });
+        } catch (e) {
+          const refused = toDealChatError(e, "typing indicator");
+          const fresh = refused.code === "permission-denied" ? await ctx.membership(dealId, { fresh: true }).catch(() => undefined) : undefined;
+          if (fresh?.closed) throw new DealChatError("failed-precondition", `deal ${dealId} is ${fresh.status}: nobody can type in it`, "deal-closed", { cause: e });
+          throw refused;
+        }
       });
     },
     async stop() {
@@ -48,13 +57,7 @@ export function typingIndicator(ctx: ClientContext, dealId: string): TypingIndic
       lastWriteAt = Number.NEGATIVE_INFINITY;
       writes += 1;
       ctx.countWrites();
-      await enqueue(async () => {
-        try {
-          await deleteDoc(ref);
-        } catch (e) {
-          throw toDealChatError(e, "clearing the typing indicator");
-        }
-      });
+      await enqueue(() => deleteDoc(ref));
     },
     get writes() {
       return writes;

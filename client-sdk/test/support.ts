@@ -126,9 +126,13 @@ export class Recorder<T> {
     this.waiters = [];
     for (const w of waiters) w();
   }
-  async until(accept: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+  /** Position to pass as `from` so that only values delivered after this point count. */
+  mark(): number {
+    return this.values.length;
+  }
+  async until(accept: (value: T) => boolean, what: string, { from = 0, timeoutMs = 15_000 }: { from?: number; timeoutMs?: number } = {}): Promise<T> {
     const deadline = Date.now() + timeoutMs;
-    let seen = 0;
+    let seen = from;
     for (;;) {
       if (this.error) throw this.error;
       for (; seen < this.values.length; seen++) if (accept(this.values[seen]!)) return this.values[seen]!;
