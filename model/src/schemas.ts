@@ -48,8 +48,14 @@ export const limits = {
   editWindowMs: 5 * 60 * 1000,
   snippetLength: 140,
   searchTokensPerMessage: 200,
+  /** Clients set typing expiresAt ≈ now + typingTtlMs; the rules accept at most now + typingMaxTtlMs (clock skew). */
   typingTtlMs: 10_000,
+  typingMaxTtlMs: 30_000,
+  /** Clients refresh their connection's expiresAt ≈ now + presenceTtlMs; the rules cap it at now + presenceMaxTtlMs. */
   presenceTtlMs: 90_000,
+  presenceMaxTtlMs: 5 * 60 * 1000,
+  /** Devices or tabs per presence document: the rules check each entry, and they have no loops. */
+  presenceMaxConnections: 10,
 } as const;
 
 export const attachmentContentTypes = [
@@ -72,7 +78,8 @@ export const FileName = z
   .string()
   .min(1)
   .max(limits.fileNameMaxLength)
-  .regex(/^[^/\\\u0000-\u001f]+$/, "file names may not contain slashes or control characters");
+  .regex(/^[^/\\\u0000-\u001f]+$/, "file names may not contain slashes or control characters")
+  .refine((name) => name !== "." && name !== "..", "a file name cannot be '.' or '..'");
 
 export const Attachment = z.object({
   name: FileName,
@@ -160,7 +167,9 @@ export type Typing = z.infer<typeof Typing>;
  * tab going away does not mark a user offline while another is open; an entry is stale after expiresAt.
  */
 export const Presence = z.object({
-  connections: z.record(Id, z.object({ lastSeen: timestamp, expiresAt: timestamp })),
+  connections: z
+    .record(Id, z.object({ lastSeen: timestamp, expiresAt: timestamp }))
+    .refine((connections) => Object.keys(connections).length <= limits.presenceMaxConnections, `at most ${limits.presenceMaxConnections} connections`),
   lastSeen: timestamp,
 });
 export type Presence = z.infer<typeof Presence>;

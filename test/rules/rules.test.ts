@@ -1,4 +1,10 @@
-// The adversarial matrix for firestore.rules, in one file so that the coverage check runs after every case.
+// The adversarial matrix for firestore.rules. One file, so that the coverage check runs after every case.
+import { describeRulesCoverage } from "./coverage.ts";
+import { describeDealRules } from "./deals-conversations.ts";
 import { describeMessageRules } from "./messages.ts";
+import { describeTypingAndPresenceRules } from "./typing-presence.ts";
 
+describeDealRules();
 describeMessageRules();
+describeTypingAndPresenceRules();
+describeRulesCoverage();

@@ -1,0 +1,199 @@
+// deals/{dealId} (platform-written) and conversations/{dealId} (platform-written list entry whose only
+// client-writable field is the caller's own read watermark).
+import {
+  collection,
+  deleteDoc,
+  deleteField,
+  doc,
+  getDoc,
+  getDocs,
+  limit,
+  orderBy,
+  query,
+  serverTimestamp,
+  setDoc,
+  Timestamp,
+  updateDoc,
+  where,
+} from "firebase/firestore";
+import { describe, expect, it } from "vitest";
+import { conversationListQuery, dealStatuses } from "@dealchat/model";
+import { uniqueId } from "../support/emulators.ts";
+import { conversationDoc, dealDoc, expectOutcome, roles, seedDeal, type DealFixture, type Role } from "./harness.ts";
+import { toWebQuery } from "./queries.ts";
+
+type Data = Record<string, unknown>;
+const isParticipant = (role: Role) => role === "brand" || role === "influencer";
+
+export function describeDealRules(): void {
+  describe("deals", () => {
+    it.each(roles.map((role) => [role, isParticipant(role)] as const))("%s reading the deal → allowed %s", async (role, allowed) => {
+      const f = await seedDeal();
+      await expectOutcome(allowed, `${role} get deal`, () => getDoc(doc(f.as(role), "deals", f.dealId)));
+    });
+
+    it("participants list their deals by brandId, influencerId or participants; a list without that constraint is denied", async () => {
+      const f = await seedDeal();
+      const deals = collection(f.as("brand"), "deals");
+      await expectOutcome(true, "brand by brandId", () => getDocs(query(deals, where("brandId", "==", f.brandId))));
+      await expectOutcome(true, "brand by participants", () => getDocs(query(deals, where("participants", "array-contains", f.brandId))));
+      await expectOutcome(true, "influencer by influencerId", () =>
+        getDocs(query(collection(f.as("influencer"), "deals"), where("influencerId", "==", f.influencerId), where("status", "==", "active"))),
+      );
+      await expectOutcome(false, "brand without a participant constraint", () => getDocs(query(deals, where("status", "==", "active"), limit(5))));
+      await expectOutcome(false, "brand listing everything", () => getDocs(deals));
+      await expectOutcome(false, "brand by the influencer's id", () => getDocs(query(deals, where("influencerId", "==", f.influencerId))));
+      await expectOutcome(false, "stranger by the brand's id", () => getDocs(query(collection(f.as("stranger"), "deals"), where("brandId", "==", f.brandId))));
+      await expectOutcome(false, "unauthenticated by the brand's id", () =>
+        getDocs(query(collection(f.as("unauthenticated"), "deals"), where("brandId", "==", f.brandId))),
+      );
+      const mine = await getDocs(query(collection(f.as("otherDealParticipant"), "deals"), where("brandId", "==", f.otherDealBrandId)));
+      expect(mine.docs.map((d) => d.id)).toEqual([f.otherDealId]);
+    });
+
+    const dealWrites: Array<[string, (f: DealFixture) => Data]> = [
+      ["activating it (status)", () => ({ status: "active" })],
+      ["completing it (status)", () => ({ status: "completed" })],
+      ["adding themself as participant", (f) => ({ participants: [f.brandId, f.strangerId], influencerId: f.strangerId })],
+      ["changing the title", () => ({ title: "Mine now" })],
+    ];
+    it.each(roles.flatMap((role) => dealWrites.map(([what, change]) => [role, what, change] as const)))(
+      "%s %s → denied; clients never write deals",
+      async (role, _what, change) => {
+        const f = await seedDeal("open");
+        await expectOutcome(false, `${role} update`, () => updateDoc(doc(f.as(role), "deals", f.dealId), change(f)));
+      },
+    );
+
+    it.each(roles.map((role) => [role] as const))("%s creating or deleting a deal → denied", async (role) => {
+      const f = await seedDeal();
+      const uid = f.uidOf(role) ?? "nobody";
+      await expectOutcome(false, `${role} create`, () => setDoc(doc(f.as(role), "deals", uniqueId("deal")), dealDoc(uid, f.influencerId, "active")));
+      await expectOutcome(false, `${role} delete`, () => deleteDoc(doc(f.as(role), "deals", f.dealId)));
+    });
+
+    it("the platform (rules disabled) creates, changes and deletes deals", async () => {
+      const f = await seedDeal();
+      const id = uniqueId("deal");
+      await expectOutcome(true, "admin create", () => f.admin((db) => setDoc(doc(db, "deals", id), dealDoc(f.brandId, f.influencerId, "open"))));
+      await expectOutcome(true, "admin update", () => f.admin((db) => updateDoc(doc(db, "deals", id), { status: "completed" })));
+      await expectOutcome(true, "admin delete", () => f.admin((db) => deleteDoc(doc(db, "deals", id))));
+    });
+  });
+
+  describe("conversations: read", () => {
+    it.each(roles.map((role) => [role, isParticipant(role)] as const))("%s reading the conversation entry → allowed %s", async (role, allowed) => {
+      const f = await seedDeal();
+      await expectOutcome(allowed, `${role} get conversation`, () => getDoc(doc(f.as(role), "conversations", f.dealId)));
+    });
+
+    it("each side runs conversationListQuery with every filter combination and a cursor", async () => {
+      const f = await seedDeal();
+      for (const side of ["brand", "influencer"] as const) {
+        const uid = side === "brand" ? f.brandId : f.influencerId;
+        for (const status of [undefined, ...dealStatuses])
+          for (const unreadOnly of [undefined, true])
+            for (const after of [undefined, [Timestamp.now(), f.dealId] as [Timestamp, string]]) {
+              const spec = conversationListQuery({ uid, side, ...(status ? { status } : {}), ...(unreadOnly ? { unreadOnly } : {}), ...(after ? { after } : {}) });
+              await expectOutcome(true, `${side} list ${JSON.stringify({ status, unreadOnly, cursor: !!after })}`, () => getDocs(toWebQuery(f.as(side), spec)));
+            }
+      }
+      const page = await getDocs(toWebQuery(f.as("brand"), conversationListQuery({ uid: f.brandId, side: "brand" })));
+      expect(page.docs.map((d) => d.id)).toEqual([f.dealId]);
+    });
+
+    it("conversation lists without the caller's own participant constraint are denied", async () => {
+      const f = await seedDeal();
+      const attempts: Array<[Role, string, () => Promise<unknown>]> = [
+        ["brand", "no filter", () => getDocs(query(collection(f.as("brand"), "conversations"), orderBy("lastActivityAt", "desc"), limit(20)))],
+        ["brand", "status only", () => getDocs(query(collection(f.as("brand"), "conversations"), where("status", "==", "active")))],
+        ["brand", "the other side's uid", () => getDocs(toWebQuery(f.as("brand"), conversationListQuery({ uid: f.influencerId, side: "influencer" })))],
+        ["stranger", "the brand's uid", () => getDocs(toWebQuery(f.as("stranger"), conversationListQuery({ uid: f.brandId, side: "brand" })))],
+        ["otherDealParticipant", "this deal's influencer", () => getDocs(toWebQuery(f.as("otherDealParticipant"), conversationListQuery({ uid: f.influencerId, side: "influencer" })))],
+        ["unauthenticated", "the brand's uid", () => getDocs(toWebQuery(f.as("unauthenticated"), conversationListQuery({ uid: f.brandId, side: "brand" })))],
+      ];
+      for (const [role, what, attempt] of attempts) await expectOutcome(false, `${role} listing conversations by ${what}`, attempt);
+    });
+  });
+
+  describe("conversations: read watermark and everything else", () => {
+    const ref = (f: DealFixture, role: Role) => doc(f.as(role), "conversations", f.dealId);
+    const hourAgo = () => Timestamp.fromMillis(Date.now() - 3_600_000);
+
+    it.each(roles.map((role) => [role, isParticipant(role)] as const))("%s moving their own watermark to now → allowed %s", async (role, allowed) => {
+      const f = await seedDeal();
+      const side = role === "influencer" ? "influencer" : "brand";
+      await expectOutcome(allowed, `${role} watermark`, () => updateDoc(ref(f, role), { [`readWatermark.${side}`]: serverTimestamp() }));
+    });
+
+    it("a participant's watermark lands on the server time and leaves the other side alone", async () => {
+      const f = await seedDeal();
+      await updateDoc(ref(f, "influencer"), { "readWatermark.influencer": serverTimestamp() });
+      const stored = await f.admin((db) => getDoc(doc(db, "conversations", f.dealId)));
+      expect(stored.get("readWatermark.influencer")).toBeInstanceOf(Timestamp);
+      expect(stored.get("readWatermark.brand")).toBeNull();
+    });
+
+    // [case, role, allowed, fields the platform stored first (field paths), change]
+    type WatermarkCase = [string, "brand" | "influencer", boolean, Data, (f: DealFixture) => Data];
+    const cases: WatermarkCase[] = [
+      ["forward to a past message time", "brand", true, {}, () => ({ "readWatermark.brand": hourAgo() })],
+      ["forward from an earlier watermark", "influencer", true, { "readWatermark.influencer": Timestamp.fromMillis(Date.now() - 7_200_000) }, () => ({ "readWatermark.influencer": serverTimestamp() })],
+      ["to the same watermark again (retry)", "brand", true, { "readWatermark.brand": Timestamp.fromMillis(1_700_000_000_000) }, () => ({ "readWatermark.brand": Timestamp.fromMillis(1_700_000_000_000) })],
+      ["backwards", "brand", false, { "readWatermark.brand": Timestamp.now() }, () => ({ "readWatermark.brand": hourAgo() })],
+      ["back to null", "influencer", false, { "readWatermark.influencer": Timestamp.now() }, () => ({ "readWatermark.influencer": null })],
+      ["into the future", "brand", false, {}, () => ({ "readWatermark.brand": Timestamp.fromMillis(Date.now() + 3_600_000) })],
+      ["to a non-timestamp", "brand", false, {}, () => ({ "readWatermark.brand": "now" })],
+      ["someone else's (the other side's) watermark", "brand", false, {}, () => ({ "readWatermark.influencer": serverTimestamp() })],
+      ["both watermarks at once", "influencer", false, {}, () => ({ "readWatermark.influencer": serverTimestamp(), "readWatermark.brand": serverTimestamp() })],
+      ["removing the other side's watermark", "brand", false, {}, () => ({ "readWatermark.brand": serverTimestamp(), "readWatermark.influencer": deleteField() })],
+      ["adding a third side", "brand", false, {}, () => ({ "readWatermark.brand": serverTimestamp(), "readWatermark.system": serverTimestamp() })],
+      ["resetting their unread counter", "brand", false, { "unread.brand": 4, "hasUnread.brand": true }, () => ({ "readWatermark.brand": serverTimestamp(), "unread.brand": 0 })],
+      ["inflating the other side's unread counter", "influencer", false, {}, () => ({ "unread.brand": 99 })],
+      ["clearing hasUnread", "brand", false, { "unread.brand": 4, "hasUnread.brand": true }, () => ({ "hasUnread.brand": false })],
+      ["writing readAt (function-only)", "brand", false, {}, () => ({ "readAt.brand": serverTimestamp() })],
+      ["forging the last message", "influencer", false, {}, (f) => ({ lastMessage: { messageId: "x", senderId: f.influencerId, senderSide: "influencer", snippet: "fake", kind: "text", at: Timestamp.now() } })],
+      ["bumping lastActivityAt", "brand", false, {}, () => ({ lastActivityAt: serverTimestamp() })],
+      ["reopening via the mirrored status", "brand", false, {}, () => ({ status: "open" })],
+      ["swapping participants", "brand", false, {}, (f) => ({ influencerId: f.strangerId, participants: [f.brandId, f.strangerId] })],
+      ["forging response times", "influencer", false, {}, () => ({ "responseTime.influencer": { count: 1, totalMs: 1, averageMs: 1 } })],
+      ["adding an unknown field", "brand", false, {}, () => ({ pinned: true })],
+    ];
+
+    it.each(cases)("%s (as %s) → allowed %s", async (_what, role, allowed, stored, change) => {
+      const f = await seedDeal();
+      if (Object.keys(stored).length > 0) {
+        await f.admin((db) => updateDoc(doc(db, "conversations", f.dealId), stored));
+      }
+      await expectOutcome(allowed, _what, () => updateDoc(ref(f, role), change(f)));
+    });
+
+    it.each(["completed", "cancelled"] as const)("a %s deal takes no watermark moves", async (status) => {
+      const f = await seedDeal(status);
+      await expectOutcome(false, "brand watermark", () => updateDoc(ref(f, "brand"), { "readWatermark.brand": serverTimestamp() }));
+      await expectOutcome(false, "influencer watermark", () => updateDoc(ref(f, "influencer"), { "readWatermark.influencer": serverTimestamp() }));
+      await expectOutcome(true, "still readable", () => getDoc(ref(f, "brand")));
+    });
+
+    it("the deal, not the mirrored status, decides: a stale 'active' mirror of a completed deal is read-only", async () => {
+      const f = await seedDeal("active");
+      await f.admin((db) => updateDoc(doc(db, "deals", f.dealId), { status: "completed" }));
+      await expectOutcome(false, "watermark after completion", () => updateDoc(ref(f, "brand"), { "readWatermark.brand": serverTimestamp() }));
+    });
+
+    it.each(roles.map((role) => [role] as const))("%s creating or deleting a conversation entry → denied", async (role) => {
+      const f = await seedDeal();
+      const uid = f.uidOf(role) ?? "nobody";
+      const newDealId = uniqueId("deal");
+      await expectOutcome(false, `${role} create`, () => setDoc(doc(f.as(role), "conversations", newDealId), conversationDoc(newDealId, uid, f.influencerId, "active")));
+      await expectOutcome(false, `${role} delete`, () => deleteDoc(ref(f, role)));
+    });
+
+    it("the platform (rules disabled) writes counters and summaries", async () => {
+      const f = await seedDeal();
+      await expectOutcome(true, "admin counters", () =>
+        f.admin((db) => updateDoc(doc(db, "conversations", f.dealId), { "unread.brand": 3, "hasUnread.brand": true, lastActivityAt: serverTimestamp() })),
+      );
+    });
+  });
+}
