@@ -8,12 +8,13 @@
 // the rules' get() calls are added from firestore.rules (each rule path reads the deal at most once).
 import { doc, onSnapshot, serverTimestamp, setDoc, type DocumentSnapshot } from "firebase/firestore";
 import { getApps, initializeApp } from "firebase-admin/app";
-import { FieldValue, getFirestore, type Firestore, type Query } from "firebase-admin/firestore";
-import { conversationListQuery, type QuerySpec } from "@dealchat/model";
+import { FieldValue, getFirestore, type Firestore } from "firebase-admin/firestore";
+import { conversationListQuery } from "@dealchat/model";
 import { handleConversationUpdated } from "../functions/src/handlers/conversations.ts";
 import { handleDealWritten } from "../functions/src/handlers/deals.ts";
 import { handleMessageCreated, handleMessageUpdated } from "../functions/src/handlers/messages.ts";
 import type { HandlerResult } from "../functions/src/handlers/shared.ts";
+import { toAdminQuery } from "../functions/src/store/query.ts";
 import { adminFirestore, signedInWebClient, type WebClient } from "../test/support/clients.ts";
 import { projectId, uniqueId } from "../test/support/emulators.ts";
 import { at, dealData, messageData, newDealIds, seedDeal } from "../test/functions/support.ts";
@@ -153,13 +154,4 @@ async function costPerAction(): Promise<BenchRow[]> {
       notes: `conversationListQuery, page of ${PAGE_SIZE} out of ${PAGE_SIZE + 5}; rules need no get(); no trigger`,
     },
   ];
-}
-
-function toAdminQuery(db: Firestore, spec: QuerySpec): Query {
-  let query: Query = spec.collectionGroup ? db.collectionGroup(spec.collection) : db.collection(spec.collection);
-  for (const f of spec.filters) query = query.where(f.field, f.op, f.value);
-  for (const o of spec.orderBy) query = query.orderBy(o.field, o.direction);
-  if (spec.startAfter) query = query.startAfter(...spec.startAfter);
-  if (spec.limit !== undefined) query = query.limit(spec.limit);
-  return query;
 }

@@ -5,7 +5,9 @@ import { otherSide, paths, type Message, type Side } from "@dealchat/model";
 import { db as defaultDb, bucket, storageReachable } from "../app.ts";
 import { addResponseTime, laterOf, nextLastMessage, responseTimeMs } from "../domain/conversation.ts";
 import { attachmentPathsToDelete, onlyFunctionFieldsChanged, parseMessage, sameTokens, tokensFor } from "../domain/messages.ts";
+import { previousParticipantMessageQuery } from "../domain/queries.ts";
 import { runCounted, type CountedTransaction } from "../store/counted.ts";
+import { toAdminQuery } from "../store/query.ts";
 import { alreadyProcessed, eventRecordRef, loadConversation, noCost, recordEvent, unreadQuery, type HandlerResult } from "./shared.ts";
 
 export interface MessageEvent {
@@ -88,14 +90,7 @@ async function reconcile(handler: string, event: MessageEvent, options: Reconcil
 
 /** The gap to the other side's message that this one answers, from the latest earlier participant message. */
 async function answeredGap(tx: CountedTransaction, db: Firestore, dealId: string, message: Message): Promise<number | null> {
-  const previous = await tx.getQuery(
-    db
-      .collection(paths.messages(dealId))
-      .where("senderSide", "in", ["brand", "influencer"])
-      .where("createdAt", "<", message.createdAt)
-      .orderBy("createdAt", "desc")
-      .limit(1),
-  );
+  const previous = await tx.getQuery(toAdminQuery(db, previousParticipantMessageQuery(dealId, message.createdAt)));
   const earlier = previous.docs[0]?.data();
   if (!earlier) return null;
   return responseTimeMs(message, { senderSide: earlier.senderSide, createdAt: earlier.createdAt });

@@ -5,6 +5,8 @@ import { Deal, paths, type Side, type TimestampLike } from "@dealchat/model";
 import { initialConversation, type ConversationState } from "../domain/conversation.ts";
 import { processedEventId, processedEventRetentionMs, processedEventsCollection } from "../domain/events.ts";
 import type { Cost, CountedTransaction } from "../store/counted.ts";
+import { toAdminQuery } from "../store/query.ts";
+import { unreadCountQuery } from "../domain/queries.ts";
 
 export type Outcome = "applied" | "duplicate" | "ignored" | "skipped";
 
@@ -57,12 +59,9 @@ export async function loadConversation(tx: CountedTransaction, db: Firestore, de
   return { ref, state: initialConversation(dealId, deal.data, deal.data.updatedAt), isNew: true };
 }
 
-/** Messages `reader` has not read: from the other side, not tombstoned, created after the watermark. */
+/** Messages `reader` has not read, as an admin query for count(). */
 export function unreadQuery(db: Firestore, dealId: string, reader: Side, watermark: TimestampLike | null): Query {
-  const fromOtherSide = reader === "brand" ? "influencer" : "brand";
-  let query = db.collection(paths.messages(dealId)).where("senderSide", "==", fromOtherSide).where("deleted", "==", false);
-  if (watermark) query = query.where("createdAt", ">", watermark);
-  return query;
+  return toAdminQuery(db, unreadCountQuery(dealId, reader, watermark));
 }
 
 export function eventTime(time: string | undefined): Timestamp {
