@@ -194,3 +194,40 @@ export function evaluate(ruleset: Ruleset, request: EvaluationRequest): Evaluati
   if (!allowed && ctx.unknown.size > 0) return { kind: "needsDocuments", paths: [...ctx.unknown] };
   return { kind: "decided", allowed, diagnostics: allowed ? [] : diagnostics };
 }
+
+export type ExpressionResult = { ok: true; value: Value } | { ok: false; diagnostics: Diagnostic[] };
+
+/**
+ * Evaluates one standalone expression to its value (tests, tools, the property-based conformance
+ * generator). Variables are bound as globals; document functions read through `documents`.
+ */
+export function evaluateExpression(
+  expression: string,
+  options: { variables?: Readonly<Record<string, Value>>; service?: Service; documents?: EvaluationRequest["documents"] } = {},
+): ExpressionResult {
+  const prefix = "rules_version = '2'; service cloud.firestore { function __value() { return ";
+  const source = `${prefix}${expression}\n; } }`;
+  const lineStarts = lineStartsOf(source);
+  const at = (offset: number) => {
+    const r = new CompiledRuleset("cloud.firestore", "2", "", new Map(), new Map(), [], lineStarts);
+    const p = r.position(offset);
+    return p.line === 1 ? { line: 1, column: p.column - prefix.length } : p;
+  };
+  let file: RulesFile;
+  try {
+    file = parseRules(source);
+  } catch (e) {
+    if (e instanceof RulesSyntaxError) return { ok: false, diagnostics: [{ ...at(e.at), message: e.message, severity: "error" }] };
+    throw e;
+  }
+  const issues = checkRules(file).filter((i) => i.severity === "error");
+  if (issues.length > 0) return { ok: false, diagnostics: issues.map((i) => ({ ...at(i.at), message: i.message, severity: i.severity })) };
+  const ctx = new EvalContext(options.service ?? "cloud.firestore", options.documents);
+  const frame: Frame = { vars: new Map(Object.entries(options.variables ?? {})), functions: null, parent: null };
+  try {
+    return { ok: true, value: evalExpr(ctx, frame, file.functions[0]!.body) };
+  } catch (e) {
+    if (e instanceof EvaluationAbort) return { ok: true, value: { type: "error", message: e.message } };
+    throw e;
+  }
+}

@@ -291,7 +291,7 @@ export function binary(op: string, a: Value, b: Value): Value {
       // List membership is type-strict (`1 in [1.0]` is false); set membership is numeric.
       if (b.type === "list") return bool(containsStrict(b.value, a));
       if (b.type === "set") return bool(containsValue(b.value, a));
-      if (b.type === "map") return a.type === "string" ? bool(b.value.has(a.value)) : bool(false);
+      if (b.type === "map") return a.type === "string" ? bool(b.value.has(a.value)) : err(`Unsupported operation error. Received: ${typeName(a)} in map.`);
       return err(`Unsupported operation error. Received: ${typeName(a)} in ${typeName(b)}.`);
   }
   // Arithmetic.

@@ -81,6 +81,9 @@ function scanNumber(src: string, start: number): Token {
     isFloat = true;
     end++;
     while (end < src.length && isDigit(src[end]!)) end++;
+  } else if (src[end] === "." && isIdentStart(src[end + 1] ?? "")) {
+    // Google's lexer takes `2.` as a number, so `2.size()` fails there: "Unexpected 'size'".
+    throw new RulesSyntaxError(`Unexpected '${/^[A-Za-z_]\w*/.exec(src.slice(end + 1))![0]}'.`, end + 1);
   }
   // No exponent form: Google's engine rejects `1e3` ("Unexpected 'e3'").
   const text = src.slice(start, end);

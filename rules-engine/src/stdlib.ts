@@ -47,18 +47,15 @@ function sliceBounds(from: bigint | null, to: bigint | null, size: number): [num
   return [Number(a), Number(b)];
 }
 
+// Observed on Google's engine, for strings and lists alike: a slice must start at a valid index
+// ('3'[1:1] errors) and must not end at 0 ([1, 2, 3][0:0] and 'abc'[0:0] error, [1, 2, 3][1:1] == []).
 export function sliceValue(v: Value, from: bigint | null, to: bigint | null): Value {
-  if (v.type === "string") {
-    const bounds = sliceBounds(from, to, v.value.length);
-    if (!Array.isArray(bounds)) return bounds;
-    return str(v.value.slice(bounds[0], bounds[1]));
-  }
-  if (v.type === "list") {
-    const bounds = sliceBounds(from, to, v.value.length);
-    if (!Array.isArray(bounds)) return bounds;
-    return list(v.value.slice(bounds[0], bounds[1]));
-  }
-  return err(`Unsupported operation error. Received: ${typeName(v)}[:].`);
+  if (v.type !== "string" && v.type !== "list") return err(`Unsupported operation error. Received: ${typeName(v)}[:].`);
+  const size = v.value.length;
+  const bounds = sliceBounds(from, to, size);
+  if (!Array.isArray(bounds)) return bounds;
+  if (bounds[0] >= size || bounds[1] === 0) return err(`Index out of bound error. Slice: [${bounds[0]}:${bounds[1]}] , size: [${size}].`);
+  return v.type === "string" ? str(v.value.slice(bounds[0], bounds[1])) : list(v.value.slice(bounds[0], bounds[1]));
 }
 
 function stringMethod(s: string, name: string, args: readonly Value[]): Value {

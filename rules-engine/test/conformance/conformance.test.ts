@@ -48,7 +48,7 @@ describe("conformance with Google's rules engine", () => {
         disagreements.push(`#${i} ${c.expr}: expected ${c.expect}, ours ${mine}, Google ${theirs[i]}`);
     });
     expect(disagreements).toEqual([]);
-  });
+  }, 240_000);
 
   test.each(rulesetCases.map((c) => [c.name, c] as const))("ruleset: %s", async (_name, c) => {
     const ours = ourCompile(c.rules);
@@ -73,5 +73,5 @@ describe("conformance with Google's rules engine", () => {
     expect(accepted).toEqual([]);
     // Our diagnostics carry line:col like Google's ("L4:31 …").
     for (const r of rows) expect(r.ours).toMatch(/^L\d+:\d+ /);
-  });
+  }, 120_000);
 });

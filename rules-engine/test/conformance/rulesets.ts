@@ -133,6 +133,7 @@ export const compileErrorCases: { name: string; rules: string }[] = [
     name: "static call chain deeper than 21 functions",
     rules: fs(Array.from({ length: 22 }, (_, i) => `function c${i + 1}() { return ${i === 21 ? "true" : `c${i + 2}()`}; }`).join("\n") + " match /c/{id} { allow get: if c1(); }"),
   },
+  { name: "method call on an int literal", rules: fs("match /c/{id} { allow get: if 2.size() == 1; }") },
   { name: "float exponent form", rules: fs("match /c/{id} { allow get: if 1e3 == 1000.0; }") },
   { name: "unknown string escape", rules: fs("match /c/{id} { allow get: if 'a\\d' == 'a'; }") },
   { name: "function without return", rules: fs("function f() { } match /c/{id} { allow get: if f(); }") },
