@@ -13,7 +13,7 @@ import {
   type Timestamp,
 } from "firebase/firestore";
 import { z } from "zod";
-import { uploadAttachments, type AttachmentInput, type UploadProgress } from "./attachments.ts";
+import { uploadAttachments, validateAttachment, type AttachmentInput, type UploadProgress } from "./attachments.ts";
 import type { ClientContext } from "./context.ts";
 import { DealChatError, parseInput, toDealChatError } from "./errors.ts";
 
@@ -58,6 +58,9 @@ export function sendMessage(ctx: ClientContext, input: SendInput, options: SendO
   if (text === null && files.length === 0) throw new DealChatError("invalid-argument", "send: a message needs text or at least one attachment");
   if (files.length > limits.attachmentsPerMessage)
     throw new DealChatError("invalid-argument", `send: at most ${limits.attachmentsPerMessage} attachments per message`, "too-many-attachments");
+  // Checked here, synchronously, so that a bad file is refused before any read or write.
+  const names = files.map((f) => validateAttachment(f).name);
+  if (new Set(names).size !== names.length) throw new DealChatError("invalid-argument", "send: attachments of one message need distinct names");
   const uid = ctx.uid;
   const messageId = parsed.messageId ?? newMessageId(ctx, parsed.dealId);
   const ref = doc(ctx.db, paths.message(parsed.dealId, messageId));
