@@ -23,6 +23,9 @@ import { adminFirestore, signedInWebClient, type WebClient } from "../support/cl
 import { uniqueId } from "../support/emulators.ts";
 import { waitForSnapshot } from "../support/wait.ts";
 
+/** Each function's first event starts its emulator worker: allow for that, well inside the test timeouts below. */
+const triggerDeadlineMs = 30_000;
+
 describe("Cloud Functions through the Functions emulator", () => {
   let brand: WebClient;
   let influencer: WebClient;
@@ -35,7 +38,8 @@ describe("Cloud Functions through the Functions emulator", () => {
     const created = waitForSnapshot<FirebaseFirestore.DocumentSnapshot>(
       (next, fail) => admin.doc(`conversations/${dealId}`).onSnapshot(next, fail),
       (snap) => snap.exists,
-      { what: "onDealWritten to create the conversation" },
+      // The first event of a run pays the Functions emulator's cold start (a worker per function), slow on a busy machine.
+      { what: "onDealWritten to create the conversation", timeoutMs: 50_000 },
     );
     // The platform creates deals with the admin SDK; the deal trigger creates the conversation.
     await admin.doc(`deals/${dealId}`).set({
@@ -48,7 +52,7 @@ describe("Cloud Functions through the Functions emulator", () => {
       updatedAt: FieldValue.serverTimestamp(),
     });
     await created;
-  });
+  }, 90_000);
   afterAll(async () => {
     await Promise.all([brand?.close(), influencer?.close()]);
   });
@@ -58,7 +62,7 @@ describe("Cloud Functions through the Functions emulator", () => {
     return waitForSnapshot<DocumentSnapshot>(
       (next, fail) => onSnapshot(doc(who.db, "conversations", dealId), { includeMetadataChanges: true }, next, fail),
       (snap) => !snap.metadata.fromCache && snap.exists() && accept(snap.data()),
-      { what },
+      { what, timeoutMs: triggerDeadlineMs },
     ).then((snap) => snap.data()!);
   }
 
@@ -66,7 +70,7 @@ describe("Cloud Functions through the Functions emulator", () => {
     return waitForSnapshot<DocumentSnapshot>(
       (next, fail) => onSnapshot(doc(who.db, "deals", dealId, "messages", messageId), { includeMetadataChanges: true }, next, fail),
       (snap) => !snap.metadata.fromCache && snap.exists() && accept(snap.data()),
-      { what },
+      { what, timeoutMs: triggerDeadlineMs },
     ).then((snap) => snap.data()!);
   }
 
@@ -162,7 +166,7 @@ describe("Cloud Functions through the Functions emulator", () => {
     expect((await messageUntil(brand, m4, (m) => Array.isArray(m.searchTokens) && m.searchTokens.length === 0, "m4's tokens to be removed")).deleted).toBe(true);
     // The response-time figures did not move: edits and tombstones answer nothing.
     expect(tombstoned.responseTime).toEqual(conv.responseTime);
-  });
+  }, 180_000);
 
   it("refuses participants' writes to function-maintained fields", async () => {
     await expect(updateDoc(doc(brand.db, "conversations", dealId), { "unread.brand": 0 })).rejects.toMatchObject({ code: "permission-denied" });
@@ -191,5 +195,5 @@ describe("Cloud Functions through the Functions emulator", () => {
     expect(system.data()).toMatchObject({ senderId: "system", senderSide: "system", text: "Deal completed", deleted: false });
     // System messages are nobody's unread and nobody's answer.
     expect(conv.unread).toEqual({ brand: 1, influencer: 0 });
-  });
+  }, 60_000);
 });
