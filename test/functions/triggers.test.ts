@@ -74,9 +74,8 @@ describe("Cloud Functions through the Functions emulator", () => {
     ).then((snap) => snap.data()!);
   }
 
-  async function send(who: WebClient, side: "brand" | "influencer", text: string): Promise<string> {
-    const id = uniqueId("msg");
-    await setDoc(doc(who.db, "deals", dealId, "messages", id), {
+  function messageFields(who: WebClient, side: "brand" | "influencer", text: string) {
+    return {
       senderId: who.user.uid,
       senderSide: side,
       text,
@@ -86,7 +85,12 @@ describe("Cloud Functions through the Functions emulator", () => {
       editedAt: null,
       deleted: false,
       deletedAt: null,
-    });
+    };
+  }
+
+  async function send(who: WebClient, side: "brand" | "influencer", text: string): Promise<string> {
+    const id = uniqueId("msg");
+    await setDoc(doc(who.db, "deals", dealId, "messages", id), messageFields(who, side, text));
     return id;
   }
 
@@ -167,6 +171,60 @@ describe("Cloud Functions through the Functions emulator", () => {
     // The response-time figures did not move: edits and tombstones answer nothing.
     expect(tombstoned.responseTime).toEqual(conv.responseTime);
   }, 180_000);
+
+  it("stays exact when both sides send at once (concurrent triggers on one conversation)", async () => {
+    const burstDeal = uniqueId("deal");
+    const created = waitForSnapshot<FirebaseFirestore.DocumentSnapshot>(
+      (next, fail) => admin.doc(`conversations/${burstDeal}`).onSnapshot(next, fail),
+      (snap) => snap.exists,
+      { what: "the burst deal's conversation", timeoutMs: triggerDeadlineMs },
+    );
+    await admin.doc(`deals/${burstDeal}`).set({
+      brandId: brand.user.uid,
+      influencerId: influencer.user.uid,
+      participants: [brand.user.uid, influencer.user.uid],
+      status: "active",
+      createdAt: FieldValue.serverTimestamp(),
+      updatedAt: FieldValue.serverTimestamp(),
+    });
+    await created;
+    const perSide = 6;
+    const writes = Array.from({ length: perSide * 2 }, (_, i) => {
+      const [who, side] = i % 2 === 0 ? [brand, "brand" as const] : [influencer, "influencer" as const];
+      const ref = doc(who.db, "deals", burstDeal, "messages", uniqueId("burst"));
+      return setDoc(ref, { ...messageFields(who, side, `burst ${i}`) }).then(() => ref.id);
+    });
+    await Promise.all(writes);
+
+    // The expected state, derived from the stored messages in createdAt order.
+    const stored = (await admin.collection(`deals/${burstDeal}/messages`).orderBy("createdAt").get()).docs.map((d) => ({
+      id: d.id,
+      side: d.get("senderSide") as "brand" | "influencer",
+      at: (d.get("createdAt") as FirebaseFirestore.Timestamp).toMillis(),
+    }));
+    const expected = { brand: { count: 0, totalMs: 0 }, influencer: { count: 0, totalMs: 0 } };
+    stored.forEach((m, i) => {
+      const previous = stored[i - 1];
+      if (previous && previous.side !== m.side) {
+        expected[m.side].count += 1;
+        expected[m.side].totalMs += m.at - previous.at;
+      }
+    });
+    const last = stored[stored.length - 1]!;
+    const conv = await waitForSnapshot<FirebaseFirestore.DocumentSnapshot>(
+      (next, fail) => admin.doc(`conversations/${burstDeal}`).onSnapshot(next, fail),
+      (snap) =>
+        snap.get("lastMessage.messageId") === last.id &&
+        snap.get("unread.brand") === perSide &&
+        snap.get("unread.influencer") === perSide &&
+        snap.get("responseTime.brand.count") === expected.brand.count &&
+        snap.get("responseTime.influencer.count") === expected.influencer.count,
+      { what: "the burst to converge", timeoutMs: 60_000 },
+    );
+    expect(conv.get("responseTime.brand.totalMs")).toBe(expected.brand.totalMs);
+    expect(conv.get("responseTime.influencer.totalMs")).toBe(expected.influencer.totalMs);
+    expect(conv.get("lastActivityAt").toMillis()).toBe(last.at);
+  }, 120_000);
 
   it("refuses participants' writes to function-maintained fields", async () => {
     await expect(updateDoc(doc(brand.db, "conversations", dealId), { "unread.brand": 0 })).rejects.toMatchObject({ code: "permission-denied" });
