@@ -31,6 +31,7 @@ export type PathPart = { text: string } | { expr: Expr };
 export interface FunctionDecl {
   at: number;
   name: string;
+  nameAt: number;
   params: string[];
   lets: { at: number; name: string; value: Expr }[];
   body: Expr;

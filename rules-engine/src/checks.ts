@@ -176,7 +176,15 @@ export function checkRules(file: RulesFile): StaticIssue[] {
   };
   for (const f of callGraph.keys())
     if (longest(f) > STATIC_LIMITS.callChain) {
-      error(f.at, `Maximum allowed call depth of ${STATIC_LIMITS.callChain - 1} is reached for a call chain starting at ${f.name}.`);
+      // Like Google's engine, point at the first function beyond the limit along the longest chain.
+      const chain = [f];
+      while (chain.length <= STATIC_LIMITS.callChain) {
+        const last = chain[chain.length - 1]!;
+        const next = [...(callGraph.get(last) ?? [])].sort((a, b) => longest(b) - longest(a))[0]!;
+        chain.push(next);
+      }
+      const beyond = chain[chain.length - 1]!;
+      error(beyond.nameAt, `Maximum allowed call depth of ${STATIC_LIMITS.callChain - 1} is reached for [${chain.slice(0, -1).map((g) => g.name).join("->")}] call stack.`);
       break;
     }
   return issues;

@@ -384,8 +384,8 @@ function documentCall(ctx: EvalContext, name: "get" | "exists", args: readonly V
       throw new EvaluationAbort(`Exceeded the limit of ${LIMITS.documents[ctx.service]} document reads.`);
     ctx.accessed.add(docPath);
   }
-  if (!ctx.reader) return err(`Service call error. Function: [${name}]: no document reader.`);
-  const found = ctx.reader(docPath, { after });
+  // Without a reader nothing is known yet: the caller gets `needsDocuments` and can supply one.
+  const found = ctx.reader ? ctx.reader(docPath, { after }) : ({ status: "unknown" } as const);
   if (found.status === "unknown") {
     ctx.unknown.add(docPath);
     return err(`Document ${docPath} is not loaded yet.`);

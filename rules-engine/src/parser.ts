@@ -93,7 +93,8 @@ export class Parser {
 
   private parseFunction(): FunctionDecl {
     const at = this.expectWord("function").start;
-    const name = this.expectIdent().text;
+    const nameToken = this.expectIdent();
+    const name = nameToken.text;
     this.expectPunct("(");
     const params: string[] = [];
     if (!this.isPunct(")")) {
@@ -118,7 +119,7 @@ export class Parser {
     const body = this.parseExpr();
     if (this.isPunct(";")) this.advance();
     this.expectPunct("}");
-    return { at, name, params, lets, body };
+    return { at, name, nameAt: nameToken.start, params, lets, body };
   }
 
   private parseMatch(): MatchBlock {

@@ -71,7 +71,9 @@ describe("conformance with Google's rules engine", () => {
     }
     const accepted = rows.filter((r) => r.ours === null || r.google === null).map((r) => `${r.name}: ours ${r.ours ?? "loaded"}; Google ${r.google ?? "loaded"}`);
     expect(accepted).toEqual([]);
-    // Our diagnostics carry line:col like Google's ("L4:31 …").
-    for (const r of rows) expect(r.ours).toMatch(/^L\d+:\d+ /);
+    // Our diagnostics carry line:col like Google's ("L4:31 …") and point at the same line.
+    const firstLine = (text: string | null) => /L([1-9]\d*):\d+ /.exec(text ?? "")?.[1];
+    const lines = rows.map((r) => ({ name: r.name, ours: firstLine(r.ours), google: firstLine(r.google) }));
+    expect(lines).toEqual(lines.map((l) => ({ ...l, ours: l.google })));
   }, 120_000);
 });
