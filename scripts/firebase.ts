@@ -1,7 +1,9 @@
 // `npm run firebase -- <args>`: the project's own firebase-tools, with the environment prepared so the
 // Emulator Suite works both offline (our machines) and on a laptop that can download Google's JARs.
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { configuredEmulators, readFirebaseJson, writePortShiftedConfig } from "./lib/config.ts";
 import { prepareFirestoreEmulator } from "./lib/firestore-emulator.ts";
@@ -35,6 +37,9 @@ function withoutEmulators(args: string[], excluded: string[], configured: string
   if (only) rest.splice(only.index, rest[only.index] === "--only" ? 2 : 1);
   return [...rest, "--only", wanted.join(",")];
 }
+
+/** Cleanups to run when firebase-tools has exited. */
+const atExit: Array<() => void> = [];
 
 function main(): void {
   let args = process.argv.slice(2);
@@ -70,14 +75,21 @@ function main(): void {
     }
     if (only.includes("storage")) {
       const storage = prepareStorageRuntime(jdk, env);
-      if (storage.kind === "ours") {
-        env.STORAGE_EMULATOR_BINARY_PATH = storage.jar;
-        Object.assign(env, storage.env);
-        for (const note of storage.notes) say(`Storage: ${note}`);
-        say("Storage: using DealChat's rules runtime (rules-engine) in place of Google's rules-runtime JAR.");
-      } else if (storage.kind === "unavailable") {
+      if (storage.kind === "unavailable") {
         say(`Storage emulator left out: ${storage.why}`);
         args = withoutEmulators(args, ["storage"], configured);
+      } else {
+        if (storage.kind === "ours") {
+          env.STORAGE_EMULATOR_BINARY_PATH = storage.jar;
+          Object.assign(env, storage.env);
+          for (const note of storage.notes) say(`Storage: ${note}`);
+          say("Storage: using DealChat's rules runtime (rules-engine) in place of Google's rules-runtime JAR.");
+        }
+        // Every Storage emulator keeps uploads in <os.tmpdir()>/firebase/storage/blobs and deletes that folder
+        // when it stops, so suites running side by side would delete each other's files: each run gets its own.
+        const storageTmp = mkdtempSync(join(tmpdir(), "dealchat-storage-"));
+        env.TMPDIR = storageTmp;
+        atExit.push(() => rmSync(storageTmp, { recursive: true, force: true }));
       }
     }
 
@@ -92,6 +104,7 @@ function main(): void {
     process.on(signal, () => child.kill(signal));
   }
   child.on("exit", (code, signal) => {
+    for (const cleanup of atExit) cleanup();
     process.exit(code ?? (signal ? 128 + 1 : 1));
   });
 }
