@@ -1,6 +1,6 @@
 // State shared by every part of one DealChat client: the Firebase handles, the clock, the registry of live
 // subscriptions, usage counters, and what the client knows about the deals it has touched.
-import { Deal, closedStatuses, paths, type DealStatus, type Side } from "@dealchat/model";
+import { Deal, closedStatuses, paths, type DealStatus, type QuerySpec, type Side } from "@dealchat/model";
 import type { Auth } from "firebase/auth";
 import {
   doc,
@@ -17,6 +17,7 @@ import {
 import type { FirebaseStorage } from "firebase/storage";
 import { DealChatError, toDealChatError } from "./errors.ts";
 import { SubscriptionRegistry, type Unsubscribe } from "./lifecycle.ts";
+import { toWebQuery } from "./query.ts";
 
 export interface DealChatOptions {
   firestore: Firestore;
@@ -26,6 +27,8 @@ export interface DealChatOptions {
   storage?: FirebaseStorage;
   /** Milliseconds since the epoch; injectable so apps and tests can reason about windows and expiry. */
   now?: () => number;
+  /** Called with every QuerySpec the client issues (for logging, or checking them against the indexes). */
+  onQuery?: (spec: QuerySpec) => void;
 }
 
 /** What the client has cost so far, counted from what the Firebase SDK delivered and acknowledged. */
@@ -54,6 +57,7 @@ export class ClientContext {
   readonly auth: Auth;
   readonly storageInstance: FirebaseStorage | undefined;
   readonly now: () => number;
+  private readonly onQuery: ((spec: QuerySpec) => void) | undefined;
   readonly registry = new SubscriptionRegistry();
   private listeners = 0;
   private reads = 0;
@@ -65,6 +69,13 @@ export class ClientContext {
     this.auth = options.auth;
     this.storageInstance = options.storage;
     this.now = options.now ?? Date.now;
+    this.onQuery = options.onQuery;
+  }
+
+  /** The web SDK query for a spec built by model/src/queries.ts: the only way the SDK makes queries. */
+  query(spec: QuerySpec): Query {
+    this.onQuery?.(spec);
+    return toWebQuery(this.db, spec);
   }
 
   get uid(): string {

@@ -14,7 +14,6 @@ import { z } from "zod";
 import type { ClientContext } from "./context.ts";
 import { DealChatError, parseInput } from "./errors.ts";
 import type { Unsubscribe } from "./lifecycle.ts";
-import { toWebQuery } from "./query.ts";
 import { openLiveWindow, type WindowState } from "./window.ts";
 
 export interface ConversationSummary {
@@ -136,7 +135,7 @@ export function watchUnreadTotal(
   const spec = conversationListQuery({ uid, side, unreadOnly: true, pageSize: MAX_PAGE_SIZE });
   let last = "";
   return ctx.listenToQuery(
-    toWebQuery(ctx.db, spec),
+    ctx.query(spec),
     // With metadata changes, the server's confirmation of a cached result is delivered too (fromCache → false).
     { includeMetadataChanges: true },
     (snap) => {

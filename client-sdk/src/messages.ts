@@ -17,7 +17,6 @@ import type { ClientContext } from "./context.ts";
 import { parseConversation, type ConversationSummary } from "./conversations.ts";
 import { DealChatError, parseInput, toDealChatError } from "./errors.ts";
 import type { Unsubscribe } from "./lifecycle.ts";
-import { toWebQuery } from "./query.ts";
 import { openLiveWindow } from "./window.ts";
 
 export interface ChatMessage {
@@ -214,7 +213,7 @@ export async function historyPage(ctx: ClientContext, input: HistoryInput): Prom
   });
   let snap;
   try {
-    snap = await getDocsFromServer(toWebQuery(ctx.db, spec));
+    snap = await getDocsFromServer(ctx.query(spec));
   } catch (e) {
     throw toDealChatError(e, `history of deal ${options.dealId}`);
   }

@@ -4,11 +4,10 @@
 // out, not reordered: keeping it ("retained") is what closes the seam between the head and the older pages —
 // no gap while new items arrive, and de-duplication by id (live data wins) means no duplicates.
 import type { QuerySpec } from "@dealchat/model";
-import { getDocsFromServer, type DocumentSnapshot, type Firestore, type QuerySnapshot } from "firebase/firestore";
+import { getDocsFromServer, type DocumentSnapshot, type QuerySnapshot } from "firebase/firestore";
 import type { ClientContext } from "./context.ts";
 import { toDealChatError, type DealChatError } from "./errors.ts";
 import type { Unsubscribe } from "./lifecycle.ts";
-import { toWebQuery } from "./query.ts";
 
 export interface WindowState<T> {
   items: T[];
@@ -87,8 +86,7 @@ export function openLiveWindow<T>(
     emit();
   };
 
-  const db: Firestore = ctx.db;
-  const unsubscribe = ctx.listenToQuery(toWebQuery(db, headSpec), { includeMetadataChanges: true }, onHead, onError, what);
+  const unsubscribe = ctx.listenToQuery(ctx.query(headSpec), { includeMetadataChanges: true }, onHead, onError, what);
 
   let loading: Promise<number> | undefined;
   const loadMore = (): Promise<number> => {
@@ -104,7 +102,7 @@ export function openLiveWindow<T>(
         const spec = definition.spec(definition.cursor(oldest));
         let page: QuerySnapshot;
         try {
-          page = await getDocsFromServer(toWebQuery(db, spec));
+          page = await getDocsFromServer(ctx.query(spec));
         } catch (e) {
           throw toDealChatError(e, `loading an older page of ${what}`);
         }
