@@ -13,13 +13,26 @@ import {
   type CompositeIndex,
   type IndexConfig,
   type QuerySpec,
+  type CatalogEntry,
 } from "@dealchat/model";
+import { previousParticipantMessageQuery, unreadCountQuery } from "../functions/src/domain/queries.ts";
 
 const config = JSON.parse(readFileSync("firestore.indexes.json", "utf8")) as IndexConfig;
+const someTime = { seconds: 1_700_000_000, nanoseconds: 0, toMillis: () => 1_700_000_000_000 };
+
+/** The model's query builders in every combination, plus the queries the Cloud Functions issue. */
+function everyQuery(): CatalogEntry[] {
+  const functionsQueries: CatalogEntry[] = (["brand", "influencer"] as const).flatMap((side) => [
+    { label: `functions unreadCountQuery ${side} without watermark`, spec: unreadCountQuery("deal-1", side, null) },
+    { label: `functions unreadCountQuery ${side} with watermark`, spec: unreadCountQuery("deal-1", side, someTime) },
+  ]);
+  functionsQueries.push({ label: "functions previousParticipantMessageQuery", spec: previousParticipantMessageQuery("deal-1", someTime) });
+  return [...queryCatalog(), ...functionsQueries];
+}
 
 describe("firestore.indexes.json", () => {
-  it("serves every combination of every query builder", () => {
-    const catalog = queryCatalog();
+  it("serves every combination of every query builder, and the functions' queries", () => {
+    const catalog = everyQuery();
     expect(catalog.length).toBeGreaterThan(100);
     const failures = catalog.flatMap(({ label, spec }) => {
       const result = checkQuery(spec, config);
@@ -29,7 +42,7 @@ describe("firestore.indexes.json", () => {
   });
 
   it("holds no index that no query uses", () => {
-    const catalog = queryCatalog();
+    const catalog = everyQuery();
     const unused = config.indexes.filter((index) => !catalog.some(({ spec }) => indexServes(index, spec)));
     expect(unused.map(describeIndex)).toEqual([]);
   });
