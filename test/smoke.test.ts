@@ -72,7 +72,8 @@ describe("Emulator Suite smoke", () => {
     const state = waitForSnapshot<FirebaseFirestore.DocumentSnapshot>(
       (next, fail) => db.doc(`conversations/${dealId}`).onSnapshot(next, fail),
       (snap) => snap.exists && snap.get("lastMessage.messageId") === messageId,
-      { what: "onMessageCreated to update the conversation" },
+      // The first event of a run pays the Functions emulator's cold start, slow on a busy machine.
+      { what: "onMessageCreated to update the conversation", timeoutMs: 45_000 },
     );
     const now = FieldValue.serverTimestamp();
     await db.doc(`deals/${dealId}`).set({ brandId, influencerId, participants: [brandId, influencerId], status: "active", createdAt: now, updatedAt: now });
@@ -89,7 +90,7 @@ describe("Emulator Suite smoke", () => {
     });
     const snap = await state;
     expect(snap.get("lastActivityAt").toMillis()).toBeGreaterThanOrEqual(before.toMillis());
-  });
+  }, 60_000);
 });
 
 describe("@firebase/rules-unit-testing with firestore.rules", () => {
