@@ -163,6 +163,9 @@ export function evaluate(ruleset: Ruleset, request: EvaluationRequest): Evaluati
 
   const visit = (blocks: readonly CompiledMatch[], start: number, parent: Frame): boolean => {
     for (const block of blocks) {
+      // Most blocks fail on their first literal segment: skip them without allocating.
+      const first = block.pattern[0];
+      if (first?.kind === "literal" && segments[start] !== first.text) continue;
       for (const { end, bindings } of matchPattern(block.pattern, segments, start, v2)) {
         const frame: Frame = { vars: bindings, functions: block.functions, parent };
         if (end === segments.length) {

@@ -64,6 +64,12 @@ export function scanToken(src: string, from: number): Token {
   }
   if (isDigit(c)) return scanNumber(src, start);
   if (c === "'" || c === '"') {
+    // Fast path: no escapes on the way to the closing quote.
+    const close = src.indexOf(c, start + 1);
+    if (close > 0) {
+      const body = src.slice(start + 1, close);
+      if (!body.includes("\\") && !body.includes("\n")) return { kind: "string", text: body, start, end: close + 1 };
+    }
     const { end, bytes } = scanQuoted(src, start, false);
     return { kind: "string", text: new TextDecoder().decode(bytes), start, end };
   }

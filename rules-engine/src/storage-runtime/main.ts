@@ -6,12 +6,18 @@ import type { Compile, Evaluate } from "../api.ts";
 import { StorageRulesRuntimeServer, type RulesEngine } from "./server.ts";
 
 async function loadEngine(): Promise<RulesEngine | undefined> {
-  // The engine's entry point; checked at run time so a runtime built against an incomplete engine still
-  // starts and answers every request with a clear error instead of crashing the emulator.
-  const engine = (await import("../index.ts")) as { compile?: Compile; evaluate?: Evaluate };
-  return typeof engine.compile === "function" && typeof engine.evaluate === "function"
-    ? { compile: engine.compile, evaluate: engine.evaluate }
-    : undefined;
+  // The engine's entry point, checked at run time: firebase-tools waits forever for the start handshake, so a
+  // runtime whose engine is broken or incomplete must still start and answer every request with an error.
+  try {
+    const engine = (await import("../index.ts")) as { compile?: Compile; evaluate?: Evaluate };
+    if (typeof engine.compile === "function" && typeof engine.evaluate === "function") {
+      return { compile: engine.compile, evaluate: engine.evaluate };
+    }
+    process.stderr.write("storage rules runtime: the rules engine exports no compile/evaluate\n");
+  } catch (error) {
+    process.stderr.write(`storage rules runtime: the rules engine failed to load: ${(error as Error).stack ?? error}\n`);
+  }
+  return undefined;
 }
 
 async function main(): Promise<void> {
@@ -44,7 +50,6 @@ async function main(): Promise<void> {
   });
   // The emulator went away (its end of the pipe closed): nobody is left to answer.
   lines.on("close", () => process.exit(0));
-  if (!engine) process.stderr.write("storage rules runtime: the rules engine exports no compile/evaluate yet\n");
   server.started();
 }
 
