@@ -1,0 +1,100 @@
+// Client SDK figures against the running emulators: delivery latency from one user's send to the other user's
+// live tail, what opening a conversation and listing conversations cost in document reads, and how many writes
+// typing and marking read cost. Counts come from the SDK's own usage counters (what the server delivered).
+import { getAuth } from "firebase/auth";
+import { createDealChat, type ConversationListState, type ConversationViewState, type DealChat } from "../client-sdk/src/index.ts";
+import { brandAndInfluencer, closeAll, seedDeal, seedMessage, Recorder } from "../client-sdk/test/support.ts";
+import { adminFirestore } from "../test/support/clients.ts";
+import { percentile, type BenchRow } from "./table.ts";
+
+const SENDS = 40;
+
+export async function run(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const { brand, influencer } = await brandAndInfluencer();
+  try {
+    // 1. send → the other user's live tail.
+    const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
+    const view = new Recorder<ConversationViewState>();
+    const open = influencer.chat.openConversation({ dealId, tailSize: 10 }, view.next, view.fail);
+    await view.until((s) => !s.fromCache, "the influencer's view");
+    const latencies: number[] = [];
+    for (let i = 0; i < SENDS; i++) {
+      const from = view.mark();
+      const started = performance.now();
+      const handle = brand.chat.send({ dealId, text: `latency probe ${i}` });
+      await view.until((s) => s.messages.some((m) => m.id === handle.messageId), "the probe", { from });
+      latencies.push(performance.now() - started);
+      await handle.done;
+    }
+    open.unsubscribe();
+    latencies.sort((a, b) => a - b);
+    const notes = `${SENDS} sequential sends brand → influencer through the SDK, Firestore emulator, functions running`;
+    rows.push({ benchmark: "client-sdk send → other side's live tail", metric: "p50", value: percentile(latencies, 50), unit: "ms", notes });
+    rows.push({ benchmark: "client-sdk send → other side's live tail", metric: "p99", value: percentile(latencies, 99), unit: "ms", notes });
+
+    // 2. Opening a conversation: 60 messages stored, tail of 30, then one older page of 30.
+    const bigDeal = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
+    const db = adminFirestore();
+    const start = Date.now() - 60 * 60_000;
+    await Promise.all(Array.from({ length: 60 }, (_, i) => seedMessage(db, bigDeal, { senderId: brand.uid, senderSide: "brand", text: `m${i}`, createdAt: new Date(start + i * 1000) })));
+    const fresh = freshClient(influencer.client);
+    const before = fresh.stats().documentReads;
+    const opened = new Recorder<ConversationViewState>();
+    const conversation = fresh.openConversation({ dealId: bigDeal, tailSize: 30, pageSize: 30 }, opened.next, opened.fail);
+    await opened.until((s) => !s.fromCache && s.messages.length === 30 && s.conversation !== null, "the opened conversation");
+    const openReads = fresh.stats().documentReads - before;
+    rows.push({ benchmark: "client-sdk open a conversation", metric: "document reads", value: openReads, unit: "reads", notes: "tail of 30 messages + the conversation document (60 stored)" });
+    const beforeOlder = fresh.stats().documentReads;
+    await conversation.loadOlder();
+    rows.push({ benchmark: "client-sdk load an older page", metric: "document reads", value: fresh.stats().documentReads - beforeOlder, unit: "reads", notes: "page of 30" });
+    conversation.unsubscribe();
+    fresh.dispose();
+
+    // 3. Listing 20 conversations out of 25.
+    for (let i = 0; i < 25; i++) await seedDeal({ brandId: brand.uid, influencerId: `influencer-${i}` });
+    const lister = freshClient(brand.client, "brand");
+    const listed = new Recorder<ConversationListState>();
+    const list = lister.watchConversations({ pageSize: 20 }, listed.next, listed.fail);
+    await listed.until((s) => !s.fromCache && s.items.length === 20, "20 conversations");
+    rows.push({ benchmark: "client-sdk list 20 conversations", metric: "document reads", value: lister.stats().documentReads, unit: "reads", notes: "one query, page of 20 (27 conversations stored)" });
+    list.unsubscribe();
+    const totals = new Recorder<{ fromCache: boolean }>();
+    const beforeTotal = lister.stats().documentReads;
+    const stop = lister.watchUnreadTotal(totals.next, totals.fail);
+    await totals.until((t) => !t.fromCache, "the unread total");
+    rows.push({ benchmark: "client-sdk live unread total", metric: "document reads", value: lister.stats().documentReads - beforeTotal, unit: "reads", notes: "no unread conversation: one query costs at least 1 read; +1 per unread conversation" });
+    stop();
+    lister.dispose();
+
+    // 4. A 30 s typing burst in real time: a keystroke every 150 ms, then stop.
+    const typist = freshClient(brand.client);
+    const typingErrors: Error[] = [];
+    const typing = typist.typing(dealId, (e) => typingErrors.push(e));
+    const burstEnd = Date.now() + 30_000;
+    let keystrokes = 0;
+    while (Date.now() < burstEnd) {
+      typing.keystroke();
+      keystrokes += 1;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    await typing.stop();
+    if (typingErrors.length > 0) throw typingErrors[0];
+    rows.push({ benchmark: "client-sdk typing burst of 30 s", metric: "writes", value: typing.writes, unit: "writes", notes: `${keystrokes} keystrokes (every 150 ms, real time) + stop; refresh every 5 s` });
+    typist.dispose();
+
+    // 5. Marking read on every incoming message: 10 calls in a row.
+    const reader = freshClient(influencer.client);
+    const beforeWrites = reader.stats().documentWrites;
+    await Promise.all(Array.from({ length: 10 }, () => reader.markRead(dealId)));
+    rows.push({ benchmark: "client-sdk mark read ×10 within 2 s", metric: "writes", value: reader.stats().documentWrites - beforeWrites, unit: "writes", notes: "throttled: a leading and one trailing watermark write" });
+    reader.dispose();
+  } finally {
+    await closeAll(brand, influencer);
+  }
+  return rows;
+}
+
+function freshClient(client: { db: import("firebase/firestore").Firestore; app: import("firebase/app").FirebaseApp }, side?: "brand" | "influencer"): DealChat {
+  return createDealChat({ firestore: client.db, auth: getAuth(client.app), ...(side ? { side } : {}) });
+}
