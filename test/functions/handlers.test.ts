@@ -186,6 +186,28 @@ describe("onMessageUpdated", () => {
     await expectTombstoned(deal, id);
   });
 
+  it("gives exact state when an edit overtakes every create event and has to create the conversation", async () => {
+    const deal = await seedDeal(db);
+    const question = await send(deal, "brand", "Budget?", 0);
+    const answer = await send(deal, "influencer", "1000", 4);
+    const ref = db.doc(`deals/${deal.dealId}/messages/${answer.id}`);
+    await ref.update({ text: "1200", editedAt: at(5) });
+    const edit = changeEvent({ dealId: deal.dealId, messageId: answer.id }, answer.event.data, await ref.get());
+
+    expect(await messageUpdated(edit)).toMatchObject({ outcome: "applied" });
+    expect(await conversation(deal.dealId)).toMatchObject({ unread: { brand: 1, influencer: 1 }, lastMessage: { messageId: answer.id, snippet: "1200" } });
+    for (const event of [answer.event, question.event, edit, answer.event]) await (event === edit ? messageUpdated(event) : messageCreated(event));
+
+    const conv = await conversation(deal.dealId);
+    expect(conv).toMatchObject({
+      unread: { brand: 1, influencer: 1 },
+      hasUnread: { brand: true, influencer: true },
+      lastMessage: { messageId: answer.id, snippet: "1200", kind: "text" },
+      responseTime: { brand: { count: 0, totalMs: 0, averageMs: null }, influencer: { count: 1, totalMs: 4000, averageMs: 4000 } },
+    });
+    expect((await message(deal.dealId, answer.id)).searchTokens).toEqual(["1200", "120"]);
+  });
+
   it("ignores its own writes: an update that only changes function-written fields costs nothing", async () => {
     const { ref, deal, id, tombstone } = await answerWithAttachment();
     await messageUpdated(await tombstone());

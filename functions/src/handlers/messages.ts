@@ -58,8 +58,10 @@ async function reconcile(handler: string, event: MessageEvent, options: Reconcil
         conversationUpdate[`responseTime.${side}`] = state.responseTime[side];
       }
     }
-    if (side && options.recountUnread) {
-      const reader = otherSide(side);
+    // A conversation this handler creates (its deal event has not been processed yet) may already have
+    // history: count both sides rather than starting from zero.
+    const readers: Side[] = conversation.isNew ? ["brand", "influencer"] : side && options.recountUnread ? [otherSide(side)] : [];
+    for (const reader of readers) {
       state.unread[reader] = await tx.count(unreadQuery(db, dealId, reader, state.readWatermark[reader]));
       state.hasUnread[reader] = state.unread[reader] > 0;
       conversationUpdate[`unread.${reader}`] = state.unread[reader];
