@@ -265,11 +265,21 @@ export function showValue(v: Value): string {
   }
 }
 
-/** Float rendering as `string(x)` produces it: integral values keep a trailing `.0`. */
+/**
+ * Float rendering as `string(x)` produces it in Google's (Java) engine, i.e. Double.toString: plain
+ * decimals with at least one fractional digit for 1e-3 <= |x| < 1e7, computerized scientific notation
+ * ("1.0E7", "1.5E-4") outside that range.
+ */
 export function formatFloat(x: number): string {
   if (Number.isNaN(x)) return "NaN";
   if (x === Infinity) return "Infinity";
   if (x === -Infinity) return "-Infinity";
-  if (Number.isInteger(x) && Math.abs(x) < 1e21) return `${x.toFixed(0)}.0`.replace(/^-0\.0$/, "-0.0");
-  return String(x);
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const abs = Math.abs(x);
+  if (abs >= 1e-3 && abs < 1e7) {
+    const text = String(x);
+    return text.includes(".") ? text : `${text}.0`;
+  }
+  const [mantissa, exponent] = x.toExponential().split("e") as [string, string];
+  return `${mantissa.includes(".") ? mantissa : `${mantissa}.0`}E${exponent.replace("+", "")}`;
 }

@@ -72,7 +72,9 @@ export const expressionCases: ExpressionCase[] = [
   T("int('42') == 42"), T("int(2.9) == 2"), T("int(-2.9) == -2"), F("int('4.2') == 4"), F("int('abc') == 0"), T("int(7) == 7"),
   T("float('2.5') == 2.5"), T("float(2) == 2.0"), T("float(2) is float"), F("float('x') == 0.0"),
   T("string(true) == 'true'"), T("string(1) == '1'"), T("string(2.0) == '2.0'"), T("string(null) == 'null'"),
-  T("string(-5) == '-5'"), T("string(2.5) == '2.5'"), T("string('s') == 's'"), F("bool('true')"),
+  T("string(-5) == '-5'"), T("string(2.5) == '2.5'"), T("string(10000000.0) == '1.0E7'"), T("string(1234567.0) == '1234567.0'"), T("string(0.001) == '0.001'"),
+  T("string(0.0001) == '1.0E-4'"), T("string(123456789.5) == '1.234567895E8'"), T("string(1.0 / 0.0) == 'Infinity'"),
+  T("string(0.0 / 0.0) == 'NaN'"), T("string(-1.5) == '-1.5'"), T("string(0.0) == '0.0'"), T("string('s') == 's'"), F("bool('true')"),
   T("path('users/alice')[1] == 'alice'"), T("path('/b/x/o/y') == path('b/x/o/y')"), F("path(path('a')) == path('a')"),
   T("debug(1) == 1"), T("debug(debug('x')) == 'x'"), F("undefinedFunction(1) == 1"),
   // ---- lists ----
@@ -172,6 +174,8 @@ export const expressionCases: ExpressionCase[] = [
   T("exists(/databases/$(database)/documents/lookup/a) && exists(/databases/$(database)/documents/lookup/b) && exists(/databases/$(database)/documents/lookup/c)"),
   T("get(/databases/$(database)/documents/lookup/a).data.x + get(/databases/$(database)/documents/lookup/b).data.x == 3"),
   T("false && get(/databases/$(database)/documents/lookup/zzz).data.x == 1 || true"),
+  // Document-access budget: 10 distinct documents per single-document request; repeated paths are free.
+  T("!exists(/databases/$(database)/documents/lookup/m0) && !exists(/databases/$(database)/documents/lookup/m1) && !exists(/databases/$(database)/documents/lookup/m2) && !exists(/databases/$(database)/documents/lookup/m3) && !exists(/databases/$(database)/documents/lookup/m4) && !exists(/databases/$(database)/documents/lookup/m5) && !exists(/databases/$(database)/documents/lookup/m6) && !exists(/databases/$(database)/documents/lookup/m7) && !exists(/databases/$(database)/documents/lookup/m8) && !exists(/databases/$(database)/documents/lookup/m9)"), F("!exists(/databases/$(database)/documents/lookup/m0) && !exists(/databases/$(database)/documents/lookup/m1) && !exists(/databases/$(database)/documents/lookup/m2) && !exists(/databases/$(database)/documents/lookup/m3) && !exists(/databases/$(database)/documents/lookup/m4) && !exists(/databases/$(database)/documents/lookup/m5) && !exists(/databases/$(database)/documents/lookup/m6) && !exists(/databases/$(database)/documents/lookup/m7) && !exists(/databases/$(database)/documents/lookup/m8) && !exists(/databases/$(database)/documents/lookup/m9) && !exists(/databases/$(database)/documents/lookup/m10)"), T("exists(/databases/$(database)/documents/lookup/a) && exists(/databases/$(database)/documents/lookup/a) && exists(/databases/$(database)/documents/lookup/a) && exists(/databases/$(database)/documents/lookup/a) && exists(/databases/$(database)/documents/lookup/a) && exists(/databases/$(database)/documents/lookup/a) && exists(/databases/$(database)/documents/lookup/a) && exists(/databases/$(database)/documents/lookup/a) && exists(/databases/$(database)/documents/lookup/a) && exists(/databases/$(database)/documents/lookup/a) && exists(/databases/$(database)/documents/lookup/a) && exists(/databases/$(database)/documents/lookup/a)"),
   // ---- functions, let, scope, call depth ----
   T("sq(3) == 9"), T("sq(1.5) == 2.25"), T("withLets(2) == 6"), T("isAlice()"), T("dbName() == '(default)'"), T("unusedErroringLet()"),
   F("usedErroringLet()"), F("sq() == 0"), F("sq(1, 2) == 1"), T("shadow() == 'service-level'"), T("chain10()"), T("chain6()"), T("chain1()"),
