@@ -11,7 +11,7 @@ import {
   searchQueryToken,
   type Message,
 } from "@dealchat/model";
-import { doc, getDocsFromServer, type DocumentSnapshot, type Timestamp } from "firebase/firestore";
+import { Timestamp, doc, getDocsFromServer, type DocumentSnapshot } from "firebase/firestore";
 import { z } from "zod";
 import type { ClientContext } from "./context.ts";
 import { parseConversation, type ConversationSummary } from "./conversations.ts";
@@ -198,7 +198,6 @@ export interface HistoryPage {
 export async function historyPage(ctx: ClientContext, input: HistoryInput): Promise<HistoryPage> {
   const options = parseInput(HistoryInput, input, "history");
   const uid = ctx.uid;
-  const { Timestamp } = await import("firebase/firestore");
   const serverWord = options.search !== undefined ? searchQueryToken(options.search) : null;
   if (options.search !== undefined && serverWord === null) throw new DealChatError("invalid-argument", "history: the search has no searchable word");
   const spec = messageHistoryQuery({
