@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { compileErrorCases, rulesetCases } from "./rulesets.ts";
 import { expressionCases } from "./corpus.ts";
 import { GoogleEngine } from "./google-engine.ts";
-import { LOOKUP_DOCS, casePath, expressionRuleset, ourAllowsGet, ourCompile } from "./harness.ts";
+import { LOOKUP_DOCS, casePath, expressionRuleset, ourAllowsCreate, ourAllowsGet, ourCompile } from "./harness.ts";
+import { writeCases } from "./writes.ts";
+import { uniqueId } from "../../../test/support/emulators.ts";
 
 const PROJECT = "demo-rules-conformance";
 let google: GoogleEngine;
@@ -49,6 +51,29 @@ describe("conformance with Google's rules engine", () => {
     });
     expect(disagreements).toEqual([]);
   }, 240_000);
+
+  test(`create requests (${writeCases.length} cases): request.resource as the client writes it`, async () => {
+    const source = `rules_version = '2';
+service cloud.firestore {
+  match /databases/{database}/documents {
+${writeCases.map((c, i) => `    match /w${i}/{docId} { allow create: if ${c.expr}; }`).join("\n")}
+  }
+}
+`;
+    const ours = ourCompile(source);
+    expect(ours.error).toBeNull();
+    expect(await google.loadRules(source)).toBeNull();
+    // A fresh document id per run: an allowed create leaves the document behind.
+    const id = uniqueId("doc");
+    const writes = writeCases.map((c, i) => [`w${i}/${id}`, c.data] as const);
+    const theirs = await google.allowsCreate(writes);
+    const disagreements: string[] = [];
+    writeCases.forEach((c, i) => {
+      const mine = ourAllowsCreate(ours.ruleset!, writes[i]![0], c.data, PROJECT);
+      if (mine !== theirs[i] || mine !== c.expect) disagreements.push(`w${i} ${c.expr}: expected ${c.expect}, ours ${mine}, Google ${theirs[i]}`);
+    });
+    expect(disagreements).toEqual([]);
+  }, 120_000);
 
   test.each(rulesetCases.map((c) => [c.name, c] as const))("ruleset: %s", async (_name, c) => {
     const ours = ourCompile(c.rules);

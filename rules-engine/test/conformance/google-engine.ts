@@ -63,6 +63,22 @@ export class GoogleEngine {
     return out;
   }
 
+  /** Whether the probe client may create each document (path → data) with `set`. */
+  async allowsCreate(writes: readonly (readonly [path: string, data: Record<string, unknown>])[]): Promise<boolean[]> {
+    const db = this.env.authenticatedContext(PROBE_UID, { ...PROBE_CLAIMS }).firestore();
+    return Promise.all(
+      writes.map(async ([path, data]) => {
+        try {
+          await db.doc(path).set(data);
+          return true;
+        } catch (e) {
+          if ((e as { code?: string }).code !== "permission-denied") throw e;
+          return false;
+        }
+      }),
+    );
+  }
+
   async stop(): Promise<void> {
     await this.env.cleanup();
   }

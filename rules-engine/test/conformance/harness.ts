@@ -91,9 +91,6 @@ export function ourAllowsGet(
   const segments = full.split("/").filter(Boolean);
   const stored = docs[path];
   const now = Date.now();
-  const resource: Value = stored
-    ? toValue({})
-    : { type: "null" };
   const variables: Record<string, Value> = {
     request: {
       type: "map",
@@ -113,7 +110,7 @@ export function ourAllowsGet(
             ["__name__", { type: "path", value: segments }],
           ]),
         }
-      : resource,
+      : { type: "null" },
   };
   const reader = (p: string): DocumentLookup => {
     const rel = p.replace(/^\/databases\/\(default\)\/documents\//, "");
@@ -129,4 +126,37 @@ export function ourCompile(source: string): { ruleset: Ruleset | null; error: st
   const r = compile(source);
   if (r.ok) return { ruleset: r.ruleset, error: null };
   return { ruleset: null, error: r.diagnostics.map((d) => `L${d.line}:${d.column} ${d.message}`).join("; ") };
+}
+
+/** Evaluates a `create` of `path` with `data` (a document that does not exist yet) with our engine. */
+export function ourAllowsCreate(ruleset: Ruleset, path: string, data: Record<string, unknown>, projectId: string): boolean {
+  const full = docPath(path);
+  const segments = full.split("/").filter(Boolean);
+  const now = Date.now();
+  const variables: Record<string, Value> = {
+    request: {
+      type: "map",
+      value: new Map<string, Value>([
+        ["auth", { type: "map", value: new Map([["uid", toValue(PROBE_UID)], ["token", probeToken(projectId)]]) }],
+        ["method", toValue("create")],
+        ["path", { type: "path", value: segments }],
+        ["time", { type: "timestamp", seconds: BigInt(Math.floor(now / 1000)), nanos: (now % 1000) * 1e6 }],
+        [
+          "resource",
+          {
+            type: "map",
+            value: new Map<string, Value>([
+              ["data", toValue(data)],
+              ["id", toValue(segments[segments.length - 1]!)],
+              ["__name__", { type: "path", value: segments }],
+            ]),
+          },
+        ],
+      ]),
+    },
+    resource: { type: "null" },
+  };
+  const result = evaluate(ruleset, { service: "cloud.firestore", path: full, method: "create", variables, documents: () => ({ status: "missing" }) });
+  if (result.kind !== "decided") throw new Error("needsDocuments from a complete reader");
+  return result.allowed;
 }
