@@ -144,6 +144,12 @@ describe("index checker (Firestore's index rules)", () => {
     });
   });
 
+  it("limitToLast needs the index of the reversed query, which the server runs", () => {
+    const newestLast = { ...messageHistoryQuery({ dealId: "d1", senderSide: "brand" }), limit: undefined, limitToLast: 20 };
+    expect(requiredIndex(newestLast)).toEqual(index([asc("senderSide"), asc("createdAt")]));
+    expect(checkQuery(newestLast, { indexes: [index([asc("senderSide"), desc("createdAt")])] }).ok).toBe(false);
+  });
+
   it("refuses a document path as a collection", () => {
     expect(() => checkQuery({ collection: "deals/d1", filters: [], orderBy: [] }, { indexes: [] })).toThrow(RangeError);
   });

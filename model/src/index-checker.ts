@@ -77,7 +77,10 @@ interface NormalizedQuery {
 export function normalizeQuery(spec: QuerySpec): NormalizedQuery {
   const orderings: Array<{ fieldPath: string; order: IndexOrder }> = [];
   let nameOrder: IndexOrder | undefined;
-  for (const o of spec.orderBy) {
+  // The SDKs run limitToLast as the reversed query (and reverse the page locally): the server scans the
+  // index in the opposite directions, so that is the index it needs.
+  const orderBy = spec.limitToLast === undefined ? spec.orderBy : spec.orderBy.map((o) => ({ ...o, direction: o.direction === "asc" ? ("desc" as const) : ("asc" as const) }));
+  for (const o of orderBy) {
     if (o.field === NAME) {
       nameOrder = toOrder(o.direction);
       break; // nothing after __name__ can change the order
@@ -97,12 +100,13 @@ export function normalizeQuery(spec: QuerySpec): NormalizedQuery {
       if (!equalities.some((e) => e.fieldPath === f.field && e.arrayConfig)) equalities.push({ fieldPath: f.field, arrayConfig: "CONTAINS" });
     }
   }
+  const defaultNameOrder: IndexOrder = spec.limitToLast === undefined ? "ASCENDING" : "DESCENDING";
   return {
     collectionGroup: collectionGroupOf(spec),
     queryScope: spec.collectionGroup ? "COLLECTION_GROUP" : "COLLECTION",
     equalities,
     orderings,
-    nameOrder: nameOrder ?? orderings[orderings.length - 1]?.order ?? "ASCENDING",
+    nameOrder: nameOrder ?? orderings[orderings.length - 1]?.order ?? defaultNameOrder,
   };
 }
 
