@@ -122,6 +122,8 @@ export function describeTypingAndPresenceRules(): void {
       ["a connection with an unknown field", false, () => presence({ tab: connection({ device: "ios" }) })],
       ["a connection that is not a map", false, () => presence({ tab: "online" as unknown as Data })],
       ["a connection id outside the id alphabet", false, () => presence({ "tab one": connection() })],
+      ["a connection id that looks like two joined ids", false, () => presence({ "tab/phone": connection() })],
+      ["a bad tenth connection id", false, () => presence({ ...connections(9), "tab.10": connection() })],
       ["connections that are not a map", false, () => presence(["tab"] as unknown as Record<string, Data>)],
     ];
     it.each(cases)("owner writing %s → allowed %s", async (what, allowed, data) => {
