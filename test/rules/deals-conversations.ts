@@ -87,6 +87,23 @@ export function describeDealRules(): void {
       await expectOutcome(allowed, `${role} get conversation`, () => getDoc(doc(f.as(role), "conversations", f.dealId)));
     });
 
+    it.each(roles.map((role) => [role, isParticipant(role)] as const))(
+      "%s reading the conversation entry of their deal before the functions created it → allowed %s",
+      async (role, allowed) => {
+        const f = await seedDeal();
+        await f.admin((db) => deleteDoc(doc(db, "conversations", f.dealId)));
+        await expectOutcome(allowed, `${role} get missing conversation`, async () => {
+          const snap = await getDoc(doc(f.as(role), "conversations", f.dealId));
+          expect(snap.exists()).toBe(false);
+        });
+      },
+    );
+
+    it("nobody reads a conversation entry with neither entry nor deal", async () => {
+      const f = await seedDeal();
+      for (const role of roles) await expectOutcome(false, `${role} get`, () => getDoc(doc(f.as(role), "conversations", uniqueId("no-such-deal"))));
+    });
+
     it("each side runs conversationListQuery with every filter combination and a cursor", async () => {
       const f = await seedDeal();
       for (const side of ["brand", "influencer"] as const) {
