@@ -2,7 +2,7 @@
 // handlers in-process (firebase-functions-test) can initialize the default app for their own project first.
 import { getApp, getApps, initializeApp, type App } from "firebase-admin/app";
 import { getFirestore, type Firestore } from "firebase-admin/firestore";
-import { getStorage } from "firebase-admin/storage";
+import type { Storage } from "firebase-admin/storage";
 
 function app(): App {
   return getApps().some((a) => a.name === "[DEFAULT]") ? getApp() : initializeApp();
@@ -21,6 +21,11 @@ export function storageReachable(): boolean {
   return Boolean(process.env.K_SERVICE) && process.env.FUNCTIONS_EMULATOR !== "true";
 }
 
-export function bucket(): ReturnType<ReturnType<typeof getStorage>["bucket"]> {
+/**
+ * The default bucket. The Storage SDK is loaded on first use: only tombstones with attachments need it, and
+ * loading it with the module would add about half a second to every function's cold start.
+ */
+export async function bucket(): Promise<ReturnType<Storage["bucket"]>> {
+  const { getStorage } = await import("firebase-admin/storage");
   return getStorage(app()).bucket();
 }

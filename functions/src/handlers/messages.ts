@@ -1,6 +1,7 @@
 // Message create, edit and tombstone. Both handlers re-read the message and derive everything from the
 // stored state instead of the event payload, so a late or repeated event converges on the same result.
 import type { Firestore } from "firebase-admin/firestore";
+import { logger } from "firebase-functions";
 import { otherSide, paths, type Message, type Side } from "@dealchat/model";
 import { db as defaultDb, bucket, storageReachable } from "../app.ts";
 import { addResponseTime, laterOf, nextLastMessage, responseTimeMs } from "../domain/conversation.ts";
@@ -128,13 +129,19 @@ async function deleteAttachmentFiles(event: MessageUpdate): Promise<void> {
     ...(Array.isArray(event.after.attachments) ? event.after.attachments : []),
   ];
   const files = attachmentPathsToDelete(event.dealId, event.messageId, senderId, attachments);
-  await Promise.all(
-    files.map((path) =>
-      bucket()
-        .file(path)
-        // A missing file is what we want; any other failure must not undo the tombstone either.
-        .delete({ ignoreNotFound: true })
-        .catch((error: unknown) => console.warn(`could not delete ${path}: ${String(error)}`)),
-    ),
-  );
+  if (files.length === 0) return;
+  try {
+    const storage = await bucket();
+    // A missing file is what we want (ignoreNotFound); any other failure must not fail the tombstone either.
+    await Promise.all(
+      files.map((path) =>
+        storage
+          .file(path)
+          .delete({ ignoreNotFound: true })
+          .catch((error: unknown) => logger.warn(`could not delete ${path}`, { error: String(error) })),
+      ),
+    );
+  } catch (error) {
+    logger.warn("attachment clean-up skipped: Storage is not usable here", { dealId: event.dealId, messageId: event.messageId, error: String(error) });
+  }
 }
