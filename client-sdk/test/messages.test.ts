@@ -295,4 +295,5 @@ describe("read receipts", () => {
     expect(stored.get("readWatermark.brand")).toBeNull();
     mine.view.unsubscribe();
   });
+
 });

@@ -127,6 +127,17 @@ describe("presence", () => {
     }
   });
 
+  it("refreshes its entry on every heartbeat", async () => {
+    const states = new Recorder<FirebaseFirestore.DocumentSnapshot>();
+    const stop = adminFirestore().doc(`presence/${influencer.uid}`).onSnapshot(states.next, states.fail);
+    const connection = await influencer.chat.connectPresence({ heartbeatMs: 250 });
+    const expiry = (snap: FirebaseFirestore.DocumentSnapshot) => (snap.get(`connections.${connection.connectionId}.expiresAt`) as Timestamp | undefined)?.toMillis();
+    const first = await states.until((s) => expiry(s) !== undefined, "the first heartbeat");
+    await states.until((s) => (expiry(s) ?? 0) > expiry(first)!, "a later heartbeat", { from: states.values.indexOf(first) + 1 });
+    await connection.disconnect();
+    stop();
+  });
+
   it("validates the heartbeat interval against the presence TTL", async () => {
     await expect(brand.chat.connectPresence({ heartbeatMs: limits.presenceTtlMs })).rejects.toMatchObject({ code: "invalid-argument" });
   });

@@ -1,0 +1,68 @@
+// The SDK together with the Cloud Functions (issue 4) through the Functions emulator: what the functions derive
+// (unread counters, last-message summaries) reaches the SDK's live list, and markRead's watermark brings the
+// counter back to zero.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ConversationListState, ConversationViewState, UnreadTotal } from "../src/index.ts";
+import { Recorder, adminFirestore, brandAndInfluencer, closeAll, seedDeal, type Party } from "./support.ts";
+
+// Triggers run one after another in the emulator, behind every other suite's writes on a shared machine.
+const FUNCTIONS_DEADLINE_MS = 60_000;
+
+let brand: Party;
+let influencer: Party;
+
+beforeAll(async () => {
+  ({ brand, influencer } = await brandAndInfluencer());
+});
+afterAll(async () => {
+  await closeAll(brand, influencer);
+});
+
+const newDeal = () => seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
+
+describe("with the Cloud Functions", () => {
+  it("brings the functions' unread counter and last message to the other side's list, and back to 0 after markRead", async () => {
+    const dealId = await newDeal();
+    const states = new Recorder<ConversationListState>();
+    const list = influencer.chat.watchConversations({}, states.next, states.fail);
+    await states.until((s) => !s.fromCache && s.items.some((c) => c.dealId === dealId), "the conversation in the list");
+    const from = states.mark();
+    await brand.chat.send({ dealId, text: "are you there?" }).done;
+    await brand.chat.send({ dealId, text: "ping" }).done;
+    const converged = await states.until(
+      (s) => {
+        const c = s.items.find((c) => c.dealId === dealId);
+        return c?.unreadCount === 2 && c.lastMessage?.snippet === "ping";
+      },
+      "two unread messages, the last one summarized",
+      { from, timeoutMs: FUNCTIONS_DEADLINE_MS },
+    );
+    expect(converged.items.find((c) => c.dealId === dealId)!.lastMessage).toMatchObject({ senderSide: "brand", kind: "text", senderId: brand.uid });
+
+    const total = new Recorder<UnreadTotal>();
+    const stopTotal = influencer.chat.watchUnreadTotal(total.next, total.fail);
+    await total.until((t) => !t.fromCache && t.total === 2, "the unread total", { timeoutMs: FUNCTIONS_DEADLINE_MS });
+    await influencer.chat.markRead(dealId);
+    await states.until((s) => s.items.find((c) => c.dealId === dealId)?.unreadCount === 0, "nothing unread after markRead", { from, timeoutMs: FUNCTIONS_DEADLINE_MS });
+    stopTotal();
+    list.unsubscribe();
+  }, 3 * FUNCTIONS_DEADLINE_MS);
+
+  it("shows the platform's system message and the closed status live when a deal completes; sends are then refused", async () => {
+    const dealId = await newDeal();
+    const states = new Recorder<ConversationViewState>();
+    const view = brand.chat.openConversation({ dealId }, states.next, states.fail);
+    await states.until((s) => !s.fromCache && s.conversation !== null, "the conversation");
+    const from = states.mark();
+    await adminFirestore().doc(`deals/${dealId}`).update({ status: "completed", updatedAt: new Date() });
+    const closed = await states.until(
+      (s) => s.conversation?.closed === true && s.messages.some((m) => m.senderSide === "system"),
+      "the closed status and the system message",
+      { from, timeoutMs: FUNCTIONS_DEADLINE_MS },
+    );
+    expect(closed.conversation?.status).toBe("completed");
+    expect(closed.messages.find((m) => m.senderSide === "system")).toMatchObject({ isMine: false, deleted: false });
+    await expect(brand.chat.send({ dealId, text: "one more thing" }).done).rejects.toMatchObject({ code: "failed-precondition", reason: "deal-closed" });
+    view.unsubscribe();
+  }, 3 * FUNCTIONS_DEADLINE_MS);
+});
