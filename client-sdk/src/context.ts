@@ -127,7 +127,7 @@ export class ClientContext {
           else this.reads += snap.docChanges().filter((c) => c.type !== "removed" && !c.doc.metadata.hasPendingWrites).length;
           first = false;
         }
-        next(snap);
+        deliver(() => next(snap), error, what);
       },
       (e) => error(toDealChatError(e, what)),
     );
@@ -155,7 +155,7 @@ export class ClientContext {
             this.reads += 1;
           }
         }
-        next(snap);
+        deliver(() => next(snap), error, what);
       },
       (e) => error(toDealChatError(e, what)),
     );
@@ -205,7 +205,9 @@ export class ClientContext {
     }
     if (!snap.metadata.fromCache) this.reads += 1;
     if (!snap.exists()) throw new DealChatError("not-found", `deal ${dealId} does not exist`);
-    const deal = Deal.partial().parse(snap.data());
+    const parsed = Deal.partial().safeParse(snap.data());
+    if (!parsed.success) throw new DealChatError("internal", `deal ${dealId} has an unexpected shape: ${parsed.error.message}`);
+    const deal = parsed.data;
     const side: Side | undefined = deal.brandId === uid ? "brand" : deal.influencerId === uid ? "influencer" : undefined;
     if (!side || !deal.status) throw new DealChatError("permission-denied", `you are not a participant of deal ${dealId}`, "not-participant");
     const membership: DealMembership = {
@@ -234,5 +236,14 @@ export class ClientContext {
       status: c.status,
       closed: closedStatuses.includes(c.status),
     });
+  }
+}
+
+/** A document that fails to parse, or an app callback that throws, is reported through onError, never thrown into the Firebase SDK. */
+function deliver(action: () => void, error: (e: DealChatError) => void, what: string): void {
+  try {
+    action();
+  } catch (e) {
+    error(toDealChatError(e, what));
   }
 }
