@@ -23,8 +23,12 @@ import { adminFirestore, signedInWebClient, type WebClient } from "../support/cl
 import { uniqueId } from "../support/emulators.ts";
 import { waitForSnapshot } from "../support/wait.ts";
 
-/** Each function's first event starts its emulator worker: allow for that, well inside the test timeouts below. */
-const triggerDeadlineMs = 30_000;
+/**
+ * Each function's first event starts its emulator worker, and concurrent transactions on one conversation wait
+ * for each other in Google's emulator (pessimistic locks): on a busy 2-core machine a step can take tens of
+ * seconds. Deadlines are generous; the values asserted are exact.
+ */
+const triggerDeadlineMs = 60_000;
 
 describe("Cloud Functions through the Functions emulator", () => {
   let brand: WebClient;
@@ -170,7 +174,7 @@ describe("Cloud Functions through the Functions emulator", () => {
     expect((await messageUntil(brand, m4, (m) => Array.isArray(m.searchTokens) && m.searchTokens.length === 0, "m4's tokens to be removed")).deleted).toBe(true);
     // The response-time figures did not move: edits and tombstones answer nothing.
     expect(tombstoned.responseTime).toEqual(conv.responseTime);
-  }, 180_000);
+  }, 300_000);
 
   it("stays exact when both sides send at once (concurrent triggers on one conversation)", async () => {
     const burstDeal = uniqueId("deal");
@@ -219,12 +223,12 @@ describe("Cloud Functions through the Functions emulator", () => {
         snap.get("unread.influencer") === perSide &&
         snap.get("responseTime.brand.count") === expected.brand.count &&
         snap.get("responseTime.influencer.count") === expected.influencer.count,
-      { what: "the burst to converge", timeoutMs: 60_000 },
+      { what: "the burst to converge", timeoutMs: 90_000 },
     );
     expect(conv.get("responseTime.brand.totalMs")).toBe(expected.brand.totalMs);
     expect(conv.get("responseTime.influencer.totalMs")).toBe(expected.influencer.totalMs);
     expect(conv.get("lastActivityAt").toMillis()).toBe(last.at);
-  }, 120_000);
+  }, 180_000);
 
   it("refuses participants' writes to function-maintained fields", async () => {
     await expect(updateDoc(doc(brand.db, "conversations", dealId), { "unread.brand": 0 })).rejects.toMatchObject({ code: "permission-denied" });
@@ -246,12 +250,14 @@ describe("Cloud Functions through the Functions emulator", () => {
   });
 
   it("mirrors a status change and posts the platform's system message", async () => {
+    const before = (await getDoc(doc(brand.db, "conversations", dealId))).data()!;
     await admin.doc(`deals/${dealId}`).update({ status: "completed", updatedAt: FieldValue.serverTimestamp() });
     const conv = await conversationUntil(brand, (c) => c.status === "completed" && c.lastMessage?.kind === "system", "the completed status and its system message");
     expect(conv.lastMessage).toMatchObject({ senderId: "system", senderSide: "system", snippet: "Deal completed" });
     const system = await getDoc(doc(brand.db, "deals", dealId, "messages", conv.lastMessage.messageId));
     expect(system.data()).toMatchObject({ senderId: "system", senderSide: "system", text: "Deal completed", deleted: false });
     // System messages are nobody's unread and nobody's answer.
-    expect(conv.unread).toEqual({ brand: 1, influencer: 0 });
-  }, 60_000);
+    expect(conv.unread).toEqual(before.unread);
+    expect(conv.responseTime).toEqual(before.responseTime);
+  }, 90_000);
 });
