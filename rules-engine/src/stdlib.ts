@@ -58,6 +58,24 @@ export function sliceValue(v: Value, from: bigint | null, to: bigint | null): Va
   return v.type === "string" ? str(v.value.slice(bounds[0], bounds[1])) : list(v.value.slice(bounds[0], bounds[1]));
 }
 
+/**
+ * `split` as Google's engine does it (observed): cut at every match, zero-width ones included, then drop one
+ * trailing empty piece: 'abc'.split('') == ['', 'a', 'b', 'c'], 'a,'.split(',') == ['a'],
+ * ' pad '.split('\\s+') == ['', 'pad'], ''.split(',') == [''].
+ */
+function splitLikeGoogle(re: RE2JS, s: string): string[] {
+  const pieces: string[] = [];
+  const m = re.matcher(s);
+  let from = 0;
+  while (m.find()) {
+    pieces.push(s.slice(from, m.start()));
+    from = m.end();
+  }
+  pieces.push(s.slice(from));
+  if (pieces.length > 1 && pieces[pieces.length - 1] === "") pieces.pop();
+  return pieces;
+}
+
 function stringMethod(s: string, name: string, args: readonly Value[]): Value {
   const argTypes = args.map((a) => a.type).join(",");
   switch (`${name}/${argTypes}`) {
@@ -88,7 +106,7 @@ function stringMethod(s: string, name: string, args: readonly Value[]): Value {
     case "split/string": {
       const re = compileRegex((args[0] as { value: string }).value);
       if (typeof re === "string") return err(re);
-      return list(re.split(s).map(str));
+      return list(splitLikeGoogle(re, s).map(str));
     }
   }
   if (["size", "lower", "upper", "trim", "toUtf8", "matches", "replace", "split"].includes(name))
@@ -188,8 +206,10 @@ function mapMethod(m: ReadonlyMap<string, Value>, name: string, args: readonly V
     case "size":
       if (args.length === 0) return int(BigInt(m.size));
       break;
+    // Observed on Google's engine: keys() comes sorted ({'c': 1, 'a': 2}.keys() == ['a', 'c']) while
+    // values() keeps the map's own order ({'c': 1, 'a': 2}.values() == [1, 2]).
     case "keys":
-      if (args.length === 0) return list([...m.keys()].map(str));
+      if (args.length === 0) return list([...m.keys()].sort().map(str));
       break;
     case "values":
       if (args.length === 0) return list([...m.values()]);
@@ -381,10 +401,12 @@ export function callGlobal(name: string, args: readonly Value[]): Value | undefi
       if (args.length !== 1) return unsupported("", name, args);
       if (a!.type === "int") return a!;
       if (a!.type === "float") {
-        if (!Number.isFinite(a!.value)) return err("Conversion error: cannot convert a non-finite float to int.");
-        const t = BigInt(Math.trunc(a!.value));
-        if (t > INT64_MAX || t < INT64_MIN) return err("Integer overflow error.");
-        return int(t);
+        // Java's (long) cast: truncation toward zero, saturating at the int64 range, NaN → 0.
+        const x = a!.value;
+        if (Number.isNaN(x)) return int(0n);
+        if (x >= 9223372036854775807) return int(INT64_MAX);
+        if (x <= -9223372036854775808) return int(INT64_MIN);
+        return int(BigInt(Math.trunc(x)));
       }
       if (a!.type === "string") {
         if (!INT_STRING.test(a!.value)) return err(`Conversion error: cannot convert '${a!.value}' to int.`);
@@ -466,10 +488,9 @@ export function callNamespace(ns: string, name: string, args: readonly Value[]):
     case "math.round":
       if (args.length === 1 && isNumber(a)) {
         if (a.type === "int") return a;
-        const x = a.value;
-        if (!Number.isFinite(x)) return err("Conversion error: cannot round a non-finite float.");
-        // Java's Math.round: halves round up (2.5 → 3, -2.5 → -2), like JavaScript's.
-        return int(BigInt(Math.round(x)));
+        // Java's Math.round: halves round up (2.5 → 3, -2.5 → -2) like JavaScript's, and the long result
+        // saturates (NaN → 0), exactly like int() of the rounded value.
+        return callGlobal("int", [float(Math.round(a.value))])!;
       }
       break;
     case "math.sqrt":

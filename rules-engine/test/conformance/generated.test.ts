@@ -25,6 +25,24 @@ function ourValue(expr: string): Value | null {
   return r.ok ? r.value : null;
 }
 
+/** Sources whose probes make Google's compiler fail with HTTP 500 (bisecting the batch). */
+async function crashingSources(probes: readonly { expr: string; source: string }[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  const visit = async (part: readonly { expr: string; source: string }[]): Promise<void> => {
+    const error = await google.loadRules(expressionRuleset(part));
+    if (!error?.startsWith("500")) return;
+    if (part.length === 1) {
+      out.add(part[0]!.source);
+      return;
+    }
+    const half = Math.ceil(part.length / 2);
+    await visit(part.slice(0, half));
+    await visit(part.slice(half));
+  };
+  await visit(probes);
+  return out;
+}
+
 test(`generated expressions (seed ${SEED}): Google's engine agrees on error-ness, value and type`, async () => {
   const gen = new ExpressionGenerator(SEED);
   const probes: { expr: string; expect: boolean; source: string; kind: string }[] = [];
@@ -43,6 +61,11 @@ test(`generated expressions (seed ${SEED}): Google's engine agrees on error-ness
       if (lit !== null) probes.push({ expr: `(${e}) == ${lit}${type ? ` && (${e}) is ${type}` : ""}`, expect: true, source: e, kind: `value ${lit}` });
     }
   }
+  // Google's rules compiler occasionally fails with HTTP 500 on a valid expression (seen with a float slice
+  // bound); such expressions say nothing about evaluation, so they are set aside (and counted).
+  const crashing = await crashingSources(probes);
+  for (let k = probes.length - 1; k >= 0; k--) if (crashing.has(probes[k]!.source)) probes.splice(k, 1);
+  expect(crashing.size).toBeLessThan(5);
   const source = expressionRuleset(probes);
   const ours = ourCompile(source);
   expect(ours.error).toBeNull();
