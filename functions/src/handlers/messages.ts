@@ -18,7 +18,7 @@ export interface MessageEvent {
 }
 
 interface ReconcileOptions {
-  /** Derive this message's response time if it has none yet (a create, or an edit that overtook it). */
+  /** Derive this message's response time if it has none yet (the create event). */
   responseTime: boolean;
   /** Recount the unread messages of the side that receives this one (a create, or a tombstone). */
   recountUnread: boolean;
@@ -114,7 +114,8 @@ export async function handleMessageUpdated(event: MessageUpdate, db: Firestore =
     return { outcome: "ignored", reason: "only function-written fields changed", cost: noCost() };
   }
   const tombstoned = event.after.deleted === true;
-  const result = await reconcile("messageUpdated", event, { responseTime: true, recountUnread: event.before.deleted !== event.after.deleted }, db);
+  // No response time here: the message's own create event derives it whenever it arrives, even after this one.
+  const result = await reconcile("messageUpdated", event, { responseTime: false, recountUnread: event.before.deleted !== event.after.deleted }, db);
   // Outside the transaction (Storage is not transactional) and also on a duplicate: a redelivery usually
   // means the first attempt failed, possibly after its commit and before this clean-up.
   if (tombstoned) await deleteAttachmentFiles(event);
