@@ -59,9 +59,9 @@ export function sliceValue(v: Value, from: bigint | null, to: bigint | null): Va
 }
 
 /**
- * `split` as Google's engine does it (observed): cut at every match, zero-width ones included, then drop one
- * trailing empty piece: 'abc'.split('') == ['', 'a', 'b', 'c'], 'a,'.split(',') == ['a'],
- * ' pad '.split('\\s+') == ['', 'pad'], ''.split(',') == [''].
+ * `split` as Google's engine does it (observed): cut at every match, zero-width ones included, then drop the
+ * trailing empty pieces but keep at least one: 'abc'.split('') == ['', 'a', 'b', 'c'], 'abb'.split('b') ==
+ * ['a'], ' pad '.split('\\s+') == ['', 'pad'], ''.split(',') == [''], 'abc'.split('.').size() == 1.
  */
 function splitLikeGoogle(re: RE2JS, s: string): string[] {
   const pieces: string[] = [];
@@ -72,7 +72,7 @@ function splitLikeGoogle(re: RE2JS, s: string): string[] {
     from = m.end();
   }
   pieces.push(s.slice(from));
-  if (pieces.length > 1 && pieces[pieces.length - 1] === "") pieces.pop();
+  while (pieces.length > 1 && pieces[pieces.length - 1] === "") pieces.pop();
   return pieces;
 }
 
