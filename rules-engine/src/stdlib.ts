@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { RE2JS } from "re2js";
 import type { Value } from "./api.ts";
+import { pow } from "./pow.ts";
 import {
   bool, containsStrict, containsValue, duration, err, float, formatFloat, int, list, NULL, str, timestamp, typeName, uniqueValues,
   valueEquals, INT64_MAX, INT64_MIN, type ErrorValue,
@@ -497,7 +498,7 @@ export function callNamespace(ns: string, name: string, args: readonly Value[]):
       if (args.length === 1 && isNumber(a)) return float(Math.sqrt(toNumber(a)));
       break;
     case "math.pow":
-      if (args.length === 2 && isNumber(a) && isNumber(args[1])) return float(Math.pow(toNumber(a), toNumber(args[1])));
+      if (args.length === 2 && isNumber(a) && isNumber(args[1])) return float(pow(toNumber(a), toNumber(args[1])));
       break;
     case "math.isNaN":
       if (args.length === 1 && isNumber(a)) return bool(Number.isNaN(toNumber(a)));

@@ -114,7 +114,8 @@ export const expressionCases: ExpressionCase[] = [
   // ---- math ----
   T("math.abs(-3) == 3"), T("math.abs(-3) is int"), T("math.abs(-2.5) == 2.5"), T("math.ceil(2.1) == 3.0"), T("math.ceil(2.1) is float"),
   T("math.floor(2.9) == 2"), T("math.floor(-2.1) == -3"), T("math.round(2.5) == 3"), T("math.round(1.5) == 2"), T("math.round(2.4) is int"),
-  T("math.sqrt(2.25) == 1.5"), T("math.sqrt(4) == 2"), T("math.pow(2, 3) == 8"), T("math.pow(4, 0.5) == 2"), T("math.pow(2, 3) is float"),
+  T("math.sqrt(2.25) == 1.5"), T("math.sqrt(4) == 2"), T("math.pow(2, 3) == 8"), T("math.pow(4, 0.5) == 2"), T("math.pow(2, 3) is float"), T("math.pow(2, 1.5) == 2.8284271247461903"), T("math.pow(4, 3.75) == 181.01933598375618"),
+  T("math.pow(2, -0.5) == 0.7071067811865476"), T("math.pow(1.1, 2) == 1.2100000000000002"),
   T("math.isNaN(math.sqrt(-1))"), F("math.isNaN(1)"), F("math.isInfinite(1.0 / 0.0)"), F("math.abs('x') == 1"), F("math.floor() == 1"),
   T("math.ceil(3) == 3"), T("math.round(-2.5) == -2"), T("math.round(-2.6) == -3"), T("math.round(0.0 / 0.0) == 0"), T("math.round(1.0 / 0.0) == 9223372036854775807"), F("math.unknown(1) == 1"),
   // ---- timestamps and durations ----
