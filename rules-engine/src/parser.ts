@@ -217,27 +217,25 @@ export class Parser {
     return left;
   }
 
+  // `is` shares the level of `==` and `!=`, left-associative: `a == b is bool` is `(a == b) is bool` and
+  // `1 is int == true` is `(1 is int) == true` (both observed on Google's engine).
   private parseEquality(): Expr {
-    let left = this.parseIs();
-    while (this.tok.kind === "punct" && EQUALITY.has(this.tok.text)) {
-      const t = this.advance();
-      left = { kind: "binary", at: t.start, op: t.text as BinaryOp, left, right: this.parseIs() };
-    }
-    return left;
-  }
-
-  private parseIs(): Expr {
     let left = this.parseRelational();
-    while (this.isWord("is")) {
-      const at = this.advance().start;
-      const typeName = this.expectIdent().text;
-      left = { kind: "is", at, operand: left, typeName };
+    for (;;) {
+      if (this.tok.kind === "punct" && EQUALITY.has(this.tok.text)) {
+        const t = this.advance();
+        left = { kind: "binary", at: t.start, op: t.text as BinaryOp, left, right: this.parseRelational() };
+      } else if (this.isWord("is")) {
+        const at = this.advance().start;
+        const typeName = this.expectIdent().text;
+        left = { kind: "is", at, operand: left, typeName };
+      } else {
+        return left;
+      }
     }
-    return left;
   }
 
-  // Google's engine binds `==` tighter than `in` (`'a' in ['a'] == true` is `'a' in (['a'] == true)`) and
-  // `is` tighter than `==` (`1 is int == true` is `(1 is int) == true`).
+  // Google's engine binds `==` tighter than `in`: `'a' in ['a'] == true` is `'a' in (['a'] == true)`.
   private parseIn(): Expr {
     let left = this.parseEquality();
     while (this.isWord("in")) {

@@ -477,7 +477,8 @@ export function callNamespace(ns: string, name: string, args: readonly Value[]):
   switch (qualified) {
     case "math.abs":
       if (args.length !== 1) break;
-      if (a!.type === "int") return int(a!.value < 0n ? -a!.value : a!.value);
+      // Java's Math.abs(Long.MIN_VALUE) is Long.MIN_VALUE (observed on Google's engine).
+      if (a!.type === "int") return a!.value === INT64_MIN ? a! : int(a!.value < 0n ? -a!.value : a!.value);
       if (a!.type === "float") return float(Math.abs(a!.value));
       break;
     case "math.ceil":
