@@ -444,7 +444,11 @@ export function callGlobal(name: string, args: readonly Value[]): Value | undefi
           return unsupported("", name, args);
       }
     case "path":
-      if (args.length === 1 && a!.type === "string") return parsePathString(a!.value);
+      if (args.length === 1 && a!.type === "string") {
+        const p = parsePathString(a!.value) as Extract<Value, { type: "path" }>;
+        // An empty path is an error in Google's engine (path('') == path('') denies).
+        return p.value.length > 0 ? p : err(`Invalid path '${a!.value}'.`);
+      }
       return err(`Unsupported operation error. Received: path(${args.map(typeName).join(",")}). Expected: path(string).`);
     case "debug":
       return args.length === 1 ? a! : unsupported("", name, args);

@@ -79,7 +79,7 @@ export const expressionCases: ExpressionCase[] = [
   T("string(-5) == '-5'"), T("string(2.5) == '2.5'"), T("string(10000000.0) == '1.0E7'"), T("string(1234567.0) == '1234567.0'"), T("string(0.001) == '0.001'"),
   T("string(0.0001) == '1.0E-4'"), T("string(123456789.5) == '1.234567895E8'"), T("string(1.0 / 0.0) == 'Infinity'"),
   T("string(0.0 / 0.0) == 'NaN'"), T("string(-1.5) == '-1.5'"), T("string(0.0) == '0.0'"), T("string('s') == 's'"), F("bool('true')"),
-  T("path('users/alice')[1] == 'alice'"), T("path('/b/x/o/y') == path('b/x/o/y')"), F("path(path('a')) == path('a')"),
+  T("path('users/alice')[1] == 'alice'"), T("path('/b/x/o/y') == path('b/x/o/y')"), F("path(path('a')) == path('a')"), F("path('') == path('')"), F("path('/') == path('/')"), T("path('a//b') == path('a/b') || true"),
   T("debug(1) == 1"), T("debug(debug('x')) == 'x'"), F("undefinedFunction(1) == 1"),
   // ---- lists ----
   T("[1, 2, 3].size() == 3"), T("[].size() == 0"), T("[1, 2, 3][0] == 1"), F("[1, 2, 3][3] == 0"), F("[1, 2][-1] == 2"),
