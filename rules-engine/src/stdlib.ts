@@ -82,10 +82,11 @@ function stringMethod(s: string, name: string, args: readonly Value[]): Value {
   switch (`${name}/${argTypes}`) {
     case "size/":
       return int(BigInt(stringSize(s)));
+    // Google's engine changes the case of ASCII letters only: 'ébc'.upper() == 'éBC'.
     case "lower/":
-      return str(s.toLowerCase());
+      return str(s.replace(/[A-Z]+/g, (x) => x.toLowerCase()));
     case "upper/":
-      return str(s.toUpperCase());
+      return str(s.replace(/[a-z]+/g, (x) => x.toUpperCase()));
     case "trim/":
       return str(s.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, ""));
     case "toUtf8/":

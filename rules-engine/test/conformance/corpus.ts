@@ -62,7 +62,7 @@ export const expressionCases: ExpressionCase[] = [
   T("'abc'.size() == 3 && 'abc'.lower() == 'abc'"), F("'abc'.size == 3"), F("'abc'.foo()"), F("'a'.matches(1)"),
   T("'a,b,,c'.split(',').size() == 4"), T("'abc'.split('') == ['', 'a', 'b', 'c']"), T("' pad '.split('\\\\s+') == ['', 'pad']"), T("'a,'.split(',') == ['a']"),
   T("''.split(',') == ['']"), T("'abc'.split('.').size() == 1"), T("'abb'.split('b') == ['a']"), T("',,'.split(',') == ['']"), T("'abc'.split('x*') == ['', 'a', 'b', 'c']"), T("'aXbXc'.split('X') == ['a', 'b', 'c']"), T("''.size() == 0"), T("'ab' + 'c' + 'd' == 'abcd'"),
-  T("'x'.lower().upper() == 'X'"), T("'\\t x \\n'.trim() == 'x'"),
+  T("'x'.lower().upper() == 'X'"), T("'ébc'.upper() == 'éBC'"), T("'ÉBC'.lower() == 'Ébc'"), T("'\\t x \\n'.trim() == 'x'"),
   // ---- bytes and hashing ----
   T("'hi'.toUtf8().toBase64() == 'aGk='"), T("'~~~'.toUtf8().toBase64() == 'fn5-'"), T("b'\\xFB\\xEF\\xBE'.toBase64() == '----'"),
   T("b'\\x2A'.toHexString() == '2A'"), T("b'\\x0F\\xA0'.toHexString() == '0FA0'"), T("b'abc'.size() == 3"),
