@@ -20,7 +20,7 @@ import { describe, expect, it } from "vitest";
 import { conversationListQuery, dealStatuses } from "@dealchat/model";
 import { uniqueId } from "../support/emulators.ts";
 import { conversationDoc, dealDoc, expectOutcome, roles, seedDeal, type DealFixture, type Role } from "./harness.ts";
-import { toWebQuery } from "./queries.ts";
+import { toWebQuery } from "@dealchat/client-sdk";
 
 type Data = Record<string, unknown>;
 const isParticipant = (role: Role) => role === "brand" || role === "influencer";

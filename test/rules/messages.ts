@@ -20,7 +20,7 @@ import { describe, expect, it } from "vitest";
 import { attachmentContentTypes, limits, messageHistoryQuery, storagePaths } from "@dealchat/model";
 import { uniqueId } from "../support/emulators.ts";
 import { expectOutcome, roles, seedDeal, type DealFixture, type Role } from "./harness.ts";
-import { toWebQuery } from "./queries.ts";
+import { toWebQuery } from "@dealchat/client-sdk";
 
 type Data = Record<string, unknown>;
 
