@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConversationListState, ConversationViewState, UnreadTotal } from "../src/index.ts";
 import { Recorder, adminFirestore, brandAndInfluencer, closeAll, seedDeal, type Party } from "./support.ts";
+import { pollUntil } from "../../test/support/wait.ts";
 
 // Triggers run one after another in the emulator, behind every other suite's writes on a shared machine.
 const FUNCTIONS_DEADLINE_MS = 60_000;
@@ -65,4 +66,39 @@ describe("with the Cloud Functions", () => {
     await expect(brand.chat.send({ dealId, text: "one more thing" }).done).rejects.toMatchObject({ code: "failed-precondition", reason: "deal-closed" });
     view.unsubscribe();
   }, 3 * FUNCTIONS_DEADLINE_MS);
+});
+
+describe("attachment clean-up by the functions", () => {
+  it(
+    "deletes a tombstoned message's files from Storage; the other side can no longer download them",
+    async () => {
+      const dealId = await newDeal();
+      const files = [
+        { name: "brief.pdf", contentType: "application/pdf", data: Uint8Array.from({ length: 2048 }, (_, i) => i % 251) },
+        { name: "mood.png", contentType: "image/png", data: Uint8Array.from({ length: 512 }, (_, i) => (i * 7) % 251) },
+      ];
+      const sending = brand.chat.send({ dealId, text: "files attached", files });
+      await expect(sending.done).resolves.toBe("sent");
+
+      const states = new Recorder<ConversationViewState>();
+      const view = influencer.chat.openConversation({ dealId }, states.next, states.fail);
+      const delivered = await states.until((s) => s.messages.some((m) => m.id === sending.messageId && m.attachments.length === 2), "the message with its files");
+      const attachments = delivered.messages.find((m) => m.id === sending.messageId)!.attachments;
+      for (const attachment of attachments) expect((await influencer.chat.attachmentBytes(attachment)).byteLength).toBeGreaterThan(0);
+
+      await brand.chat.delete({ dealId, messageId: sending.messageId });
+      await states.until((s) => s.messages.some((m) => m.id === sending.messageId && m.deleted), "the tombstone");
+      // The files go once onMessageUpdated has run: poll the rules-guarded download until it reports them missing.
+      for (const attachment of attachments) {
+        const outcome = await pollUntil(
+          () => influencer.chat.attachmentBytes(attachment).then(() => "present", (error: { code?: string }) => error.code ?? String(error)),
+          (result) => result !== "present",
+          { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 200, what: `${attachment.storagePath} to be deleted` },
+        );
+        expect(outcome).toBe("not-found");
+      }
+      view.unsubscribe();
+    },
+    3 * FUNCTIONS_DEADLINE_MS,
+  );
 });
