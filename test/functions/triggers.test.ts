@@ -22,6 +22,7 @@ import { searchQueryToken } from "@dealchat/model";
 import { adminFirestore, signedInWebClient, type WebClient } from "../support/clients.ts";
 import { uniqueId } from "../support/emulators.ts";
 import { pollUntil, waitForSnapshot } from "../support/wait.ts";
+import { newMessageFields } from "../support/messages.ts";
 
 /**
  * Each function's first event starts its emulator worker, and concurrent transactions on one conversation wait
@@ -79,17 +80,7 @@ describe("Cloud Functions through the Functions emulator", () => {
   }
 
   function messageFields(who: WebClient, side: "brand" | "influencer", text: string) {
-    return {
-      senderId: who.user.uid,
-      senderSide: side,
-      text,
-      attachments: [],
-      hasAttachments: false,
-      createdAt: serverTimestamp(),
-      editedAt: null,
-      deleted: false,
-      deletedAt: null,
-    };
+    return newMessageFields(who.user.uid, side, { text });
   }
 
   async function send(who: WebClient, side: "brand" | "influencer", text: string): Promise<string> {

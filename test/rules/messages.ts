@@ -17,6 +17,7 @@ import {
   type Firestore,
 } from "firebase/firestore";
 import { describe, expect, it } from "vitest";
+import { newMessageFields } from "../support/messages.ts";
 import { attachmentContentTypes, limits, messageHistoryQuery, storagePaths } from "@dealchat/model";
 import { uniqueId } from "../support/emulators.ts";
 import { expectOutcome, roles, seedDeal, type DealFixture, type Role } from "./harness.ts";
@@ -28,18 +29,7 @@ const participantSide = { brand: "brand", influencer: "influencer" } as const;
 
 /** A valid new message as `sender` would send it: client-generated id, server createdAt. */
 function newMessage(senderId: string, side: string, overrides: Data = {}): Data {
-  return {
-    senderId,
-    senderSide: side,
-    text: "Hello from the matrix",
-    attachments: [],
-    hasAttachments: false,
-    createdAt: serverTimestamp(),
-    editedAt: null,
-    deleted: false,
-    deletedAt: null,
-    ...overrides,
-  };
+  return newMessageFields(senderId, side, { text: "Hello from the matrix", ...overrides });
 }
 
 /** An attachment as the sender would describe it; an override of `undefined` drops the field. */

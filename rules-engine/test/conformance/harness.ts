@@ -80,6 +80,33 @@ export function probeToken(projectId: string): Value {
   });
 }
 
+/** `request` as the probe client sends it: auth, method, path and time, plus `extra` entries. */
+function probeRequest(method: string, segments: string[], projectId: string, extra: Array<[string, Value]> = []): Value {
+  const now = Date.now();
+  return {
+    type: "map",
+    value: new Map<string, Value>([
+      ["auth", { type: "map", value: new Map([["uid", toValue(PROBE_UID)], ["token", probeToken(projectId)]]) }],
+      ["method", toValue(method)],
+      ["path", { type: "path", value: segments }],
+      ["time", { type: "timestamp", seconds: BigInt(Math.floor(now / 1000)), nanos: (now % 1000) * 1e6 }],
+      ...extra,
+    ]),
+  };
+}
+
+/** A stored document as `resource` / `request.resource` see it. */
+function resourceValue(data: Record<string, unknown>, segments: string[]): Value {
+  return {
+    type: "map",
+    value: new Map<string, Value>([
+      ["data", toValue(data)],
+      ["id", toValue(segments[segments.length - 1]!)],
+      ["__name__", { type: "path", value: segments }],
+    ]),
+  };
+}
+
 /** Evaluates a `get` of `path` (relative, e.g. "k3/d") with our engine, as the probe client. */
 export function ourAllowsGet(
   ruleset: Ruleset,
@@ -90,27 +117,9 @@ export function ourAllowsGet(
   const full = docPath(path);
   const segments = full.split("/").filter(Boolean);
   const stored = docs[path];
-  const now = Date.now();
   const variables: Record<string, Value> = {
-    request: {
-      type: "map",
-      value: new Map<string, Value>([
-        ["auth", { type: "map", value: new Map([["uid", toValue(PROBE_UID)], ["token", probeToken(projectId)]]) }],
-        ["method", toValue("get")],
-        ["path", { type: "path", value: segments }],
-        ["time", { type: "timestamp", seconds: BigInt(Math.floor(now / 1000)), nanos: (now % 1000) * 1e6 }],
-      ]),
-    },
-    resource: stored
-      ? {
-          type: "map",
-          value: new Map<string, Value>([
-            ["data", toValue(stored)],
-            ["id", toValue(segments[segments.length - 1]!)],
-            ["__name__", { type: "path", value: segments }],
-          ]),
-        }
-      : { type: "null" },
+    request: probeRequest("get", segments, projectId),
+    resource: stored ? resourceValue(stored, segments) : { type: "null" },
   };
   const reader = (p: string): DocumentLookup => {
     const rel = p.replace(/^\/databases\/\(default\)\/documents\//, "");
@@ -132,28 +141,8 @@ export function ourCompile(source: string): { ruleset: Ruleset | null; error: st
 export function ourAllowsCreate(ruleset: Ruleset, path: string, data: Record<string, unknown>, projectId: string): boolean {
   const full = docPath(path);
   const segments = full.split("/").filter(Boolean);
-  const now = Date.now();
   const variables: Record<string, Value> = {
-    request: {
-      type: "map",
-      value: new Map<string, Value>([
-        ["auth", { type: "map", value: new Map([["uid", toValue(PROBE_UID)], ["token", probeToken(projectId)]]) }],
-        ["method", toValue("create")],
-        ["path", { type: "path", value: segments }],
-        ["time", { type: "timestamp", seconds: BigInt(Math.floor(now / 1000)), nanos: (now % 1000) * 1e6 }],
-        [
-          "resource",
-          {
-            type: "map",
-            value: new Map<string, Value>([
-              ["data", toValue(data)],
-              ["id", toValue(segments[segments.length - 1]!)],
-              ["__name__", { type: "path", value: segments }],
-            ]),
-          },
-        ],
-      ]),
-    },
+    request: probeRequest("create", segments, projectId, [["resource", resourceValue(data, segments)]]),
     resource: { type: "null" },
   };
   const result = evaluate(ruleset, { service: "cloud.firestore", path: full, method: "create", variables, documents: () => ({ status: "missing" }) });
