@@ -97,7 +97,7 @@ export interface ConversationView {
 /**
  * Opens a conversation: one listener on the newest `tailSize` messages and one on the conversation document
  * (status and the other side's read watermark). Cost: tailSize + 1 document reads to open, then one read per
- * new or changed message; older pages cost one read per message.
+ * new or changed message; each older page is a listener too, costing one read per message when it loads.
  */
 export function openConversation(
   ctx: ClientContext,

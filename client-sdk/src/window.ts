@@ -1,12 +1,13 @@
-// A live, paginated, ordered list: the newest page is a snapshot listener (the "head"), older pages are
-// fetched on demand with a cursor strictly before the oldest item already held. Items only ever move towards
+// A live, paginated, ordered list: the newest page is a snapshot listener (the "head"); older pages are
+// loaded on demand with a cursor strictly before the oldest item already held, each by a listener of its own,
+// so an edit or a tombstone in an older page shows too (a page costs its reads once, then only changes). Items only ever move towards
 // the head (new messages, new activity), so an item that drops off the end of the head's limit was pushed
 // out, not reordered: keeping it ("retained") is what closes the seam between the head and the older pages —
 // no gap while new items arrive, and de-duplication by id (live data wins) means no duplicates.
 import type { QuerySpec } from "@dealchat/model";
-import { getDocsFromServer, type DocumentSnapshot, type QuerySnapshot } from "firebase/firestore";
+import type { DocumentSnapshot, QuerySnapshot } from "firebase/firestore";
 import type { ClientContext } from "./context.ts";
-import { toDealChatError, type DealChatError } from "./errors.ts";
+import type { DealChatError } from "./errors.ts";
 import type { Unsubscribe } from "./lifecycle.ts";
 
 export interface WindowState<T> {
@@ -47,14 +48,17 @@ export function openLiveWindow<T>(
   const headLimit = headSpec.limit ?? Number.POSITIVE_INFINITY;
   let head = new Map<string, T>();
   const retained = new Map<string, T>();
-  const older = new Map<string, T>();
+  /** Older pages, oldest last; each is kept current by its own listener. */
+  const pages: Array<Map<string, T>> = [];
+  const pageStops: Unsubscribe[] = [];
   let hasMore = true;
   let headSeen = false;
   let fromCache = true;
   let hasPendingWrites = false;
 
   const merged = (): T[] => {
-    const all = new Map<string, T>(older);
+    const all = new Map<string, T>();
+    for (const page of pages) for (const [id, item] of page) all.set(id, item);
     for (const [id, item] of retained) all.set(id, item);
     for (const [id, item] of head) all.set(id, item);
     return [...all.values()].sort(definition.compare);
@@ -72,10 +76,7 @@ export function openLiveWindow<T>(
       if (gone && snap.size >= headLimit && last && definition.compare(gone, last) > 0) retained.set(change.doc.id, gone);
       else retained.delete(change.doc.id);
     }
-    for (const id of next.keys()) {
-      retained.delete(id);
-      older.delete(id);
-    }
+    for (const id of next.keys()) retained.delete(id);
     head = next;
     if (!headSeen && !snap.metadata.fromCache) {
       headSeen = true;
@@ -100,20 +101,36 @@ export function openLiveWindow<T>(
           return 0;
         }
         const spec = definition.spec(definition.cursor(oldest));
-        let page: QuerySnapshot;
-        try {
-          page = await getDocsFromServer(ctx.query(spec));
-        } catch (e) {
-          throw toDealChatError(e, `loading an older page of ${what}`);
-        }
-        ctx.countReads(Math.max(1, page.size));
-        let added = 0;
-        for (const d of page.docs) {
-          if (head.has(d.id) || retained.has(d.id) || older.has(d.id)) continue;
-          older.set(d.id, definition.parse(d));
-          added += 1;
-        }
-        if (page.size < (spec.limit ?? Number.POSITIVE_INFINITY)) hasMore = false;
+        const known = new Set(merged().map(definition.id));
+        const page = new Map<string, T>();
+        const first = await new Promise<QuerySnapshot>((resolve, reject) => {
+          let settled = false;
+          const stop = ctx.listenToQuery(
+            ctx.query(spec),
+            { includeMetadataChanges: true },
+            (snap) => {
+              page.clear();
+              for (const d of snap.docs) page.set(d.id, definition.parse(d));
+              if (!settled) {
+                if (snap.metadata.fromCache) return; // wait for the server's answer, as a page load must
+                settled = true;
+                resolve(snap);
+              } else emit();
+            },
+            (error) => {
+              if (!settled) {
+                settled = true;
+                stop();
+                reject(error);
+              } else onError(error);
+            },
+            `an older page of ${what}`,
+          );
+          pageStops.push(stop);
+        });
+        pages.push(page);
+        const added = [...page.keys()].filter((id) => !known.has(id)).length;
+        if (first.size < (spec.limit ?? Number.POSITIVE_INFINITY)) hasMore = false;
         emit();
         return added;
       } finally {
@@ -123,5 +140,11 @@ export function openLiveWindow<T>(
     return loading;
   };
 
-  return { loadMore, unsubscribe };
+  return {
+    loadMore,
+    unsubscribe: () => {
+      unsubscribe();
+      for (const stop of pageStops.splice(0)) stop();
+    },
+  };
 }

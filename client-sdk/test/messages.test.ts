@@ -163,6 +163,39 @@ describe("pagination", () => {
   });
 });
 
+describe("older pages stay live", () => {
+  it("shows an edit and a tombstone of a message in an older page, and stops the page's listener on unsubscribe", async () => {
+    const dealId = await newDeal();
+    const db = adminFirestore();
+    // Recent enough for the author's edit window, old enough to sit behind a tail of 4.
+    const start = Date.now() - 3 * 60_000;
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      ids.push(await seedMessage(db, dealId, { senderId: brand.uid, senderSide: "brand", text: `m ${i}`, createdAt: new Date(start + i * 1000) }));
+    }
+    const listenersBefore = influencer.chat.stats().activeListeners;
+    const theirs = open(influencer, dealId, { tailSize: 4, pageSize: 4 });
+    await theirs.ready;
+    await theirs.view.loadOlder();
+    const paged = theirs.states.latest!;
+    expect(paged.messages.map((m) => m.text)).toEqual(["m 9", "m 8", "m 7", "m 6", "m 5", "m 4", "m 3", "m 2"]);
+    expect(influencer.chat.stats().activeListeners).toBe(listenersBefore + 3); // tail, conversation, one older page
+
+    const from = theirs.states.mark();
+    await brand.chat.edit({ dealId, messageId: ids[4]!, text: "m 4, edited" });
+    await brand.chat.delete({ dealId, messageId: ids[3]! });
+    const updated = await theirs.states.until(
+      (s) => s.messages.some((m) => m.id === ids[4] && m.text === "m 4, edited") && s.messages.some((m) => m.id === ids[3] && m.deleted),
+      "the edit and the tombstone in the older page",
+      { from },
+    );
+    expect(updated.messages.map((m) => m.id)).toEqual(ids.slice(2).reverse());
+
+    theirs.view.unsubscribe();
+    expect(influencer.chat.stats().activeListeners).toBe(listenersBefore);
+  });
+});
+
 describe("history queries", () => {
   it("combines date range, sender side, attachments only and search (whole word and prefix)", async () => {
     const dealId = await newDeal();
