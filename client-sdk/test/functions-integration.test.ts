@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConversationListState, ConversationViewState, UnreadTotal } from "../src/index.ts";
 import { Recorder, adminFirestore, brandAndInfluencer, closeAll, seedDeal, type Party } from "./support.ts";
 import { pollUntil } from "../../test/support/wait.ts";
+import { getMetadata, ref } from "firebase/storage";
 
 // Triggers run one after another in the emulator, behind every other suite's writes on a shared machine.
 const FUNCTIONS_DEADLINE_MS = 60_000;
@@ -88,14 +89,17 @@ describe("attachment clean-up by the functions", () => {
 
       await brand.chat.delete({ dealId, messageId: sending.messageId });
       await states.until((s) => s.messages.some((m) => m.id === sending.messageId && m.deleted), "the tombstone");
-      // The files go once onMessageUpdated has run: poll the rules-guarded download until it reports them missing.
+      // The files go once onMessageUpdated has run. Poll their metadata (a rules-guarded read), not their bytes:
+      // the Storage emulator crashes when a download races the deletion of the same file.
+      const storage = influencer.client.storage();
       for (const attachment of attachments) {
         const outcome = await pollUntil(
-          () => influencer.chat.attachmentBytes(attachment).then(() => "present", (error: { code?: string }) => error.code ?? String(error)),
+          () => getMetadata(ref(storage, attachment.storagePath)).then(() => "present", (error: { code?: string }) => error.code ?? String(error)),
           (result) => result !== "present",
           { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 200, what: `${attachment.storagePath} to be deleted` },
         );
-        expect(outcome).toBe("not-found");
+        expect(outcome).toBe("storage/object-not-found");
+        await expect(influencer.chat.attachmentBytes(attachment)).rejects.toMatchObject({ code: "not-found" });
       }
       view.unsubscribe();
     },
