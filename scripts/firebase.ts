@@ -10,6 +10,7 @@ import { prepareFirestoreEmulator } from "./lib/firestore-emulator.ts";
 import { findJdk, missingJdkMessage } from "./lib/java.ts";
 import { prepareStorageRuntime } from "./lib/storage-runtime.ts";
 import { repoRoot } from "./lib/cache.ts";
+import { newRunMarker, RUN_MARKER_VARIABLE, stopLeftovers } from "./lib/leftovers.ts";
 
 const say = (line: string) => process.stderr.write(`[dealchat] ${line}\n`);
 
@@ -49,6 +50,8 @@ function main(): void {
     CI: process.env.CI ?? "true",
     NO_UPDATE_NOTIFIER: "1",
   };
+  const marker = newRunMarker();
+  env[RUN_MARKER_VARIABLE] = marker;
   const startsEmulators = args.some((a) => a === "emulators:start" || a === "emulators:exec");
 
   if (startsEmulators) {
@@ -104,8 +107,12 @@ function main(): void {
     process.on(signal, () => child.kill(signal));
   }
   child.on("exit", (code, signal) => {
-    for (const cleanup of atExit) cleanup();
-    process.exit(code ?? (signal ? 128 + 1 : 1));
+    void (async () => {
+      const stopped = await stopLeftovers(marker);
+      if (stopped > 0) say(`Stopped ${stopped} process(es) that firebase-tools left running (it exited without stopping them).`);
+      for (const cleanup of atExit) cleanup();
+      process.exit(code ?? (signal ? 128 + 1 : 1));
+    })();
   });
 }
 
