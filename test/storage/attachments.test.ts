@@ -21,8 +21,7 @@ import {
 } from "firebase/storage";
 import { Timestamp } from "firebase-admin/firestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { storagePaths } from "../../model/src/paths.ts";
-import { attachmentContentTypes, limits, type DealStatus } from "../../model/src/schemas.ts";
+import { attachmentContentTypes, limits, storagePaths, type DealStatus } from "@dealchat/model";
 import { adminFirestore, signedInWebClient, type WebClient } from "../support/clients.ts";
 import { projectId, storageEmulator, uniqueId } from "../support/emulators.ts";
 
