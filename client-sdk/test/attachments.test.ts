@@ -1,19 +1,14 @@
 // Attachments end to end: checked before upload with the model's limits (the same as storage.rules),
 // uploaded with progress and cancel through the Storage emulator, message written only once the files are stored.
 import { limits } from "@dealchat/model";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ConversationViewState, UploadProgress } from "../src/index.ts";
-import { Recorder, adminFirestore, brandAndInfluencer, closeAll, seedDeal, type Party } from "./support.ts";
+import { Recorder, adminFirestore, brandAndInfluencer, closeAll, seedDeal, type Party, useBrandAndInfluencer } from "./support.ts";
 
 let brand: Party;
 let influencer: Party;
 
-beforeAll(async () => {
-  ({ brand, influencer } = await brandAndInfluencer());
-});
-afterAll(async () => {
-  await closeAll(brand, influencer);
-});
+useBrandAndInfluencer((parties) => ({ brand, influencer } = parties));
 
 const bytes = (n: number, seed = 7) => Uint8Array.from({ length: n }, (_, i) => (i * seed) % 251);
 

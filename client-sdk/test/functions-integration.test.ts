@@ -1,9 +1,9 @@
 // The SDK together with the Cloud Functions (issue 4) through the Functions emulator: what the functions derive
 // (unread counters, last-message summaries) reaches the SDK's live list, and markRead's watermark brings the
 // counter back to zero.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ConversationListState, ConversationViewState, UnreadTotal } from "../src/index.ts";
-import { Recorder, adminFirestore, brandAndInfluencer, closeAll, seedDeal, type Party } from "./support.ts";
+import { Recorder, adminFirestore, seedDeal, type Party, useBrandAndInfluencer } from "./support.ts";
 import { pollUntil } from "../../test/support/wait.ts";
 import { getMetadata, ref } from "firebase/storage";
 
@@ -13,12 +13,7 @@ const FUNCTIONS_DEADLINE_MS = 60_000;
 let brand: Party;
 let influencer: Party;
 
-beforeAll(async () => {
-  ({ brand, influencer } = await brandAndInfluencer());
-});
-afterAll(async () => {
-  await closeAll(brand, influencer);
-});
+useBrandAndInfluencer((parties) => ({ brand, influencer } = parties));
 
 const newDeal = () => seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
 

@@ -2,19 +2,14 @@
 // deals), edit and delete within the window, read receipts. Two real Auth-emulator users, real rules.
 import { limits, searchTokens } from "@dealchat/model";
 import { disableNetwork, enableNetwork } from "firebase/firestore";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DealChatError, type ConversationViewState } from "../src/index.ts";
-import { Recorder, adminFirestore, brandAndInfluencer, closeAll, seedDeal, seedMessage, type Party } from "./support.ts";
+import { Recorder, adminFirestore, brandAndInfluencer, closeAll, seedDeal, seedMessage, type Party, useBrandAndInfluencer } from "./support.ts";
 
 let brand: Party;
 let influencer: Party;
 
-beforeAll(async () => {
-  ({ brand, influencer } = await brandAndInfluencer());
-});
-afterAll(async () => {
-  await closeAll(brand, influencer);
-});
+useBrandAndInfluencer((parties) => ({ brand, influencer } = parties));
 
 const newDeal = (status: "active" | "completed" = "active") => seedDeal({ brandId: brand.uid, influencerId: influencer.uid, status });
 

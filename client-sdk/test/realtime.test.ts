@@ -2,19 +2,14 @@
 import { limits } from "@dealchat/model";
 import { Timestamp } from "firebase-admin/firestore";
 import { getAuth } from "firebase/auth";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TYPING_REFRESH_MS, createDealChat, type ConversationViewState, type PresenceState, type TypingState } from "../src/index.ts";
-import { Recorder, adminFirestore, brandAndInfluencer, closeAll, seedDeal, type Party } from "./support.ts";
+import { Recorder, adminFirestore, seedDeal, type Party, useBrandAndInfluencer } from "./support.ts";
 
 let brand: Party;
 let influencer: Party;
 
-beforeAll(async () => {
-  ({ brand, influencer } = await brandAndInfluencer());
-});
-afterAll(async () => {
-  await closeAll(brand, influencer);
-});
+useBrandAndInfluencer((parties) => ({ brand, influencer } = parties));
 
 describe("typing indicators", () => {
   it("shows the other side typing, clears on stop and expires by itself", async () => {

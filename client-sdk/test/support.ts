@@ -1,6 +1,7 @@
 // Fixtures for the SDK's end-to-end tests: two real Auth-emulator users, deals seeded by the platform (admin
 // SDK, as the backend creates them), and a way to wait on SDK subscriptions under a deadline.
 import type { DealStatus } from "@dealchat/model";
+import { afterAll, beforeAll } from "vitest";
 import { Timestamp, type Firestore as AdminFirestore } from "firebase-admin/firestore";
 import { getAuth } from "firebase/auth";
 import { createDealChat, type DealChat } from "../src/index.ts";
@@ -158,3 +159,18 @@ function describe(value: unknown): string {
 }
 
 export { adminFirestore, uniqueId };
+
+/**
+ * Registers the file's brand and influencer: signed in before its tests, disposed and closed after them.
+ * `receive` hands them to the file's own variables.
+ */
+export function useBrandAndInfluencer(receive: (parties: { brand: Party; influencer: Party }) => void): void {
+  let parties: { brand: Party; influencer: Party } | undefined;
+  beforeAll(async () => {
+    parties = await brandAndInfluencer();
+    receive(parties);
+  });
+  afterAll(async () => {
+    await closeAll(parties?.brand, parties?.influencer);
+  });
+}
