@@ -100,8 +100,7 @@ describe("@firebase/rules-unit-testing with firestore.rules", () => {
     const { host, port } = firestoreEmulator();
     env = await initializeTestEnvironment({
       projectId,
-      // No `rules`: the emulator already runs the repo's firestore.rules (firebase.json), and reloading them
-      // would reset the rules-coverage counters test/rules checks at the end of its matrix.
+      // No `rules`: this checks the rules firebase-tools itself loaded from firebase.json into the app's project.
       firestore: { host, port },
     });
   });

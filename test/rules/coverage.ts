@@ -3,8 +3,8 @@
 // every `allow` both granted and refused something, and lists the expressions no test ever reached.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { firestoreEmulator, projectId } from "../support/emulators.ts";
-import { rulesSource } from "./harness.ts";
+import { firestoreEmulator } from "../support/emulators.ts";
+import { rulesEnv, rulesProjectId, rulesSource } from "./harness.ts";
 
 interface CoverageNode {
   sourcePosition: { line: number; column: number; currentOffset: number; endOffset: number };
@@ -100,12 +100,13 @@ export function describeRulesCoverage(): void {
   describe("rules coverage (after the matrix)", () => {
     it("every allow granted at least one request and refused at least one; every expression was evaluated", async () => {
       const { host, port } = firestoreEmulator();
-      const base = `http://${host}:${port}/emulator/v1/projects/${projectId}:ruleCoverage`;
+      const base = `http://${host}:${port}/emulator/v1/projects/${rulesProjectId}:ruleCoverage`;
       const started = Date.now();
       const response = await fetch(base);
       expect(response.ok, `GET ${base} → ${response.status}`).toBe(true);
       const coverage = (await response.json()) as CoverageReport;
-      // The emulator runs the repo's rules, exactly as firebase-tools loaded them from firebase.json.
+      await rulesEnv();
+      // The matrix's project runs the repo's rules, exactly as the file holds them.
       expect(coverage.rules.files.map((f) => f.content)).toEqual([rulesSource()]);
 
       const summary = summarizeCoverage(rulesSource(), coverage.report);

@@ -10,14 +10,17 @@ import { firestoreEmulator, projectId, uniqueId } from "../support/emulators.ts"
 let env: Promise<RulesTestEnvironment> | undefined;
 
 /**
- * The environment is created without `rules`: the emulator already runs the repo's firestore.rules (firebase.json),
- * and loading them again would reset the coverage counters other files of the run contribute to. The loaded
- * ruleset is checked against the file in `rulesLoaded()`.
+ * The matrix runs in a project of its own, where no Cloud Functions are deployed: in the app's project the
+ * functions react to every seeded deal (they create its conversation entry), which races the cases that need a
+ * state the functions would change. The repo's firestore.rules are loaded once, when the environment is created;
+ * loading them again would reset the coverage counters the matrix accumulates.
  */
+export const rulesProjectId = `${projectId}-rules`;
+
 export function rulesEnv(): Promise<RulesTestEnvironment> {
   env ??= (async () => {
     const { host, port } = firestoreEmulator();
-    return initializeTestEnvironment({ projectId, firestore: { host, port } });
+    return initializeTestEnvironment({ projectId: rulesProjectId, firestore: { host, port, rules: rulesSource() } });
   })();
   return env;
 }
