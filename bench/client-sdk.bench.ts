@@ -18,6 +18,7 @@ export async function run(): Promise<BenchRow[]> {
     const view = new Recorder<ConversationViewState>();
     const open = influencer.chat.openConversation({ dealId, tailSize: 10 }, view.next, view.fail);
     await view.until((s) => !s.fromCache, "the influencer's view");
+    const readsBeforeSends = influencer.chat.stats().documentReads;
     const latencies: number[] = [];
     for (let i = 0; i < SENDS; i++) {
       const from = view.mark();
@@ -27,11 +28,19 @@ export async function run(): Promise<BenchRow[]> {
       latencies.push(performance.now() - started);
       await handle.done;
     }
+    const viewReads = influencer.chat.stats().documentReads - readsBeforeSends;
     open.unsubscribe();
     latencies.sort((a, b) => a - b);
     const notes = `${SENDS} sequential sends brand → influencer through the SDK, Firestore emulator, functions running`;
     rows.push({ benchmark: "client-sdk send → other side's live tail", metric: "p50", value: percentile(latencies, 50), unit: "ms", notes });
     rows.push({ benchmark: "client-sdk send → other side's live tail", metric: "p99", value: percentile(latencies, 99), unit: "ms", notes });
+    rows.push({
+      benchmark: "client-sdk open view while 40 messages arrive",
+      metric: "document reads",
+      value: viewReads,
+      unit: "reads",
+      notes: "tail of 10: each message once, each conversation-state change once, and the tail's switch to an unlimited listener at the first push-out",
+    });
 
     // 2. Opening a conversation: 60 messages stored, tail of 30, then one older page of 30.
     const bigDeal = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });

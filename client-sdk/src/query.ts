@@ -5,6 +5,7 @@ import {
   collection,
   collectionGroup,
   documentId,
+  endAt,
   endBefore,
   limit,
   limitToLast,
@@ -26,6 +27,7 @@ export function toWebQuery(db: Firestore, spec: QuerySpec): Query {
   for (const o of spec.orderBy) constraints.push(orderBy(fieldOf(o.field), o.direction));
   if (spec.startAfter) constraints.push(startAfter(...spec.startAfter));
   if (spec.endBefore) constraints.push(endBefore(...spec.endBefore));
+  if (spec.endAt) constraints.push(endAt(...spec.endAt));
   if (spec.limitToLast !== undefined) constraints.push(limitToLast(spec.limitToLast));
   else if (spec.limit !== undefined) constraints.push(limit(spec.limit));
   return query(source, ...constraints);

@@ -1,10 +1,13 @@
 // A live, paginated, ordered list: the newest page is a snapshot listener (the "head"); older pages are
 // loaded on demand with a cursor strictly before the oldest item already held, each by a listener of its own,
-// so an edit or a tombstone in an older page shows too (a page costs its reads once, then only changes). Items only ever move towards
-// the head (new messages, new activity), so an item that drops off the end of the head's limit was pushed
-// out, not reordered: keeping it ("retained") is what closes the seam between the head and the older pages —
-// no gap while new items arrive, and de-duplication by id (live data wins) means no duplicates.
-import type { QuerySpec } from "@dealchat/model";
+// so an edit or a tombstone in an older page shows too (a page costs its reads once, then only changes).
+// Items only ever move towards the head (new messages, new activity), so an item that drops off the end of the
+// head's limit was pushed out, not reordered. It is kept ("retained") so that the seam between the head and
+// the older pages has no gap, and the first push-out replaces the head with one listener without a limit,
+// from the newest item down to the oldest item the head held: the range only grows at the top, so from then on
+// every item held is live again, for one read per item at the switch. De-duplication by id (live data wins)
+// means no duplicates while two listeners overlap.
+import { downToPosition, type QuerySpec } from "@dealchat/model";
 import type { DocumentSnapshot, QuerySnapshot } from "firebase/firestore";
 import type { ClientContext } from "./context.ts";
 import type { DealChatError } from "./errors.ts";
@@ -45,7 +48,7 @@ export function openLiveWindow<T>(
   what: string,
 ): LiveWindow<T> {
   const headSpec = definition.spec();
-  const headLimit = headSpec.limit ?? Number.POSITIVE_INFINITY;
+  let headLimit = headSpec.limit ?? Number.POSITIVE_INFINITY;
   let head = new Map<string, T>();
   const retained = new Map<string, T>();
   /** Older pages, oldest last; each is kept current by its own listener. */
@@ -78,6 +81,7 @@ export function openLiveWindow<T>(
     }
     for (const id of next.keys()) retained.delete(id);
     head = next;
+    if (retained.size > 0) extendHead();
     if (!headSeen && !snap.metadata.fromCache) {
       headSeen = true;
       if (snap.size < headLimit) hasMore = false;
@@ -87,7 +91,34 @@ export function openLiveWindow<T>(
     emit();
   };
 
-  const unsubscribe = ctx.listenToQuery(ctx.query(headSpec), { includeMetadataChanges: true }, onHead, onError, what);
+  let stopHead = ctx.listenToQuery(ctx.query(headSpec), { includeMetadataChanges: true }, onHead, onError, what);
+  let stopExtension: Unsubscribe | undefined;
+
+  /** Opens the unlimited head once; it takes over from the limited head at its first answer from the server. */
+  const extendHead = () => {
+    if (stopExtension || headLimit === Number.POSITIVE_INFINITY) return;
+    const oldest = [...retained.values()].sort(definition.compare).pop();
+    const position = oldest && definition.cursor(oldest);
+    if (!position) return;
+    let switched = false;
+    stopExtension = ctx.listenToQuery(
+      ctx.query(downToPosition(headSpec, position)),
+      { includeMetadataChanges: true },
+      (snap) => {
+        if (!switched) {
+          if (snap.metadata.fromCache) return; // the limited head stays in charge until the server answered
+          switched = true;
+          stopHead();
+          stopHead = stopExtension!;
+          stopExtension = undefined;
+          headLimit = Number.POSITIVE_INFINITY;
+        }
+        onHead(snap);
+      },
+      onError,
+      what,
+    );
+  };
 
   let loading: Promise<number> | undefined;
   const loadMore = (): Promise<number> => {
@@ -143,7 +174,8 @@ export function openLiveWindow<T>(
   return {
     loadMore,
     unsubscribe: () => {
-      unsubscribe();
+      stopHead();
+      stopExtension?.();
       for (const stop of pageStops.splice(0)) stop();
     },
   };

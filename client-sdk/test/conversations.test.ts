@@ -77,6 +77,15 @@ describe("conversation list", () => {
     await adminFirestore().doc(`conversations/${deals[2]}`).update({ lastActivityAt: Timestamp.now() });
     const again = await states.until((s) => s.items[0]?.dealId === deals[2], "the next revived conversation", { from });
     expect(ids(again)).toEqual([deals[2], deals[4], deals[0], deals[1], deals[3]]);
+
+    // deals[1] was pushed out of the live first page; its badge still follows the counter.
+    const db = adminFirestore();
+    for (const unread of [4, 0]) {
+      const mark = states.mark();
+      await db.doc(`conversations/${deals[1]}`).update({ "unread.brand": unread, "hasUnread.brand": unread > 0 });
+      const badge = await states.until((s) => s.items.find((c) => c.dealId === deals[1])?.unreadCount === unread, `the pushed-out badge at ${unread}`, { from: mark });
+      expect(ids(badge)).toEqual(ids(again));
+    }
     list.unsubscribe();
   });
 

@@ -191,6 +191,44 @@ describe("older pages stay live", () => {
   });
 });
 
+describe("messages pushed out of the live tail stay live", () => {
+  it("shows an edit and a tombstone of a message new sends pushed out of the tail, with one tail listener again", async () => {
+    const dealId = await newDeal();
+    const db = adminFirestore();
+    const start = Date.now() - 3 * 60_000; // inside the author's edit window
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      ids.push(await seedMessage(db, dealId, { senderId: brand.uid, senderSide: "brand", text: `m ${i}`, createdAt: new Date(start + i * 1000) }));
+    }
+    const listenersBefore = influencer.chat.stats().activeListeners;
+    const theirs = open(influencer, dealId, { tailSize: 3, pageSize: 3 });
+    const first = await theirs.ready;
+    expect(first.messages.map((m) => m.text)).toEqual(["m 5", "m 4", "m 3"]);
+
+    // Three new messages push m 5, m 4 and m 3 out of a tail of 3.
+    for (let i = 0; i < 3; i++) await brand.chat.send({ dealId, text: `new ${i}` }).done;
+    const pushed = await theirs.states.until((s) => s.messages.length === 6, "the new messages next to the pushed-out ones");
+    expect(pushed.messages.map((m) => m.text)).toEqual(["new 2", "new 1", "new 0", "m 5", "m 4", "m 3"]);
+
+    const from = theirs.states.mark();
+    await brand.chat.edit({ dealId, messageId: ids[4]!, text: "m 4, edited" });
+    await brand.chat.delete({ dealId, messageId: ids[3]! });
+    const updated = await theirs.states.until(
+      (s) => s.messages.some((m) => m.id === ids[4] && m.text === "m 4, edited") && s.messages.some((m) => m.id === ids[3] && m.deleted),
+      "the edit and the tombstone of pushed-out messages",
+      { from },
+    );
+    expect(updated.messages.map((m) => m.text)).toEqual(["new 2", "new 1", "new 0", "m 5", "m 4, edited", null]);
+    expect(influencer.chat.stats().activeListeners).toBe(listenersBefore + 2); // the tail (now without a limit) and the conversation
+
+    // Older pages continue below the pushed-out messages, without a gap or a duplicate.
+    await theirs.view.loadOlder();
+    expect(theirs.states.latest!.messages.map((m) => m.id)).toEqual(await messageIds(dealId));
+    theirs.view.unsubscribe();
+    expect(influencer.chat.stats().activeListeners).toBe(listenersBefore);
+  });
+});
+
 describe("history queries", () => {
   it("combines date range, sender side, attachments only and search (whole word and prefix)", async () => {
     const dealId = await newDeal();

@@ -28,6 +28,8 @@ export interface QuerySpec {
   startAfter?: unknown[];
   /** endBefore cursor values, for reading the page before a known document. */
   endBefore?: unknown[];
+  /** endAt cursor values: the query ends with this position, included (a range that grows only at its start). */
+  endAt?: unknown[];
   /** limitToLast instead of limit (web SDK only). */
   limitToLast?: number;
 }
@@ -95,6 +97,15 @@ export function messageHistoryQuery(options: MessageHistoryOptions): QuerySpec {
     limit: clampPageSize(options.pageSize),
     ...(options.before ? { startAfter: options.before } : {}),
   };
+}
+
+/**
+ * A list query without its limit, from its newest item down to a known position (included): the range only
+ * grows at the newest end, so one listener keeps every item in it live however many arrive.
+ */
+export function downToPosition(spec: QuerySpec, position: unknown[]): QuerySpec {
+  const { limit: _limit, limitToLast: _limitToLast, ...unlimited } = spec;
+  return { ...unlimited, endAt: position };
 }
 
 function clampPageSize(pageSize = DEFAULT_PAGE_SIZE): number {

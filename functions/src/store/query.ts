@@ -10,6 +10,7 @@ export function toAdminQuery(db: Firestore, spec: QuerySpec): Query {
   for (const o of spec.orderBy) query = query.orderBy(fieldPath(o.field), o.direction);
   if (spec.startAfter) query = query.startAfter(...spec.startAfter);
   if (spec.endBefore) query = query.endBefore(...spec.endBefore);
+  if (spec.endAt) query = query.endAt(...spec.endAt);
   if (spec.limit !== undefined) query = query.limit(spec.limit);
   if (spec.limitToLast !== undefined) query = query.limitToLast(spec.limitToLast);
   return query;
