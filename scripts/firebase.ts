@@ -62,6 +62,9 @@ function main(): void {
     }
     env.JAVA_HOME = jdk.home;
     env.PATH = `${jdk.bin}${delimiter}${env.PATH ?? ""}`;
+    // The admin SDKs (tests, functions) would otherwise probe the GCP metadata server for a project and
+    // credentials; a demo project under the emulators needs neither, and the probe leaves loopback.
+    env.METADATA_SERVER_DETECTION ??= "none";
 
     const config = readFirebaseJson();
     const configured = configuredEmulators(config);
