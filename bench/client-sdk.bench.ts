@@ -3,6 +3,7 @@
 // typing and marking read cost. Counts come from the SDK's own usage counters (what the server delivered).
 import { getAuth } from "firebase/auth";
 import { createDealChat, type ConversationListState, type ConversationViewState, type DealChat } from "../client-sdk/src/index.ts";
+import { bundleForBrowsers } from "../client-sdk/test/bundle.ts";
 import { brandAndInfluencer, closeAll, seedDeal, seedMessage, Recorder } from "../client-sdk/test/support.ts";
 import { adminFirestore } from "../test/support/clients.ts";
 import { percentile, type BenchRow } from "./table.ts";
@@ -11,6 +12,10 @@ const SENDS = 40;
 
 export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
+  const bundle = await bundleForBrowsers();
+  const bundleNotes = "esbuild, browser platform, minified; the Firebase Auth, Firestore and Storage SDKs included";
+  rows.push({ benchmark: "client-sdk browser bundle", metric: "size", value: Math.round(bundle.bytes / 1024), unit: "KiB", notes: bundleNotes });
+  rows.push({ benchmark: "client-sdk browser bundle", metric: "gzip size", value: Math.round(bundle.gzipBytes / 1024), unit: "KiB", notes: bundleNotes });
   const { brand, influencer } = await brandAndInfluencer();
   try {
     // 1. send → the other user's live tail.

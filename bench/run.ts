@@ -2,6 +2,7 @@
 import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import "../test/support/listen-recovery.ts";
 import { formatTable, type BenchModule, type BenchRow } from "./table.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -2,7 +2,7 @@
 // is sent, uploaded resumably with progress and cancel, and read back through rules-guarded Storage calls.
 import { AttachmentContentType, FileName, limits, storagePaths, type Attachment } from "@dealchat/model";
 import { getBytes, getDownloadURL, ref as storageRef, uploadBytesResumable, type UploadTask } from "firebase/storage";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { ClientContext } from "./context.ts";
 import { DealChatError, parseInput, toDealChatError } from "./errors.ts";
 

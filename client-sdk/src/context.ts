@@ -1,6 +1,7 @@
 // State shared by every part of one DealChat client: the Firebase handles, the clock, the registry of live
 // subscriptions, usage counters, and what the client knows about the deals it has touched.
 import { Deal, closedStatuses, paths, type DealStatus, type QuerySpec, type Side } from "@dealchat/model";
+import * as z from "zod/mini";
 import type { Auth } from "firebase/auth";
 import {
   doc,
@@ -18,6 +19,8 @@ import type { FirebaseStorage } from "firebase/storage";
 import { DealChatError, toDealChatError } from "./errors.ts";
 import { SubscriptionRegistry, type Unsubscribe } from "./lifecycle.ts";
 import { toWebQuery } from "./query.ts";
+
+const PartialDeal = z.partial(Deal);
 
 export interface DealChatOptions {
   firestore: Firestore;
@@ -205,7 +208,7 @@ export class ClientContext {
     }
     if (!snap.metadata.fromCache) this.reads += 1;
     if (!snap.exists()) throw new DealChatError("not-found", `deal ${dealId} does not exist`);
-    const parsed = Deal.partial().safeParse(snap.data());
+    const parsed = PartialDeal.safeParse(snap.data());
     if (!parsed.success) throw new DealChatError("internal", `deal ${dealId} has an unexpected shape: ${parsed.error.message}`);
     const deal = parsed.data;
     const side: Side | undefined = deal.brandId === uid ? "brand" : deal.influencerId === uid ? "influencer" : undefined;

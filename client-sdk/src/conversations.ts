@@ -10,7 +10,7 @@ import {
   type LastMessageSummary,
 } from "@dealchat/model";
 import type { DocumentSnapshot, Timestamp } from "firebase/firestore";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { ClientContext } from "./context.ts";
 import { DealChatError, parseInput } from "./errors.ts";
 import type { Unsubscribe } from "./lifecycle.ts";
@@ -32,10 +32,10 @@ export interface ConversationSummary {
 }
 
 export const ConversationListInput = z.object({
-  side: Side.optional(),
-  status: DealStatus.optional(),
-  unreadOnly: z.boolean().optional(),
-  pageSize: z.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+  side: z.optional(Side),
+  status: z.optional(DealStatus),
+  unreadOnly: z.optional(z.boolean()),
+  pageSize: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_PAGE_SIZE))),
 });
 export type ConversationListInput = z.input<typeof ConversationListInput>;
 
@@ -47,7 +47,7 @@ export interface ConversationListSubscription {
   unsubscribe: Unsubscribe;
 }
 
-const ConversationDoc = Conversation.partial();
+const ConversationDoc = z.partial(Conversation);
 
 export function parseConversation(snap: DocumentSnapshot, uid: string): ConversationSummary {
   const parsed = ConversationDoc.safeParse(snap.data({ serverTimestamps: "estimate" }) ?? {});
@@ -131,7 +131,7 @@ export function watchUnreadTotal(
   onError: (error: DealChatError) => void = () => {},
 ): Unsubscribe {
   const uid = ctx.uid;
-  const side = resolveSide(parseInput(z.object({ side: Side.optional() }), input, "watchUnreadTotal").side, defaultSide);
+  const side = resolveSide(parseInput(z.object({ side: z.optional(Side) }), input, "watchUnreadTotal").side, defaultSide);
   const spec = conversationListQuery({ uid, side, unreadOnly: true, pageSize: MAX_PAGE_SIZE });
   let last = "";
   return ctx.listenToQuery(

@@ -1,6 +1,7 @@
 // One error type for everything the SDK throws, with Firebase-style status codes so that apps can branch on
 // `code` (and on `reason` for the product-level causes the server expresses only as a generic denial).
-import { z } from "zod";
+import { inEnglish } from "@dealchat/model";
+import type * as z from "zod/mini";
 
 export type DealChatErrorCode =
   | "invalid-argument"
@@ -77,8 +78,8 @@ export function toDealChatError(error: unknown, context: string): DealChatError 
 }
 
 /** Validates SDK input with zod; failures become invalid-argument errors naming the offending fields. */
-export function parseInput<T extends z.ZodType>(schema: T, input: unknown, what: string): z.infer<T> {
-  const result = schema.safeParse(input);
+export function parseInput<T extends z.ZodMiniType>(schema: T, input: unknown, what: string): z.infer<T> {
+  const result = schema.safeParse(input, inEnglish);
   if (result.success) return result.data;
   const details = result.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(input)"}: ${i.message}`).join("; ");
   throw new DealChatError("invalid-argument", `${what}: ${details}`, undefined, { cause: result.error });

@@ -12,7 +12,7 @@ import {
   type Message,
 } from "@dealchat/model";
 import { Timestamp, doc, getDocsFromServer, type DocumentSnapshot } from "firebase/firestore";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { ClientContext } from "./context.ts";
 import { parseConversation, type ConversationSummary } from "./conversations.ts";
 import { DealChatError, parseInput, toDealChatError } from "./errors.ts";
@@ -71,11 +71,11 @@ const byCreatedDesc = (a: ChatMessage, b: ChatMessage) => {
 };
 
 export const OpenConversationInput = z.object({
-  dealId: z.string().min(1),
+  dealId: z.string().check(z.minLength(1)),
   /** How many of the newest messages stay live. */
-  tailSize: z.number().int().min(1).max(MAX_PAGE_SIZE).default(30),
+  tailSize: z._default(z.int().check(z.minimum(1), z.maximum(MAX_PAGE_SIZE)), 30),
   /** Size of each older page. */
-  pageSize: z.number().int().min(1).max(MAX_PAGE_SIZE).default(30),
+  pageSize: z._default(z.int().check(z.minimum(1), z.maximum(MAX_PAGE_SIZE)), 30),
 });
 export type OpenConversationInput = z.input<typeof OpenConversationInput>;
 
@@ -169,18 +169,18 @@ export function openConversation(
 
 export const HistoryInput = z
   .object({
-    dealId: z.string().min(1),
-    from: z.date().optional(),
-    to: z.date().optional(),
-    senderSide: z.union([Side, z.literal("system")]).optional(),
-    attachmentsOnly: z.boolean().optional(),
+    dealId: z.string().check(z.minLength(1)),
+    from: z.optional(z.date()),
+    to: z.optional(z.date()),
+    senderSide: z.optional(z.union([Side, z.literal("system")])),
+    attachmentsOnly: z.optional(z.boolean()),
     /** Words to find: every word must match, as a whole word or (from 3 characters) a prefix. */
-    search: z.string().max(limits.textMaxLength).optional(),
-    pageSize: z.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+    search: z.optional(z.string().check(z.maxLength(limits.textMaxLength))),
+    pageSize: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_PAGE_SIZE))),
     /** The `next` cursor of the previous page. */
-    cursor: z.tuple([z.custom<Timestamp>((v) => typeof (v as Timestamp)?.toMillis === "function"), z.string()]).optional(),
+    cursor: z.optional(z.tuple([z.custom<Timestamp>((v) => typeof (v as Timestamp)?.toMillis === "function"), z.string()])),
   })
-  .refine((o) => !o.from || !o.to || o.from < o.to, { message: "`from` must be before `to`" });
+  .check(z.refine((o) => !o.from || !o.to || o.from < o.to, "`from` must be before `to`"));
 export type HistoryInput = z.input<typeof HistoryInput>;
 
 export interface HistoryPage {

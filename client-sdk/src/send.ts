@@ -1,7 +1,7 @@
 // Sending, editing and deleting messages. Ids are generated on the client so that a send can be retried or
 // queued offline without ever creating a second message: the server accepts the first write of an id and
 // refuses any later one (a rewrite of an existing message is an update, which the rules only allow as an edit).
-import { MessageText, limits, paths, type Attachment, type Message } from "@dealchat/model";
+import { Id, MessageText, limits, paths, type Attachment, type Message } from "@dealchat/model";
 import {
   collection,
   doc,
@@ -12,19 +12,17 @@ import {
   type DocumentReference,
   type Timestamp,
 } from "firebase/firestore";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { uploadAttachments, validateAttachment, type AttachmentInput, type UploadProgress } from "./attachments.ts";
 import type { ClientContext } from "./context.ts";
 import { DealChatError, parseInput, toDealChatError } from "./errors.ts";
 
-export const SendInput = z
-  .object({
-    dealId: z.string().min(1),
-    text: MessageText.optional(),
-    /** Reuse the id of an earlier attempt to retry it; omit for a new message. */
-    messageId: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/).optional(),
-  })
-  .strict();
+export const SendInput = z.strictObject({
+  dealId: z.string().check(z.minLength(1)),
+  text: z.optional(MessageText),
+  /** Reuse the id of an earlier attempt to retry it; omit for a new message. */
+  messageId: z.optional(Id),
+});
 export type SendInput = z.input<typeof SendInput> & { files?: AttachmentInput[] };
 
 export type SendOutcome = "sent" | "already-sent";
@@ -136,9 +134,9 @@ async function explainRefusedSend(ctx: ClientContext, dealId: string, ref: Docum
   throw refused;
 }
 
-export const EditInput = z.object({ dealId: z.string().min(1), messageId: z.string().min(1), text: MessageText.min(1) }).strict();
+export const EditInput = z.strictObject({ dealId: z.string().check(z.minLength(1)), messageId: z.string().check(z.minLength(1)), text: MessageText.check(z.minLength(1)) });
 export type EditInput = z.input<typeof EditInput>;
-export const DeleteInput = z.object({ dealId: z.string().min(1), messageId: z.string().min(1) }).strict();
+export const DeleteInput = z.strictObject({ dealId: z.string().check(z.minLength(1)), messageId: z.string().check(z.minLength(1)) });
 export type DeleteInput = z.input<typeof DeleteInput>;
 
 /** Milliseconds left to edit or delete a message created at `createdAt` (0 when the window has closed). */

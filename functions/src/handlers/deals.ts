@@ -1,7 +1,7 @@
 // A deal written by the platform (admin SDK): create or mirror its conversation, and when its status
 // changes, post the system message that tells both sides.
 import type { Firestore } from "firebase-admin/firestore";
-import { Deal, paths } from "@dealchat/model";
+import { Deal, inEnglish, paths } from "@dealchat/model";
 import { db as defaultDb } from "../app.ts";
 import { compareTimes, initialConversation, type ConversationState } from "../domain/conversation.ts";
 import { statusChangeText, systemMessage } from "../domain/status.ts";
@@ -23,7 +23,7 @@ export function statusMessageId(eventId: string): string {
 
 export async function handleDealWritten(event: DealWrite, db: Firestore = defaultDb()): Promise<HandlerResult> {
   if (!event.after) return { outcome: "ignored", reason: "deal deleted", cost: noCost() };
-  const parsed = Deal.safeParse(event.after);
+  const parsed = Deal.safeParse(event.after, inEnglish);
   if (!parsed.success) return { outcome: "skipped", reason: `deal does not match the schema: ${parsed.error.issues[0]?.message}`, cost: noCost() };
   const deal = parsed.data;
   const previousStatus = typeof event.before?.status === "string" ? event.before.status : null;
