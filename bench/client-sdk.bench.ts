@@ -44,7 +44,7 @@ export async function run(): Promise<BenchRow[]> {
       metric: "document reads",
       value: viewReads,
       unit: "reads",
-      notes: "the receiving view (tail of 10, conversation document) over 40 sequential sends, including the tail's one switch to an unlimited listener at the first push-out; the SDK's read counter",
+      notes: "what the receiving view's listeners delivered during 40 sequential sends (tail of 10), incl. the tail's one switch to an unlimited listener at the first push-out",
     });
 
     // 2. Opening a conversation: 60 messages stored, tail of 30, then one older page of 30.
