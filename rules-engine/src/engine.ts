@@ -46,16 +46,41 @@ class CompiledRuleset implements Ruleset {
     private readonly lineStarts: readonly number[],
   ) {}
 
-  position(at: number): { line: number; column: number } {
-    let lo = 0;
-    let hi = this.lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.lineStarts[mid]! <= at) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: at - this.lineStarts[lo]! + 1 };
+  position(at: number): SourcePosition {
+    return positionIn(this.lineStarts, at);
   }
+}
+
+interface SourcePosition {
+  line: number;
+  column: number;
+}
+
+/** 1-based line and column of a source offset, by binary search over the offsets where lines start. */
+function positionIn(lineStarts: readonly number[], at: number): SourcePosition {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lineStarts[mid]! <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: at - lineStarts[lo]! + 1 };
+}
+
+/** Parses and checks a source: the file and the checker's diagnostics, or the syntax error as a diagnostic. */
+function parseAndCheck(
+  source: string,
+  at: (offset: number) => SourcePosition,
+): { ok: true; file: RulesFile; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] } {
+  let file: RulesFile;
+  try {
+    file = parseRules(source);
+  } catch (e) {
+    if (e instanceof RulesSyntaxError) return { ok: false, diagnostics: [{ ...at(e.at), message: e.message, severity: "error" }] };
+    throw e;
+  }
+  return { ok: true, file, diagnostics: checkRules(file).map((i) => ({ ...at(i.at), message: i.message, severity: i.severity })) };
 }
 
 function lineStartsOf(src: string): number[] {
@@ -75,18 +100,10 @@ function compileMatch(m: MatchBlock): CompiledMatch {
 
 export function compile(source: string): CompileResult {
   const lineStarts = lineStartsOf(source);
-  const at = (offset: number) => {
-    const r = new CompiledRuleset("cloud.firestore", "1", "", new Map(), new Map(), [], lineStarts);
-    return r.position(offset);
-  };
-  let file: RulesFile;
-  try {
-    file = parseRules(source);
-  } catch (e) {
-    if (e instanceof RulesSyntaxError) return { ok: false, diagnostics: [{ ...at(e.at), message: e.message, severity: "error" }] };
-    throw e;
-  }
-  const diagnostics: Diagnostic[] = checkRules(file).map((i) => ({ ...at(i.at), message: i.message, severity: i.severity }));
+  const at = (offset: number) => positionIn(lineStarts, offset);
+  const checked = parseAndCheck(source, at);
+  if (!checked.ok) return checked;
+  const { file, diagnostics } = checked;
   if (!SERVICES.includes(file.service))
     diagnostics.push({ ...at(file.serviceAt), message: `Unknown service '${file.service}': the ruleset grants nothing.`, severity: "warning" });
   for (const m of allMatches(file.matches))
@@ -211,20 +228,16 @@ export function evaluateExpression(
   const prefix = "rules_version = '2'; service cloud.firestore { function __value() { return ";
   const source = `${prefix}${expression}\n; } }`;
   const lineStarts = lineStartsOf(source);
+  // Positions count from the start of the expression, not of the ruleset wrapped around it.
   const at = (offset: number) => {
-    const r = new CompiledRuleset("cloud.firestore", "2", "", new Map(), new Map(), [], lineStarts);
-    const p = r.position(offset);
+    const p = positionIn(lineStarts, offset);
     return p.line === 1 ? { line: 1, column: p.column - prefix.length } : p;
   };
-  let file: RulesFile;
-  try {
-    file = parseRules(source);
-  } catch (e) {
-    if (e instanceof RulesSyntaxError) return { ok: false, diagnostics: [{ ...at(e.at), message: e.message, severity: "error" }] };
-    throw e;
-  }
-  const issues = checkRules(file).filter((i) => i.severity === "error");
-  if (issues.length > 0) return { ok: false, diagnostics: issues.map((i) => ({ ...at(i.at), message: i.message, severity: i.severity })) };
+  const checked = parseAndCheck(source, at);
+  if (!checked.ok) return checked;
+  const { file } = checked;
+  const errors = checked.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) return { ok: false, diagnostics: errors };
   const ctx = new EvalContext(options.service ?? "cloud.firestore", options.documents);
   const frame: Frame = { vars: new Map(Object.entries(options.variables ?? {})), functions: null, parent: null };
   try {

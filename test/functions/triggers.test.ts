@@ -232,18 +232,7 @@ describe("Cloud Functions through the Functions emulator", () => {
     await expect(updateDoc(doc(brand.db, "conversations", dealId), { "unread.brand": 0 })).rejects.toMatchObject({ code: "permission-denied" });
     await expect(updateDoc(doc(influencer.db, "conversations", dealId), { "responseTime.influencer.count": 0 })).rejects.toMatchObject({ code: "permission-denied" });
     await expect(
-      setDoc(doc(brand.db, "deals", dealId, "messages", uniqueId("msg")), {
-        senderId: brand.user.uid,
-        senderSide: "brand",
-        text: "forged",
-        attachments: [],
-        hasAttachments: false,
-        createdAt: serverTimestamp(),
-        editedAt: null,
-        deleted: false,
-        deletedAt: null,
-        searchTokens: ["forged"],
-      }),
+      setDoc(doc(brand.db, "deals", dealId, "messages", uniqueId("msg")), newMessageFields(brand.user.uid, "brand", { text: "forged", searchTokens: ["forged"] })),
     ).rejects.toMatchObject({ code: "permission-denied" });
   });
 
