@@ -19,6 +19,37 @@ function open(party: Party, dealId: string, sizes: { tailSize?: number; pageSize
   return { states, view, ready: states.until((s) => !s.fromCache && s.conversation !== null, "the first server snapshot") };
 }
 
+/** `count` brand messages "m 0"… one second apart, recent enough for the author's edit window; oldest first. */
+async function seedEditableBrandMessages(dealId: string, count: number): Promise<string[]> {
+  const db = adminFirestore();
+  const start = Date.now() - 3 * 60_000;
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    ids.push(await seedMessage(db, dealId, { senderId: brand.uid, senderSide: "brand", text: `m ${i}`, createdAt: new Date(start + i * 1000) }));
+  }
+  return ids;
+}
+
+/** The brand edits one message (to "<text>, edited") and tombstones another; resolves when the view shows both. */
+async function editAndTombstone(
+  states: Recorder<ConversationViewState>,
+  dealId: string,
+  target: { edit: string; tombstone: string },
+  where: string,
+): Promise<ConversationViewState> {
+  const from = states.mark();
+  const original = states.latest?.messages.find((m) => m.id === target.edit)?.text;
+  if (!original) throw new Error(`message ${target.edit} is not in the view ${where}`);
+  const edited = `${original}, edited`;
+  await brand.chat.edit({ dealId, messageId: target.edit, text: edited });
+  await brand.chat.delete({ dealId, messageId: target.tombstone });
+  return states.until(
+    (s) => s.messages.some((m) => m.id === target.edit && m.text === edited) && s.messages.some((m) => m.id === target.tombstone && m.deleted),
+    `the edit and the tombstone ${where}`,
+    { from },
+  );
+}
+
 async function messageIds(dealId: string): Promise<string[]> {
   const snap = await adminFirestore().collection(`deals/${dealId}/messages`).orderBy("createdAt", "desc").get();
   return snap.docs.map((d) => d.id);
@@ -161,13 +192,7 @@ describe("pagination", () => {
 describe("older pages stay live", () => {
   it("shows an edit and a tombstone of a message in an older page, and stops the page's listener on unsubscribe", async () => {
     const dealId = await newDeal();
-    const db = adminFirestore();
-    // Recent enough for the author's edit window, old enough to sit behind a tail of 4.
-    const start = Date.now() - 3 * 60_000;
-    const ids: string[] = [];
-    for (let i = 0; i < 10; i++) {
-      ids.push(await seedMessage(db, dealId, { senderId: brand.uid, senderSide: "brand", text: `m ${i}`, createdAt: new Date(start + i * 1000) }));
-    }
+    const ids = await seedEditableBrandMessages(dealId, 10);
     const listenersBefore = influencer.chat.stats().activeListeners;
     const theirs = open(influencer, dealId, { tailSize: 4, pageSize: 4 });
     await theirs.ready;
@@ -176,14 +201,7 @@ describe("older pages stay live", () => {
     expect(paged.messages.map((m) => m.text)).toEqual(["m 9", "m 8", "m 7", "m 6", "m 5", "m 4", "m 3", "m 2"]);
     expect(influencer.chat.stats().activeListeners).toBe(listenersBefore + 3); // tail, conversation, one older page
 
-    const from = theirs.states.mark();
-    await brand.chat.edit({ dealId, messageId: ids[4]!, text: "m 4, edited" });
-    await brand.chat.delete({ dealId, messageId: ids[3]! });
-    const updated = await theirs.states.until(
-      (s) => s.messages.some((m) => m.id === ids[4] && m.text === "m 4, edited") && s.messages.some((m) => m.id === ids[3] && m.deleted),
-      "the edit and the tombstone in the older page",
-      { from },
-    );
+    const updated = await editAndTombstone(theirs.states, dealId, { edit: ids[4]!, tombstone: ids[3]! }, "in the older page");
     expect(updated.messages.map((m) => m.id)).toEqual(ids.slice(2).reverse());
 
     theirs.view.unsubscribe();
@@ -194,12 +212,7 @@ describe("older pages stay live", () => {
 describe("messages pushed out of the live tail stay live", () => {
   it("shows an edit and a tombstone of a message new sends pushed out of the tail, with one tail listener again", async () => {
     const dealId = await newDeal();
-    const db = adminFirestore();
-    const start = Date.now() - 3 * 60_000; // inside the author's edit window
-    const ids: string[] = [];
-    for (let i = 0; i < 6; i++) {
-      ids.push(await seedMessage(db, dealId, { senderId: brand.uid, senderSide: "brand", text: `m ${i}`, createdAt: new Date(start + i * 1000) }));
-    }
+    const ids = await seedEditableBrandMessages(dealId, 6);
     const listenersBefore = influencer.chat.stats().activeListeners;
     const theirs = open(influencer, dealId, { tailSize: 3, pageSize: 3 });
     const first = await theirs.ready;
@@ -210,14 +223,7 @@ describe("messages pushed out of the live tail stay live", () => {
     const pushed = await theirs.states.until((s) => s.messages.length === 6, "the new messages next to the pushed-out ones");
     expect(pushed.messages.map((m) => m.text)).toEqual(["new 2", "new 1", "new 0", "m 5", "m 4", "m 3"]);
 
-    const from = theirs.states.mark();
-    await brand.chat.edit({ dealId, messageId: ids[4]!, text: "m 4, edited" });
-    await brand.chat.delete({ dealId, messageId: ids[3]! });
-    const updated = await theirs.states.until(
-      (s) => s.messages.some((m) => m.id === ids[4] && m.text === "m 4, edited") && s.messages.some((m) => m.id === ids[3] && m.deleted),
-      "the edit and the tombstone of pushed-out messages",
-      { from },
-    );
+    const updated = await editAndTombstone(theirs.states, dealId, { edit: ids[4]!, tombstone: ids[3]! }, "of pushed-out messages");
     expect(updated.messages.map((m) => m.text)).toEqual(["new 2", "new 1", "new 0", "m 5", "m 4, edited", null]);
     expect(influencer.chat.stats().activeListeners).toBe(listenersBefore + 2); // the tail (now without a limit) and the conversation
 
