@@ -26,10 +26,12 @@ describe("typing indicators", () => {
     await states.until((s) => !s.typing, "the indicator cleared", { from: states.values.indexOf(shown) + 1 });
 
     // A crashed app leaves its document behind: it stops counting once expiresAt passes, with no new write.
+    // The mark comes before the write: the listener can deliver it before the admin SDK's write resolves. The
+    // expiry leaves a loaded machine time to deliver the document while it still counts.
+    const from = states.mark();
     await adminFirestore()
       .doc(`deals/${dealId}/typing/${brand.uid}`)
-      .set({ side: "brand", updatedAt: Timestamp.now(), expiresAt: Timestamp.fromMillis(Date.now() + 1_500) });
-    const from = states.mark();
+      .set({ side: "brand", updatedAt: Timestamp.now(), expiresAt: Timestamp.fromMillis(Date.now() + 4_000) });
     const abandoned = await states.until((s) => s.typing, "the abandoned indicator", { from });
     await states.until((s) => !s.typing, "the abandoned indicator to expire", { from: states.values.indexOf(abandoned) + 1 });
     stop();
