@@ -4,3 +4,5 @@ export * from "./queries.ts";
 export * from "./search.ts";
 export * from "./index-checker.ts";
 export * from "./query-catalog.ts";
+export * from "./contract.ts";
+export * from "./rules-constants.ts";

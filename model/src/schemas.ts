@@ -30,8 +30,13 @@ export const Side = z.enum(sides);
 export type Side = z.infer<typeof Side>;
 export const otherSide = (side: Side): Side => (side === "brand" ? "influencer" : "brand");
 
-/** Uid-like ids: Firebase Auth uids and our generated ids fit in this. */
-export const Id = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, "ids are 1–128 characters of A–Z a–z 0–9 _ -"));
+/**
+ * Uid-like ids: Firebase Auth uids and our generated ids fit in this. They become Storage path segments, so the
+ * alphabet is one both the rules' RE2 and JavaScript read the same way (a character class, no escapes needed).
+ */
+export const idAlphabet = "A-Za-z0-9_-";
+export const idMaxLength = 128;
+export const Id = z.string().check(z.regex(new RegExp(`^[${idAlphabet}]{1,${idMaxLength}}$`), `ids are 1–${idMaxLength} characters of A–Z a–z 0–9 _ -`));
 
 export const Deal = z.object({
   brandId: Id,
@@ -62,6 +67,19 @@ export const limits = {
   presenceMaxTtlMs: 5 * 60 * 1000,
   /** Devices or tabs per presence document: the rules check each entry, and they have no loops. */
   presenceMaxConnections: 10,
+  /**
+   * Minimum time between two writes of one document of each kind, enforced by the rules from the stored
+   * document's own server time (no extra read). Each write lands on the other side's listeners, so these bound
+   * what one participant can make the other pay: at most one read per interval per document.
+   * Typing: the SDK refreshes every typingTtlMs / 2; switching an indicator off is always allowed.
+   */
+  typingMinIntervalMs: 2_000,
+  /** Read watermark moves: the SDK throttles markRead to one write per 2 s. */
+  watermarkMinIntervalMs: 1_000,
+  /** Text edits of one message (a tombstone is final and needs no limit). */
+  editMinIntervalMs: 2_000,
+  /** Presence document writes (all of a user's tabs share it; the SDK retries a refused heartbeat once). */
+  presenceMinIntervalMs: 1_000,
 } as const;
 
 export const attachmentContentTypes = [
@@ -80,12 +98,22 @@ export const attachmentContentTypes = [
 ] as const;
 export const AttachmentContentType = z.enum(attachmentContentTypes);
 
+/** Code points a file name may not contain: slashes (they would make a folder), and C0/DEL/C1 control characters. */
+export const fileNameForbiddenCodePoints: ReadonlyArray<number | readonly [number, number]> = [[0x00, 0x1f], 0x2f, 0x5c, [0x7f, 0x9f]];
+
+/** A character class over code points, as JavaScript (`u` flag) and RE2 spell it. */
+export function codePointClass(codePoints: ReadonlyArray<number | readonly [number, number]>, syntax: "js" | "re2", negated = false): string {
+  const hex = (cp: number) => cp.toString(16).toUpperCase().padStart(4, "0");
+  const one = (cp: number) => (syntax === "js" ? `\\u{${hex(cp)}}` : `\\x{${hex(cp)}}`);
+  return `[${negated ? "^" : ""}${codePoints.map((c) => (typeof c === "number" ? one(c) : `${one(c[0])}-${one(c[1])}`)).join("")}]`;
+}
+
 export const FileName = z
   .string()
   .check(
     z.minLength(1),
     z.maxLength(limits.fileNameMaxLength),
-    z.regex(/^[^/\\\u0000-\u001f]+$/, "file names may not contain slashes or control characters"),
+    z.regex(new RegExp(`^${codePointClass(fileNameForbiddenCodePoints, "js", true)}+$`, "u"), "file names may not contain slashes or control characters"),
     z.refine((name) => name !== "." && name !== "..", "a file name cannot be '.' or '..'"),
   );
 

@@ -1,0 +1,337 @@
+// The write contract: every document shape a client or the platform writes, who owns which field, and the
+// model's own verdict on a client write. firestore.rules enforce the same verdicts (their constants are
+// generated from this file, see rules-constants.ts); test/contract/ compiles the rules with our rules engine and
+// checks, case by case, that the rules and `clientWriteVerdict` agree. The SDK, the functions and the test
+// fixtures build their documents with the builders below, so a field name lives here and nowhere else.
+import * as z from "zod/mini";
+import {
+  Attachment,
+  closedStatuses,
+  codePointClass,
+  type Deal,
+  type DealStatus,
+  dealStatuses,
+  Id,
+  limits,
+  type Side,
+  type TimestampLike,
+  timestamp,
+} from "./schemas.ts";
+
+// ---- membership: the one definition ------------------------------------------------------------------
+
+/**
+ * A user's side in a deal: `brandId` and `influencerId` decide, and nothing else does (`participants` is a
+ * derived copy for the platform's array-contains queries). Every rule, the Storage rules included, uses this.
+ */
+export function sideOf(deal: Pick<Deal, "brandId" | "influencerId">, uid: string | null | undefined): Side | null {
+  if (!uid) return null;
+  if (uid === deal.brandId) return "brand";
+  if (uid === deal.influencerId) return "influencer";
+  return null;
+}
+
+/** Statuses whose conversation accepts new messages, edits and typing; every other status is read-only. */
+export const writableStatuses: readonly DealStatus[] = dealStatuses.filter((s) => !closedStatuses.includes(s));
+export const isWritableStatus = (status: unknown): boolean => typeof status === "string" && (writableStatuses as readonly string[]).includes(status);
+
+// ---- blank text -------------------------------------------------------------------------------------
+
+/**
+ * Characters that do not make a message: Unicode White_Space (tabs, line breaks, every space separator, NEL)
+ * plus the invisible format characters people paste to get round a blank check (zero-width space, non-joiner,
+ * joiner, word joiner, byte-order mark, Mongolian vowel separator). Single code points or inclusive ranges.
+ */
+export const blankCodePoints: ReadonlyArray<number | readonly [number, number]> = [
+  [0x09, 0x0d],
+  0x20,
+  0x85,
+  0xa0,
+  0x1680,
+  0x180e,
+  [0x2000, 0x200d],
+  0x2028,
+  0x2029,
+  0x202f,
+  0x205f,
+  0x2060,
+  0x3000,
+  0xfeff,
+];
+
+/** The blank class in RE2 syntax, as the rules' `matches()` reads it. */
+export const blankClassRe2 = codePointClass(blankCodePoints, "re2");
+const blankText = new RegExp(`^${codePointClass(blankCodePoints, "js")}*$`, "u");
+
+/** True when `text` has nothing a reader would see: empty, or only blank characters. */
+export const isBlank = (text: string): boolean => blankText.test(text);
+
+/** A message needs visible text or at least one attachment. */
+export const hasContent = (text: string | null | undefined, attachmentCount: number): boolean =>
+  (typeof text === "string" && !isBlank(text)) || attachmentCount > 0;
+
+/** Text length as Firestore's rules count it (`string.size()`): UTF-16 code units, like JavaScript's `length`. */
+export const textLength = (text: string): number => text.length;
+
+// ---- field ownership --------------------------------------------------------------------------------
+
+/** Who writes each field of each document. "client" fields are the only ones a client write may carry. */
+export const fieldOwnership = {
+  message: {
+    client: ["senderId", "senderSide", "text", "attachments", "hasAttachments", "createdAt", "editedAt", "deleted", "deletedAt"],
+    platform: ["searchTokens", "responseTimeMs"],
+  },
+  conversation: {
+    client: ["readWatermark"],
+    platform: ["dealId", "brandId", "influencerId", "participants", "status", "statusChangedAt", "lastMessage", "lastActivityAt", "unread", "hasUnread", "readAt", "responseTime"],
+  },
+  typing: { client: ["side", "updatedAt", "expiresAt"], platform: [] },
+  presence: { client: ["connections", "lastSeen"], platform: [] },
+  presenceConnection: { client: ["lastSeen", "expiresAt"], platform: [] },
+  attachment: { client: ["name", "size", "contentType", "storagePath"], platform: [] },
+  deal: { client: [], platform: ["brandId", "influencerId", "participants", "status", "title", "createdAt", "updatedAt"] },
+} as const satisfies Record<string, { client: readonly string[]; platform: readonly string[] }>;
+
+export const messageClientFields = fieldOwnership.message.client;
+
+// ---- builders -----------------------------------------------------------------------------------------
+// Generic over the time value `T`: clients pass the SDK's serverTimestamp() sentinel (the rules require
+// request.time), the platform and tests pass a Timestamp.
+
+export interface NewMessageInput {
+  senderId: string;
+  senderSide: Side;
+  text: string | null;
+  attachments: Attachment[];
+}
+
+/** A new participant message, exactly the fields the rules accept on create. */
+export function newMessage<T>(input: NewMessageInput, now: T) {
+  return {
+    senderId: input.senderId,
+    senderSide: input.senderSide,
+    text: input.text,
+    attachments: input.attachments,
+    hasAttachments: input.attachments.length > 0,
+    createdAt: now,
+    editedAt: null,
+    deleted: false,
+    deletedAt: null,
+  };
+}
+
+/** The platform's message (deal status changes): sender "system", never edited. */
+export function systemMessage<T>(text: string, createdAt: T) {
+  return { ...newMessage({ senderId: "system", senderSide: "system" as Side, text, attachments: [] }, createdAt), senderSide: "system" as const };
+}
+
+/** The update that edits a message's text. */
+export const textEdit = <T>(text: string, now: T) => ({ text, editedAt: now });
+
+/** The update that tombstones a message: it keeps its place, loses text and attachments, and is final. */
+export const tombstone = <T>(now: T) => ({ deleted: true, deletedAt: now, text: null, attachments: [] as Attachment[], hasAttachments: false });
+
+/** The field path of a side's read watermark, for `update()` calls. */
+export const watermarkField = (side: Side) => `readWatermark.${side}` as const;
+
+/** The update that marks a conversation read by `side` up to `now` (the rules require request.time). */
+export const watermarkMove = <T>(side: Side, now: T) => ({ [watermarkField(side)]: now }) as Record<`readWatermark.${Side}`, T>;
+
+/** A typing indicator that is on until `expiresAt`. */
+export const typingOn = <T, E>(side: Side, now: T, expiresAt: E) => ({ side, updatedAt: now, expiresAt });
+
+/** A typing indicator switched off: it expires the moment it is written. */
+export const typingOff = <T>(side: Side, now: T) => ({ side, updatedAt: now, expiresAt: now });
+
+/** One connection's entry in presence/{uid}.connections. */
+export const presenceEntry = <T, E>(now: T, expiresAt: E) => ({ lastSeen: now, expiresAt });
+
+/** The field path of one connection, for `update()` calls. */
+export const presenceConnectionField = (connectionId: string) => `connections.${connectionId}` as const;
+
+/** A whole presence document holding the given connections. */
+export const presenceDoc = <T, C>(now: T, connections: Record<string, C>) => ({ connections, lastSeen: now });
+
+export const noResponseTimes = () => ({ count: 0, totalMs: 0, averageMs: null as number | null });
+
+/** conversations/{dealId} as the platform first writes it: a mirror of the deal, nothing read, no message. */
+export function initialConversation<T extends TimestampLike>(dealId: string, deal: Pick<Deal, "brandId" | "influencerId" | "participants" | "status" | "createdAt">, statusChangedAt: T) {
+  return {
+    dealId,
+    brandId: deal.brandId,
+    influencerId: deal.influencerId,
+    participants: [...deal.participants],
+    status: deal.status,
+    /** updatedAt of the deal version whose status is mirrored: an older deal event never overwrites a newer one. */
+    statusChangedAt: statusChangedAt as TimestampLike,
+    lastMessage: null,
+    lastActivityAt: deal.createdAt,
+    unread: { brand: 0, influencer: 0 },
+    hasUnread: { brand: false, influencer: false },
+    readWatermark: { brand: null as TimestampLike | null, influencer: null as TimestampLike | null },
+    readAt: { brand: null as TimestampLike | null, influencer: null as TimestampLike | null },
+    responseTime: { brand: noResponseTimes(), influencer: noResponseTimes() },
+  };
+}
+
+// ---- the model's verdict on a client write ------------------------------------------------------------
+
+/** What a client write is checked against: who writes, when (request.time), and the stored documents. */
+export interface WriteContext {
+  uid: string | null;
+  /** request.time in milliseconds. */
+  nowMs: number;
+  /** The deal as stored, or null when it does not exist. */
+  deal: Pick<Deal, "brandId" | "influencerId" | "status"> | null;
+}
+
+/** A timestamp as milliseconds, or NaN when `v` is not one. */
+const ms = (v: unknown): number => (timestamp.safeParse(v).success ? (v as TimestampLike).toMillis() : Number.NaN);
+const isTimestampAt = (v: unknown, at: number) => ms(v) === at;
+const exactKeys = (doc: Record<string, unknown>, keys: readonly string[]) => {
+  const own = Object.keys(doc);
+  return own.length === keys.length && keys.every((k) => own.includes(k));
+};
+const changedKeys = (before: Record<string, unknown>, after: Record<string, unknown>) => {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((k) => !(k in before) || !(k in after) || !sameValue(before[k], after[k]));
+};
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const ta = ms(a);
+  if (!Number.isNaN(ta)) return ta === ms(b);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  if (a && b && typeof a === "object" && typeof b === "object") {
+    const ra = a as Record<string, unknown>;
+    const rb = b as Record<string, unknown>;
+    return exactKeys(rb, Object.keys(ra)) && Object.keys(ra).every((k) => sameValue(ra[k], rb[k]));
+  }
+  return false;
+}
+
+/** An attachment a participant may reference: the model's Attachment, stored in their own folder of this message. */
+const AttachmentEntry = z.strictObject(Attachment.shape);
+const validAttachments = (list: unknown, folder: string) =>
+  Array.isArray(list) &&
+  list.length <= limits.attachmentsPerMessage &&
+  list.every((a) => AttachmentEntry.safeParse(a).success && (a as Attachment).storagePath === folder + (a as Attachment).name);
+const validText = (text: unknown) => text === null || (typeof text === "string" && textLength(text) <= limits.textMaxLength);
+
+/** A refusal reason, or null when the write is allowed. */
+export type Verdict = string | null;
+
+export function newMessageVerdict(ctx: WriteContext, dealId: string, messageId: string, m: Record<string, unknown>): Verdict {
+  if (!ctx.uid) return "not signed in";
+  if (!Id.safeParse(messageId).success) return "message id outside the id alphabet";
+  if (!ctx.deal) return "no such deal";
+  const side = sideOf(ctx.deal, ctx.uid);
+  if (!side) return "not a participant";
+  if (!isWritableStatus(ctx.deal.status)) return "deal is read-only";
+  if (!exactKeys(m, messageClientFields)) return "fields other than a new message's";
+  if (m.senderId !== ctx.uid) return "spoofed sender";
+  if (m.senderSide !== side) return "wrong side";
+  if (!isTimestampAt(m.createdAt, ctx.nowMs)) return "createdAt is not the server time";
+  if (m.editedAt !== null || m.deletedAt !== null || m.deleted !== false) return "not a live, unedited message";
+  if (!validText(m.text)) return "text too long or not a string";
+  if (!Array.isArray(m.attachments) || m.attachments.length > limits.attachmentsPerMessage) return "too many attachments";
+  if (m.hasAttachments !== m.attachments.length > 0) return "hasAttachments disagrees";
+  if (!hasContent(m.text as string | null, m.attachments.length)) return "blank message";
+  if (!validAttachments(m.attachments, `deals/${dealId}/attachments/${ctx.uid}/${messageId}/`)) return "invalid attachment";
+  return null;
+}
+
+/** The author may still change a stored message: their own, live, on their current side of a writable deal, within the edit window. */
+function authorMayChange(ctx: WriteContext, stored: Record<string, unknown>): Verdict {
+  if (!ctx.uid) return "not signed in";
+  if (!ctx.deal) return "no such deal";
+  if (stored.senderId !== ctx.uid) return "not the author";
+  if (stored.senderSide !== sideOf(ctx.deal, ctx.uid)) return "no longer on that side";
+  if (!isWritableStatus(ctx.deal.status)) return "deal is read-only";
+  if (stored.deleted !== false) return "message was deleted";
+  if (!(ctx.nowMs < ms(stored.createdAt) + limits.editWindowMs)) return "edit window closed";
+  return null;
+}
+
+export function messageUpdateVerdict(ctx: WriteContext, stored: Record<string, unknown>, next: Record<string, unknown>): Verdict {
+  const author = authorMayChange(ctx, stored);
+  if (author) return author;
+  const changed = changedKeys(stored, next);
+  const isEdit = changed.every((k) => k === "text" || k === "editedAt");
+  if (isEdit) {
+    if (!isTimestampAt(next.editedAt, ctx.nowMs)) return "editedAt is not the server time";
+    if (!validText(next.text)) return "text too long or not a string";
+    if (!hasContent(next.text as string | null, Array.isArray(next.attachments) ? next.attachments.length : 0)) return "blank message";
+    const lastEdit = ms(stored.editedAt);
+    if (!Number.isNaN(lastEdit) && ctx.nowMs < lastEdit + limits.editMinIntervalMs) return "edited too often";
+    return null;
+  }
+  const isTombstone = changed.every((k) => ["deleted", "deletedAt", "text", "attachments", "hasAttachments"].includes(k));
+  if (!isTombstone) return "changes fields an edit or a tombstone does not";
+  if (next.deleted !== true || !isTimestampAt(next.deletedAt, ctx.nowMs) || next.text !== null) return "not a tombstone";
+  if (!Array.isArray(next.attachments) || next.attachments.length !== 0 || next.hasAttachments !== false) return "not a tombstone";
+  return null;
+}
+
+export function watermarkVerdict(ctx: WriteContext, stored: Record<string, unknown>, next: Record<string, unknown>): Verdict {
+  if (!ctx.uid) return "not signed in";
+  if (!ctx.deal) return "no such deal";
+  const side = sideOf(ctx.deal, ctx.uid);
+  if (!side) return "not a participant of the deal";
+  const changed = changedKeys(stored, next);
+  if (!changed.every((k) => k === "readWatermark")) return "changes fields other than readWatermark";
+  const before = (stored.readWatermark ?? {}) as Record<string, unknown>;
+  const after = (next.readWatermark ?? {}) as Record<string, unknown>;
+  if (typeof next.readWatermark !== "object" || next.readWatermark === null) return "readWatermark is not a map";
+  if (!changedKeys(before, after).every((k) => k === side)) return "moves the other side's watermark";
+  if (!isTimestampAt(after[side], ctx.nowMs)) return "watermark is not the server time";
+  const previous = ms(before[side]);
+  if (!Number.isNaN(previous) && ctx.nowMs < previous + limits.watermarkMinIntervalMs) return "moved too often";
+  return null;
+}
+
+/** `stored` is the typing document before the write, or null on a create. */
+export function typingVerdict(ctx: WriteContext, typistUid: string, stored: Record<string, unknown> | null, t: Record<string, unknown>): Verdict {
+  if (!ctx.uid || ctx.uid !== typistUid) return "not the typist";
+  if (!ctx.deal) return "no such deal";
+  const side = sideOf(ctx.deal, ctx.uid);
+  if (!side) return "not a participant";
+  if (!isWritableStatus(ctx.deal.status)) return "deal is read-only";
+  if (!exactKeys(t, fieldOwnership.typing.client)) return "fields other than a typing indicator's";
+  if (t.side !== side) return "wrong side";
+  if (!isTimestampAt(t.updatedAt, ctx.nowMs)) return "updatedAt is not the server time";
+  const expires = ms(t.expiresAt);
+  const switchingOff = expires === ctx.nowMs;
+  if (!switchingOff && !(expires > ctx.nowMs && expires <= ctx.nowMs + limits.typingMaxTtlMs)) return "expiry out of bounds";
+  if (stored) {
+    const wasOn = ms(stored.expiresAt) > ctx.nowMs;
+    const last = ms(stored.updatedAt);
+    // Switching an indicator that is on off is always allowed; anything else waits for the interval.
+    if (!(switchingOff && wasOn) && !Number.isNaN(last) && ctx.nowMs < last + limits.typingMinIntervalMs) return "written too often";
+  }
+  return null;
+}
+
+/** `stored` is the presence document before the write, or null on a create. */
+export function presenceVerdict(ctx: WriteContext, ownerUid: string, stored: Record<string, unknown> | null, p: Record<string, unknown>): Verdict {
+  if (!ctx.uid || ctx.uid !== ownerUid) return "not the owner";
+  if (!exactKeys(p, fieldOwnership.presence.client)) return "fields other than presence's";
+  if (!isTimestampAt(p.lastSeen, ctx.nowMs)) return "lastSeen is not the server time";
+  const connections = p.connections;
+  if (!connections || typeof connections !== "object" || Array.isArray(connections) || timestamp.safeParse(connections).success) return "connections is not a map";
+  const entries = Object.entries(connections as Record<string, unknown>);
+  if (entries.length > limits.presenceMaxConnections) return "too many connections";
+  for (const [id, c] of entries) {
+    if (!Id.safeParse(id).success) return "connection id outside the id alphabet";
+    if (!c || typeof c !== "object" || !exactKeys(c as Record<string, unknown>, fieldOwnership.presenceConnection.client)) return "malformed connection";
+    const { lastSeen, expiresAt } = c as Record<string, unknown>;
+    const seen = ms(lastSeen);
+    const expires = ms(expiresAt);
+    if (Number.isNaN(seen) || Number.isNaN(expires)) return "connection times are not timestamps";
+    if (!(seen <= ctx.nowMs && expires > seen && expires <= ctx.nowMs + limits.presenceMaxTtlMs)) return "connection times out of bounds";
+  }
+  if (stored) {
+    const last = ms(stored.lastSeen);
+    if (!Number.isNaN(last) && ctx.nowMs < last + limits.presenceMinIntervalMs) return "written too often";
+  }
+  return null;
+}

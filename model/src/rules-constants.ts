@@ -1,0 +1,82 @@
+// The constants block of firestore.rules and storage.rules, generated from the model: rules cannot import
+// anything, so the model writes the functions that hold its limits, patterns, statuses and field lists, and
+// `npm run rules:generate` puts them between the markers of each rules file. test/contract/ fails when a
+// committed block differs from what this file generates, and checks the rules' verdicts against the model's.
+import { fieldOwnership, blankClassRe2, writableStatuses } from "./contract.ts";
+import { attachmentContentTypes, codePointClass, fileNameForbiddenCodePoints, idAlphabet, idMaxLength, limits } from "./schemas.ts";
+
+export const generatedBlockStart = "// ---- BEGIN GENERATED from model/ by `npm run rules:generate`: do not edit by hand ----";
+export const generatedBlockEnd = "// ---- END GENERATED ----";
+
+/** A rules string literal holding `value` (rules strings take the same backslash escapes as JavaScript). */
+const rulesString = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+const rulesList = (values: readonly string[]) => `[${values.map(rulesString).join(", ")}]`;
+/** Rules durations from whole seconds: every interval in the model is one. */
+function seconds(ms: number): string {
+  if (ms % 1000 !== 0) throw new Error(`${ms} ms is not a whole number of seconds`);
+  return `duration.value(${ms / 1000}, 's')`;
+}
+const escapeRe2 = (literal: string) => literal.replace(/[.+*?^$()[\]{}|\\]/g, (c) => (c === "." ? "[.]" : `\\${c}`));
+
+/** RE2 patterns (whole-string, as `matches()` applies them) shared by both rules files. */
+export const rulesPatterns = {
+  id: `[${idAlphabet}]{1,${idMaxLength}}`,
+  fileName: `${codePointClass(fileNameForbiddenCodePoints, "re2", true)}{1,${limits.fileNameMaxLength}}`,
+  contentType: `(${attachmentContentTypes.map(escapeRe2).join("|")})`,
+  blank: `${blankClassRe2}*`,
+};
+
+const fn = (name: string, body: string, params = "") => `function ${name}(${params}) { return ${body}; }`;
+
+/** `n` unrolled checks `(list.size() < i + 1 || check(list[i]))`: rules have no loops. */
+const unrolled = (n: number, size: string, item: (i: number) => string) =>
+  Array.from({ length: n }, (_, i) => `(${size} < ${i + 1} || ${item(i)})`).join("\n        && ");
+
+export function firestoreRulesConstants(): string[] {
+  return [
+    fn("textMaxLength", String(limits.textMaxLength)),
+    fn("attachmentsPerMessage", String(limits.attachmentsPerMessage)),
+    fn("attachmentMaxBytes", String(limits.attachmentMaxBytes)),
+    fn("presenceMaxConnections", String(limits.presenceMaxConnections)),
+    fn("editWindow", seconds(limits.editWindowMs)),
+    fn("editMinInterval", seconds(limits.editMinIntervalMs)),
+    fn("typingMaxTtl", seconds(limits.typingMaxTtlMs)),
+    fn("typingMinInterval", seconds(limits.typingMinIntervalMs)),
+    fn("watermarkMinInterval", seconds(limits.watermarkMinIntervalMs)),
+    fn("presenceMaxTtl", seconds(limits.presenceMaxTtlMs)),
+    fn("presenceMinInterval", seconds(limits.presenceMinIntervalMs)),
+    fn("writableStatuses", rulesList(writableStatuses)),
+    fn("idPattern", rulesString(rulesPatterns.id)),
+    fn("fileNamePattern", rulesString(rulesPatterns.fileName)),
+    fn("contentTypePattern", rulesString(rulesPatterns.contentType)),
+    fn("blankPattern", rulesString(rulesPatterns.blank)),
+    fn("messageFields", rulesList(fieldOwnership.message.client)),
+    fn("attachmentFields", rulesList(fieldOwnership.attachment.client)),
+    fn("typingFields", rulesList(fieldOwnership.typing.client)),
+    fn("presenceFields", rulesList(fieldOwnership.presence.client)),
+    fn("connectionFields", rulesList(fieldOwnership.presenceConnection.client)),
+    fn("validAttachments", unrolled(limits.attachmentsPerMessage, "list.size()", (i) => `validAttachment(list[${i}], folder)`), "list, folder"),
+    // Each entry looked up by its own key, so the id check and the entry check always refer to the same pair.
+    fn("validConnections", unrolled(limits.presenceMaxConnections, "ids.size()", (i) => `validConnection(ids[${i}], connections[ids[${i}]])`), "connections, ids"),
+  ];
+}
+
+export function storageRulesConstants(): string[] {
+  return [
+    fn("attachmentMaxBytes", String(limits.attachmentMaxBytes)),
+    fn("writableStatuses", rulesList(writableStatuses)),
+    fn("idPattern", rulesString(rulesPatterns.id)),
+    fn("fileNamePattern", rulesString(rulesPatterns.fileName)),
+    fn("contentTypePattern", rulesString(rulesPatterns.contentType)),
+  ];
+}
+
+/** `source` with the text between its generated-block markers replaced by `lines`, indented like the start marker. */
+export function withGeneratedBlock(source: string, lines: readonly string[]): string {
+  const start = source.indexOf(generatedBlockStart);
+  const end = source.indexOf(generatedBlockEnd);
+  if (start < 0 || end < start) throw new Error("the rules file has no generated-block markers");
+  const indent = source.slice(source.lastIndexOf("\n", start) + 1, start);
+  const body = lines.flatMap((line) => line.split("\n")).map((line) => `${indent}${line}`).join("\n");
+  return `${source.slice(0, start)}${generatedBlockStart}\n${body}\n${indent}${source.slice(end)}`;
+}

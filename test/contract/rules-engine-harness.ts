@@ -1,0 +1,111 @@
+// Evaluates client writes against a rules file in-process, with DealChat's own rules engine: no emulator, no
+// Java, microseconds per case. The requests carry what Firestore's and Storage's rules see (auth, time, path,
+// the stored and the incoming document), so the verdicts can be compared with the model's case by case.
+import { readFileSync } from "node:fs";
+import { compile, evaluate, type DocumentLookup, type Ruleset, type Value } from "@dealchat/rules-engine";
+import type { TimestampLike } from "@dealchat/model";
+
+export type Data = Record<string, unknown>;
+
+/** A Timestamp at `ms` (millisecond precision, as request.time in these tests). */
+export const at = (ms: number): TimestampLike => ({ seconds: Math.floor(ms / 1000), nanoseconds: (ms % 1000) * 1e6, toMillis: () => ms });
+
+export function toValue(x: unknown): Value {
+  if (x === null || x === undefined) return { type: "null" };
+  if (typeof x === "boolean") return { type: "bool", value: x };
+  if (typeof x === "number") return Number.isInteger(x) ? { type: "int", value: BigInt(x) } : { type: "float", value: x };
+  if (typeof x === "string") return { type: "string", value: x };
+  if (Array.isArray(x)) return { type: "list", value: x.map(toValue) };
+  if (typeof x === "object" && typeof (x as TimestampLike).toMillis === "function") {
+    const t = x as TimestampLike;
+    return { type: "timestamp", seconds: BigInt(t.seconds), nanos: t.nanoseconds };
+  }
+  if (typeof x === "object") return { type: "map", value: new Map(Object.entries(x).map(([k, v]) => [k, toValue(v)])) };
+  throw new Error(`cannot convert ${typeof x} to a rules value`);
+}
+
+const mapOf = (entries: Array<[string, Value]>): Value => ({ type: "map", value: new Map(entries) });
+
+export function compileRules(file: string): Ruleset {
+  const result = compile(readFileSync(file, "utf8"));
+  if (!result.ok) throw new Error(`${file} does not compile: ${result.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`).join("; ")}`);
+  return result.ruleset;
+}
+
+export interface FirestoreWrite {
+  uid: string | null;
+  nowMs: number;
+  /** Document path relative to the database, e.g. "deals/d1/messages/m1". */
+  path: string;
+  method: "create" | "update" | "delete" | "get" | "list";
+  /** The stored document, or null when it does not exist. */
+  stored: Data | null;
+  /** The document after the write (request.resource.data): for updates, the stored document with the change applied. */
+  next?: Data;
+  /** Other stored documents the rules may get(), by relative path. */
+  documents?: Record<string, Data>;
+}
+
+const documentsPrefix = "/databases/(default)/documents/";
+
+function resourceOf(data: Data, segments: string[]): Value {
+  return mapOf([
+    ["data", toValue(data)],
+    ["id", toValue(segments[segments.length - 1])],
+    ["__name__", { type: "path", value: segments }],
+  ]);
+}
+
+/** Whether firestore.rules allow the write. */
+export function firestoreAllows(ruleset: Ruleset, w: FirestoreWrite): boolean {
+  const full = documentsPrefix + w.path;
+  const segments = full.split("/").filter(Boolean);
+  const auth: Value = w.uid === null ? { type: "null" } : mapOf([["uid", toValue(w.uid)], ["token", toValue({ sub: w.uid, firebase: { sign_in_provider: "password" } })]]);
+  const request = mapOf([
+    ["auth", auth],
+    ["method", toValue(w.method)],
+    ["path", { type: "path", value: segments }],
+    ["time", toValue(at(w.nowMs))],
+    ...(w.next ? ([["resource", resourceOf(w.next, segments)]] as Array<[string, Value]>) : []),
+  ]);
+  const reader = (path: string): DocumentLookup => {
+    const data = w.documents?.[path.slice(documentsPrefix.length)];
+    return data ? { status: "found", data: (toValue(data) as { value: ReadonlyMap<string, Value> }).value } : { status: "missing" };
+  };
+  const result = evaluate(ruleset, {
+    service: "cloud.firestore",
+    path: full,
+    method: w.method,
+    variables: { request, resource: w.stored ? resourceOf(w.stored, segments) : { type: "null" } },
+    documents: reader,
+  });
+  if (result.kind !== "decided") throw new Error(`the engine asked for documents a complete reader has: ${result.paths.join(", ")}`);
+  return result.allowed;
+}
+
+/** Applies a Firestore update (dotted field paths, `undefined` deletes) to a stored document. */
+export function applyUpdate(stored: Data, change: Data): Data {
+  const next: Data = structuredCloneData(stored);
+  for (const [path, value] of Object.entries(change)) {
+    const keys = path.split(".");
+    let target = next;
+    for (const k of keys.slice(0, -1)) {
+      if (typeof target[k] !== "object" || target[k] === null) target[k] = {};
+      target = target[k] as Data;
+    }
+    const last = keys[keys.length - 1]!;
+    if (value === undefined) delete target[last];
+    else target[last] = value;
+  }
+  return next;
+}
+
+/** A deep copy that keeps timestamps as they are. */
+function structuredCloneData(data: Data): Data {
+  const copy = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(copy);
+    if (x && typeof x === "object" && typeof (x as TimestampLike).toMillis !== "function") return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, copy(v)]));
+    return x;
+  };
+  return copy(data) as Data;
+}
