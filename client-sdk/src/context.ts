@@ -1,6 +1,6 @@
 // State shared by every part of one DealChat client: the Firebase handles, the clock, the registry of live
 // subscriptions, usage counters, and what the client knows about the deals it has touched.
-import { Deal, closedStatuses, paths, type DealStatus, type QuerySpec, type Side } from "@dealchat/model";
+import { Deal, closedStatuses, paths, sideOf, type DealStatus, type QuerySpec, type Side } from "@dealchat/model";
 import * as z from "zod/mini";
 import type { Auth } from "firebase/auth";
 import {
@@ -189,6 +189,18 @@ export class ClientContext {
     return unsubscribe;
   }
 
+  private readonly reportedMalformed = new Set<string>();
+
+  /**
+   * A document that does not match the model is left out of what the app sees; this says so once per document
+   * (on the console: it is a data problem for the platform's operators, not an error the app can act on).
+   */
+  reportMalformed(path: string, problem: string): void {
+    if (this.reportedMalformed.has(path)) return;
+    this.reportedMalformed.add(path);
+    console.warn(`DealChat: ignoring ${path}, which does not match the data model: ${problem}`);
+  }
+
   /**
    * The current user's role in a deal. Read once from the deal document (rules let only participants read it)
    * and remembered, so sends queued while offline do not need the network. `fresh` re-reads from the server.
@@ -211,7 +223,7 @@ export class ClientContext {
     const parsed = PartialDeal.safeParse(snap.data());
     if (!parsed.success) throw new DealChatError("internal", `deal ${dealId} has an unexpected shape: ${parsed.error.message}`);
     const deal = parsed.data;
-    const side: Side | undefined = deal.brandId === uid ? "brand" : deal.influencerId === uid ? "influencer" : undefined;
+    const side = deal.brandId && deal.influencerId ? sideOf({ brandId: deal.brandId, influencerId: deal.influencerId }, uid) : null;
     if (!side || !deal.status) throw new DealChatError("permission-denied", `you are not a participant of deal ${dealId}`, "not-participant");
     const membership: DealMembership = {
       dealId,

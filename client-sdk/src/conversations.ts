@@ -93,7 +93,14 @@ export function watchConversations(
     ctx,
     {
       spec: (cursor) => conversationListQuery(cursor ? { ...base, after: cursor as [Timestamp, string] } : base),
-      parse: (snap) => parseConversation(snap, uid),
+      parse: (snap) => {
+        try {
+          return parseConversation(snap, uid);
+        } catch (e) {
+          ctx.reportMalformed(snap.ref.path, (e as Error).message);
+          return null;
+        }
+      },
       id: (c) => c.dealId,
       cursor: (c) => (c.lastActivityAt ? [c.lastActivityAt, c.dealId] : undefined),
       compare: byActivityDesc,

@@ -29,6 +29,10 @@ export type DealChatErrorReason =
   | "file-type-not-allowed"
   | "too-many-attachments"
   | "upload-cancelled"
+  /** Blank text (white space or invisible characters only) and no attachment. */
+  | "empty-message"
+  /** A write sooner than the rules' pacing interval for that document (limits.*MinIntervalMs). */
+  | "too-frequent"
   | "disposed";
 
 export class DealChatError extends Error {

@@ -4,8 +4,10 @@ import {
   Attachment,
   MAX_PAGE_SIZE,
   Side,
+  inEnglish,
   limits,
   matchesSearch,
+  Message as MessageSchema,
   messageHistoryQuery,
   paths,
   searchQueryToken,
@@ -38,21 +40,30 @@ export interface ChatMessage {
   readByOther: boolean;
 }
 
-export function parseMessage(snap: DocumentSnapshot, dealId: string, uid: string, otherWatermark: Timestamp | null): ChatMessage {
-  const data = snap.data({ serverTimestamps: "estimate" }) ?? {};
-  const createdAt = (data.createdAt as Timestamp | null | undefined) ?? null;
+/**
+ * A message document as the app sees it, or null when the document does not match the model's Message shape
+ * (written by something other than DealChat's SDK and functions): it is left out and reported once.
+ */
+export function parseMessage(snap: DocumentSnapshot, dealId: string, uid: string, otherWatermark: Timestamp | null, ctx?: ClientContext): ChatMessage | null {
+  const parsed = MessageSchema.safeParse(snap.data({ serverTimestamps: "estimate" }) ?? {}, inEnglish);
+  if (!parsed.success) {
+    ctx?.reportMalformed(snap.ref.path, parsed.error.issues[0]?.message ?? "unexpected shape");
+    return null;
+  }
+  const data = parsed.data;
+  const createdAt = data.createdAt as Timestamp;
   const pending = snap.metadata.hasPendingWrites;
   return {
     id: snap.id,
     dealId,
-    senderId: String(data.senderId ?? ""),
-    senderSide: (data.senderSide as ChatMessage["senderSide"]) ?? "system",
-    text: typeof data.text === "string" ? data.text : null,
-    attachments: Array.isArray(data.attachments) ? (data.attachments as Attachment[]) : [],
-    hasAttachments: data.hasAttachments === true,
+    senderId: data.senderId,
+    senderSide: data.senderSide,
+    text: data.text,
+    attachments: data.attachments,
+    hasAttachments: data.hasAttachments,
     createdAt,
-    editedAt: (data.editedAt as Timestamp | null | undefined) ?? null,
-    deleted: data.deleted === true,
+    editedAt: (data.editedAt as Timestamp | null) ?? null,
+    deleted: data.deleted,
     pending,
     isMine: data.senderId === uid,
     readByOther: !pending && createdAt !== null && otherWatermark !== null && createdAt.toMillis() <= otherWatermark.toMillis(),
@@ -118,7 +129,7 @@ export function openConversation(
     // Read state depends on the conversation document too, so it is derived at emit time.
     const messages = latest.messages.map((m) => {
       const snap = docsById.get(m.id);
-      return snap ? parseMessage(snap, dealId, uid, watermark) : m;
+      return (snap && parseMessage(snap, dealId, uid, watermark)) || m;
     });
     onChange({ ...latest, messages, conversation });
   };
@@ -141,7 +152,7 @@ export function openConversation(
       spec: (cursor) => messageHistoryQuery({ dealId, pageSize: cursor ? options.pageSize : options.tailSize, ...(cursor ? { before: cursor as [Timestamp, string] } : {}) }),
       parse: (snap) => {
         docsById.set(snap.id, snap);
-        return parseMessage(snap, dealId, uid, conversation?.otherReadWatermark ?? null);
+        return parseMessage(snap, dealId, uid, conversation?.otherReadWatermark ?? null, ctx);
       },
       id: (m) => m.id,
       cursor: (m) => (m.pending || !m.createdAt ? undefined : [m.createdAt, m.id]),
@@ -223,6 +234,7 @@ export async function historyPage(ctx: ClientContext, input: HistoryInput): Prom
   const messages = snap.docs
     // The other words of a multi-word search are checked on the page (one array-contains per query).
     .filter((d) => options.search === undefined || matchesSearch(d.get("text") as string | null, options.search))
-    .map((d) => parseMessage(d, options.dealId, uid, null));
+    .map((d) => parseMessage(d, options.dealId, uid, null, ctx))
+    .filter((m) => m !== null);
   return { messages, next };
 }

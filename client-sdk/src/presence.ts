@@ -2,11 +2,12 @@
 // connection refreshes its entry every heartbeat (PRESENCE_HEARTBEAT_MS = 30 s, a third of the model's 90 s
 // TTL, so two lost heartbeats are tolerated); it removes its entry when the app goes to the background or
 // closes; a crashed app's entry simply expires. A user is online while any entry is unexpired.
-import { collections, limits, paths } from "@dealchat/model";
+import { collections, limits, paths, presenceConnectionField, presenceDoc, presenceEntry } from "@dealchat/model";
 import { Timestamp, collection, deleteField, doc, getDocFromServer, serverTimestamp, setDoc, updateDoc, type FieldValue } from "firebase/firestore";
 import type { ClientContext } from "./context.ts";
 import { DealChatError, toDealChatError } from "./errors.ts";
 import type { Unsubscribe } from "./lifecycle.ts";
+import { PACING_MARGIN_MS } from "./send.ts";
 
 export const PRESENCE_HEARTBEAT_MS = 30_000;
 
@@ -33,16 +34,32 @@ export async function connectPresence(ctx: ClientContext, options: PresenceOptio
   let active = false;
   let stopHeartbeat: Unsubscribe = () => {};
 
-  const beat = async (prune: Record<string, FieldValue> = {}) => {
+  /**
+   * The rules pace writes to one per limits.presenceMinIntervalMs for the whole document, which all of the user's
+   * tabs share: a write refused because another tab wrote a moment ago is tried once more after the interval.
+   */
+  const paced = async (what: string, write: () => Promise<void>) => {
     ctx.countWrites();
-    const entry = { lastSeen: serverTimestamp(), expiresAt: Timestamp.fromMillis(ctx.now() + limits.presenceTtlMs) };
     try {
-      if (Object.keys(prune).length > 0) await updateDoc(ref, { [`connections.${connectionId}`]: entry, lastSeen: serverTimestamp(), ...prune });
-      else await setDoc(ref, { connections: { [connectionId]: entry }, lastSeen: serverTimestamp() }, { merge: true });
-    } catch (e) {
-      throw toDealChatError(e, "presence heartbeat");
+      await write();
+    } catch (first) {
+      if (toDealChatError(first, what).code !== "permission-denied") throw toDealChatError(first, what);
+      await new Promise<void>((resolve) => ctx.setTimeoutTracked(resolve, limits.presenceMinIntervalMs + PACING_MARGIN_MS));
+      ctx.countWrites();
+      try {
+        await write();
+      } catch (e) {
+        throw toDealChatError(e, what);
+      }
     }
   };
+
+  const beat = (prune: Record<string, FieldValue> = {}) =>
+    paced("presence heartbeat", async () => {
+      const entry = presenceEntry(serverTimestamp(), Timestamp.fromMillis(ctx.now() + limits.presenceTtlMs));
+      if (Object.keys(prune).length > 0) await updateDoc(ref, { [presenceConnectionField(connectionId)]: entry, lastSeen: serverTimestamp(), ...prune });
+      else await setDoc(ref, presenceDoc(serverTimestamp(), { [connectionId]: entry }), { merge: true });
+    });
 
   const goOnline = async () => {
     if (active) return;
@@ -52,7 +69,7 @@ export async function connectPresence(ctx: ClientContext, options: PresenceOptio
     const existing = await getDocFromServer(ref).catch(() => undefined);
     if (existing) ctx.countReads(1);
     const connections = (existing?.get("connections") ?? {}) as Record<string, { expiresAt?: Timestamp }>;
-    for (const [id, c] of Object.entries(connections)) if (!c.expiresAt || c.expiresAt.toMillis() <= ctx.now()) prune[`connections.${id}`] = deleteField();
+    for (const [id, c] of Object.entries(connections)) if (!c.expiresAt || c.expiresAt.toMillis() <= ctx.now()) prune[presenceConnectionField(id)] = deleteField();
     await beat(existing?.exists() ? prune : {});
     stopHeartbeat = ctx.setIntervalTracked(() => void beat().catch(() => {}), heartbeatMs);
   };
@@ -61,12 +78,7 @@ export async function connectPresence(ctx: ClientContext, options: PresenceOptio
     if (!active) return;
     active = false;
     stopHeartbeat();
-    ctx.countWrites();
-    try {
-      await updateDoc(ref, { [`connections.${connectionId}`]: deleteField(), lastSeen: serverTimestamp() });
-    } catch (e) {
-      throw toDealChatError(e, "presence offline");
-    }
+    await paced("presence offline", () => updateDoc(ref, { [presenceConnectionField(connectionId)]: deleteField(), lastSeen: serverTimestamp() }));
   };
 
   let stopLifecycle: Unsubscribe = () => {};

@@ -1,7 +1,7 @@
 // Read receipts: marking a conversation read moves this side's watermark (one small write, never one per
 // message); the functions recompute the unread counter from it. Calls are throttled per deal so that an app
 // calling markRead on every incoming message while the conversation is open costs at most one write per interval.
-import { paths } from "@dealchat/model";
+import { paths, watermarkMove } from "@dealchat/model";
 import { doc, serverTimestamp, updateDoc } from "firebase/firestore";
 import type { ClientContext } from "./context.ts";
 import { toDealChatError } from "./errors.ts";
@@ -47,7 +47,7 @@ export class ReadReceipts {
     const { side } = await this.ctx.membership(dealId);
     this.ctx.countWrites();
     try {
-      await updateDoc(doc(this.ctx.db, paths.conversation(dealId)), { [`readWatermark.${side}`]: serverTimestamp() });
+      await updateDoc(doc(this.ctx.db, paths.conversation(dealId)), watermarkMove(side, serverTimestamp()));
     } catch (e) {
       throw toDealChatError(e, `marking deal ${dealId} read`);
     }

@@ -1,7 +1,7 @@
 // Sending, editing and deleting messages. Ids are generated on the client so that a send can be retried or
 // queued offline without ever creating a second message: the server accepts the first write of an id and
 // refuses any later one (a rewrite of an existing message is an update, which the rules only allow as an edit).
-import { Id, MessageText, limits, paths, type Attachment, type Message } from "@dealchat/model";
+import { Id, MessageText, hasContent, limits, newMessage, paths, textEdit, tombstone, type Attachment } from "@dealchat/model";
 import {
   collection,
   doc,
@@ -53,7 +53,8 @@ export function sendMessage(ctx: ClientContext, input: SendInput, options: SendO
   const { files = [], ...fields } = input;
   const parsed = parseInput(SendInput, fields, "send");
   const text = parsed.text?.length ? parsed.text : null;
-  if (text === null && files.length === 0) throw new DealChatError("invalid-argument", "send: a message needs text or at least one attachment");
+  // The same notion of blank as the rules: white space and invisible characters alone are not a message.
+  if (!hasContent(text, files.length)) throw new DealChatError("invalid-argument", "send: a message needs visible text or at least one attachment", "empty-message");
   if (files.length > limits.attachmentsPerMessage)
     throw new DealChatError("invalid-argument", `send: at most ${limits.attachmentsPerMessage} attachments per message`, "too-many-attachments");
   // Checked here, synchronously, so that a bad file is refused before any read or write.
@@ -82,17 +83,7 @@ export function sendMessage(ctx: ClientContext, input: SendInput, options: SendO
       attachments = await uploads.done;
     }
     if (cancelled) throw new DealChatError("cancelled", "send: cancelled before the message was written", "upload-cancelled");
-    const message: Omit<Message, "createdAt" | "editedAt" | "deletedAt"> & Record<string, unknown> = {
-      senderId: uid,
-      senderSide: membership.side,
-      text,
-      attachments,
-      hasAttachments: attachments.length > 0,
-      createdAt: serverTimestamp(),
-      editedAt: null,
-      deleted: false,
-      deletedAt: null,
-    };
+    const message = newMessage({ senderId: uid, senderSide: membership.side, text, attachments }, serverTimestamp());
     ctx.countWrites();
     try {
       await setDoc(ref, message);
@@ -134,7 +125,11 @@ async function explainRefusedSend(ctx: ClientContext, dealId: string, ref: Docum
   throw refused;
 }
 
-export const EditInput = z.strictObject({ dealId: z.string().check(z.minLength(1)), messageId: z.string().check(z.minLength(1)), text: MessageText.check(z.minLength(1)) });
+export const EditInput = z.strictObject({
+  dealId: z.string().check(z.minLength(1)),
+  messageId: z.string().check(z.minLength(1)),
+  text: MessageText.check(z.refine((text) => hasContent(text, 0), "the text must not be blank")),
+});
 export type EditInput = z.input<typeof EditInput>;
 export const DeleteInput = z.strictObject({ dealId: z.string().check(z.minLength(1)), messageId: z.string().check(z.minLength(1)) });
 export type DeleteInput = z.input<typeof DeleteInput>;
@@ -148,19 +143,13 @@ export function remainingEditMs(createdAt: Timestamp | Date | number | null, now
 
 export async function editMessage(ctx: ClientContext, input: EditInput): Promise<void> {
   const { dealId, messageId, text } = parseInput(EditInput, input, "edit");
-  await changeOwnMessage(ctx, dealId, messageId, "edit", { text, editedAt: serverTimestamp() });
+  await changeOwnMessage(ctx, dealId, messageId, "edit", textEdit(text, serverTimestamp()));
 }
 
 /** Tombstones a message: it keeps its place in the conversation but loses its text and attachments. */
 export async function deleteMessage(ctx: ClientContext, input: DeleteInput): Promise<void> {
   const { dealId, messageId } = parseInput(DeleteInput, input, "delete");
-  await changeOwnMessage(ctx, dealId, messageId, "delete", {
-    deleted: true,
-    deletedAt: serverTimestamp(),
-    text: null,
-    attachments: [],
-    hasAttachments: false,
-  });
+  await changeOwnMessage(ctx, dealId, messageId, "delete", tombstone(serverTimestamp()));
 }
 
 async function changeOwnMessage(ctx: ClientContext, dealId: string, messageId: string, action: "edit" | "delete", change: Record<string, unknown>) {
@@ -180,6 +169,10 @@ async function changeOwnMessage(ctx: ClientContext, dealId: string, messageId: s
   if (membership.closed) throw dealClosed(dealId, membership.status);
   const createdAt = snap.get("createdAt") as Timestamp | null;
   if (remainingEditMs(createdAt, ctx.now()) <= 0) throw windowClosed(action, messageId);
+  // The rules accept one edit per limits.editMinIntervalMs (from the stored editedAt): wait out the rest of it.
+  const editedAt = snap.get("editedAt") as Timestamp | null;
+  const tooSoonBy = action === "edit" && editedAt ? editedAt.toMillis() + limits.editMinIntervalMs - ctx.now() : 0;
+  if (tooSoonBy > 0) await new Promise<void>((resolve) => ctx.setTimeoutTracked(resolve, tooSoonBy + PACING_MARGIN_MS));
   ctx.countWrites();
   try {
     await updateDoc(ref, change);
@@ -189,11 +182,18 @@ async function changeOwnMessage(ctx: ClientContext, dealId: string, messageId: s
     // Our clock said the window was open; the server's says otherwise (or the deal closed meanwhile).
     const fresh = await ctx.membership(dealId, { fresh: true }).catch(() => undefined);
     if (fresh?.closed) throw dealClosed(dealId, fresh.status);
-    // Author, not deleted, deal open: the only rule left that refuses is the server's clock on the window.
+    // Author, not deleted, deal open: what is left is the server's clock on the edit window or on the pacing.
+    if (action === "edit" && editedAt && ctx.now() - editedAt.toMillis() < limits.editMinIntervalMs + CLOCK_SKEW_MS)
+      throw new DealChatError("resource-exhausted", `edit: message ${messageId} was edited less than ${limits.editMinIntervalMs / 1000} s ago`, "too-frequent", { cause: e });
     if (createdAt) throw windowClosed(action, messageId, e);
     throw refused;
   }
 }
+
+/** Waiting this much past a pacing interval measured on our clock absorbs the latency between two server stamps. */
+export const PACING_MARGIN_MS = 300;
+/** How far the device clock may be off the server's before a refusal is no longer blamed on pacing. */
+const CLOCK_SKEW_MS = 5_000;
 
 function windowClosed(action: string, messageId: string, cause?: unknown): DealChatError {
   return new DealChatError(

@@ -1,11 +1,15 @@
 // Typing indicators: deals/{dealId}/typing/{uid} with an expiry time, so an indicator disappears by itself
 // when the typist's app dies. While the user keeps typing, the document is refreshed at most once per
 // TYPING_REFRESH_MS (half the TTL, so it never lapses mid-burst): a 30 s burst costs 6 writes, not one per key.
-import { limits, paths, type Side } from "@dealchat/model";
-import { Timestamp, deleteDoc, doc, serverTimestamp, setDoc } from "firebase/firestore";
+// Switching off is a write too (the indicator expires the moment it is written), never a delete: the rules pace
+// every write after the first to one per limits.typingMinIntervalMs, and a delete-and-create cycle would escape
+// that. An indicator that is on may always be switched off; switching on again soon after waits out the interval.
+import { limits, paths, typingOff, typingOn, type Side } from "@dealchat/model";
+import { Timestamp, doc, serverTimestamp, setDoc } from "firebase/firestore";
 import type { ClientContext } from "./context.ts";
 import { DealChatError, toDealChatError } from "./errors.ts";
 import type { Unsubscribe } from "./lifecycle.ts";
+import { PACING_MARGIN_MS } from "./send.ts";
 
 export const TYPING_REFRESH_MS = limits.typingTtlMs / 2;
 
@@ -22,27 +26,40 @@ export interface TypingIndicator {
 export function typingIndicator(ctx: ClientContext, dealId: string, onError: (e: DealChatError) => void = () => {}): TypingIndicator {
   const uid = ctx.uid;
   const ref = doc(ctx.db, paths.typing(dealId, uid));
+  /** Client time of the last write of either kind, and of the last "on" write. */
   let lastWriteAt = Number.NEGATIVE_INFINITY;
+  let lastOnAt = Number.NEGATIVE_INFINITY;
   let active = false;
   let writes = 0;
+  /** A switch-on waiting for the pacing interval to pass. */
+  let deferred: Unsubscribe | undefined;
   let chain: Promise<unknown> = Promise.resolve();
   const enqueue = (op: () => Promise<void>) => {
     chain = chain.then(op).catch((e: unknown) => onError(toDealChatError(e, "typing indicator")));
     return chain as Promise<void>;
   };
-  return {
-    keystroke() {
+  const keystroke = (): void => {
       const now = ctx.now();
-      if (active && now - lastWriteAt < TYPING_REFRESH_MS) return;
+      if (active && now - lastOnAt < TYPING_REFRESH_MS) return;
+      if (deferred) return;
+      const wait = lastWriteAt + limits.typingMinIntervalMs + PACING_MARGIN_MS - now;
+      if (wait > 0) {
+        deferred = ctx.setTimeoutTracked(() => {
+          deferred = undefined;
+          keystroke();
+        }, wait);
+        return;
+      }
       active = true;
       lastWriteAt = now;
+      lastOnAt = now;
       writes += 1;
       ctx.countWrites();
       void enqueue(async () => {
         const { side, closed, status } = await ctx.membership(dealId);
         if (closed) throw new DealChatError("failed-precondition", `deal ${dealId} is ${status}: nobody can type in it`, "deal-closed");
         try {
-          await setDoc(ref, { side, updatedAt: serverTimestamp(), expiresAt: Timestamp.fromMillis(now + limits.typingTtlMs) });
+          await setDoc(ref, typingOn(side, serverTimestamp(), Timestamp.fromMillis(now + limits.typingTtlMs)));
         } catch (e) {
           const refused = toDealChatError(e, "typing indicator");
           const fresh = refused.code === "permission-denied" ? await ctx.membership(dealId, { fresh: true }).catch(() => undefined) : undefined;
@@ -50,14 +67,22 @@ export function typingIndicator(ctx: ClientContext, dealId: string, onError: (e:
           throw refused;
         }
       });
-    },
+  };
+  return {
+    keystroke,
     async stop() {
+      deferred?.();
+      deferred = undefined;
       if (!active) return;
       active = false;
-      lastWriteAt = Number.NEGATIVE_INFINITY;
+      lastOnAt = Number.NEGATIVE_INFINITY;
+      lastWriteAt = ctx.now();
       writes += 1;
       ctx.countWrites();
-      await enqueue(() => deleteDoc(ref));
+      await enqueue(async () => {
+        const { side } = await ctx.membership(dealId);
+        await setDoc(ref, typingOff(side, serverTimestamp()));
+      });
     },
     get writes() {
       return writes;

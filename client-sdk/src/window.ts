@@ -26,7 +26,8 @@ export interface WindowState<T> {
 export interface WindowDefinition<T> {
   /** The head (no cursor) or an older page (cursor = the oldest held item's cursor). */
   spec: (cursor?: unknown[]) => QuerySpec;
-  parse: (snap: DocumentSnapshot) => T;
+  /** null for a document that does not match the model: it is left out of the list (and reported once). */
+  parse: (snap: DocumentSnapshot) => T | null;
   id: (item: T) => string;
   /** Cursor values for the spec's orderBy; undefined for items without a server position yet (pending). */
   cursor: (item: T) => unknown[] | undefined;
@@ -70,8 +71,11 @@ export function openLiveWindow<T>(
 
   const onHead = (snap: QuerySnapshot) => {
     const next = new Map<string, T>();
-    for (const d of snap.docs) next.set(d.id, definition.parse(d));
-    const last = snap.docs.length > 0 ? definition.parse(snap.docs[snap.docs.length - 1]!) : undefined;
+    let last: T | undefined;
+    for (const d of snap.docs) {
+      const item = definition.parse(d);
+      if (item !== null) next.set(d.id, (last = item));
+    }
     for (const change of snap.docChanges()) {
       if (change.type !== "removed") continue;
       const gone = head.get(change.doc.id);
@@ -141,7 +145,10 @@ export function openLiveWindow<T>(
             { includeMetadataChanges: true },
             (snap) => {
               page.clear();
-              for (const d of snap.docs) page.set(d.id, definition.parse(d));
+              for (const d of snap.docs) {
+                const item = definition.parse(d);
+                if (item !== null) page.set(d.id, item);
+              }
               if (!settled) {
                 if (snap.metadata.fromCache) return; // wait for the server's answer, as a page load must
                 settled = true;

@@ -1,6 +1,6 @@
 // Fixtures for the SDK's end-to-end tests: two real Auth-emulator users, deals seeded by the platform (admin
 // SDK, as the backend creates them), and a way to wait on SDK subscriptions under a deadline.
-import type { DealStatus } from "@dealchat/model";
+import { initialConversation, newDeal, newMessage, type Attachment, type DealStatus, type Side } from "@dealchat/model";
 import { afterAll, beforeAll } from "vitest";
 import { Timestamp, type Firestore as AdminFirestore } from "firebase-admin/firestore";
 import { getAuth } from "firebase/auth";
@@ -52,30 +52,9 @@ export async function seedDeal(seed: SeedDeal): Promise<string> {
   const now = Timestamp.now();
   const status = seed.status ?? "active";
   const batch = db.batch();
-  batch.set(db.doc(`conversations/${dealId}`), {
-    dealId,
-    brandId: seed.brandId,
-    influencerId: seed.influencerId,
-    participants: [seed.brandId, seed.influencerId],
-    status,
-    lastMessage: null,
-    lastActivityAt: now,
-    unread: { brand: 0, influencer: 0 },
-    hasUnread: { brand: false, influencer: false },
-    readWatermark: { brand: null, influencer: null },
-    readAt: { brand: null, influencer: null },
-    responseTime: { brand: { count: 0, totalMs: 0, averageMs: null }, influencer: { count: 0, totalMs: 0, averageMs: null } },
-    ...seed.conversation,
-  });
-  batch.set(db.doc(`deals/${dealId}`), {
-    brandId: seed.brandId,
-    influencerId: seed.influencerId,
-    participants: [seed.brandId, seed.influencerId],
-    status,
-    title: `deal ${dealId}`,
-    createdAt: now,
-    updatedAt: now,
-  });
+  const deal = newDeal({ brandId: seed.brandId, influencerId: seed.influencerId, status, title: `deal ${dealId}` }, now);
+  batch.set(db.doc(`conversations/${dealId}`), { ...initialConversation(dealId, deal, now), lastActivityAt: now, ...seed.conversation });
+  batch.set(db.doc(`deals/${dealId}`), deal);
   await batch.commit();
   return dealId;
 }
@@ -89,15 +68,8 @@ export async function seedMessage(
   const id = message.id ?? uniqueId("m");
   const attachments = message.attachments ?? [];
   await db.doc(`deals/${dealId}/messages/${id}`).set({
-    senderId: message.senderId,
+    ...newMessage({ senderId: message.senderId, senderSide: message.senderSide as Side, text: message.text ?? null, attachments: attachments as Attachment[] }, Timestamp.fromDate(message.createdAt)),
     senderSide: message.senderSide,
-    text: message.text ?? null,
-    attachments,
-    hasAttachments: attachments.length > 0,
-    createdAt: Timestamp.fromDate(message.createdAt),
-    editedAt: null,
-    deleted: false,
-    deletedAt: null,
     ...(message.searchTokens ? { searchTokens: message.searchTokens } : {}),
   });
   return id;

@@ -10,9 +10,11 @@ import {
   codePointClass,
   type Deal,
   type DealStatus,
+  type ResponseTimeStats,
   dealStatuses,
   Id,
   limits,
+  type ConversationState,
   type Side,
   type TimestampLike,
   timestamp,
@@ -152,24 +154,24 @@ export const presenceConnectionField = (connectionId: string) => `connections.${
 /** A whole presence document holding the given connections. */
 export const presenceDoc = <T, C>(now: T, connections: Record<string, C>) => ({ connections, lastSeen: now });
 
-export const noResponseTimes = () => ({ count: 0, totalMs: 0, averageMs: null as number | null });
+export const noResponseTimes = (): ResponseTimeStats => ({ count: 0, totalMs: 0, averageMs: null });
 
 /** conversations/{dealId} as the platform first writes it: a mirror of the deal, nothing read, no message. */
-export function initialConversation<T extends TimestampLike>(dealId: string, deal: Pick<Deal, "brandId" | "influencerId" | "participants" | "status" | "createdAt">, statusChangedAt: T) {
+export function initialConversation(dealId: string, deal: Pick<Deal, "brandId" | "influencerId" | "status" | "createdAt">, statusChangedAt: TimestampLike): ConversationState {
   return {
     dealId,
     brandId: deal.brandId,
     influencerId: deal.influencerId,
-    participants: [...deal.participants],
+    // Derived from the two fields that decide membership (sideOf), never copied from the deal's own list.
+    participants: [deal.brandId, deal.influencerId],
     status: deal.status,
-    /** updatedAt of the deal version whose status is mirrored: an older deal event never overwrites a newer one. */
-    statusChangedAt: statusChangedAt as TimestampLike,
+    statusChangedAt,
     lastMessage: null,
     lastActivityAt: deal.createdAt,
     unread: { brand: 0, influencer: 0 },
     hasUnread: { brand: false, influencer: false },
-    readWatermark: { brand: null as TimestampLike | null, influencer: null as TimestampLike | null },
-    readAt: { brand: null as TimestampLike | null, influencer: null as TimestampLike | null },
+    readWatermark: { brand: null, influencer: null },
+    readAt: { brand: null, influencer: null },
     responseTime: { brand: noResponseTimes(), influencer: noResponseTimes() },
   };
 }
@@ -334,4 +336,17 @@ export function presenceVerdict(ctx: WriteContext, ownerUid: string, stored: Rec
     if (!Number.isNaN(last) && ctx.nowMs < last + limits.presenceMinIntervalMs) return "written too often";
   }
   return null;
+}
+
+/** deals/{dealId} as the platform writes it; `participants` is always derived from the two sides. */
+export function newDeal<T>(input: { brandId: string; influencerId: string; status: DealStatus; title?: string }, now: T) {
+  return {
+    brandId: input.brandId,
+    influencerId: input.influencerId,
+    participants: [input.brandId, input.influencerId],
+    status: input.status,
+    ...(input.title === undefined ? {} : { title: input.title }),
+    createdAt: now,
+    updatedAt: now,
+  };
 }

@@ -170,6 +170,7 @@ export const ResponseTimeStats = z.object({
   totalMs: z.number().check(z.nonnegative()),
   averageMs: z.nullable(z.number().check(z.nonnegative())),
 });
+export type ResponseTimeStats = z.infer<typeof ResponseTimeStats>;
 
 /**
  * conversations/{dealId}: the conversation list entry and shared state of one deal. Everything is written by
@@ -191,8 +192,12 @@ export const Conversation = z.object({
   /** Function-written: when that side last read (the server time its watermark change was processed). */
   readAt: PerSide(z.nullable(timestamp)),
   responseTime: PerSide(ResponseTimeStats),
+  /** Function-written: updatedAt of the deal version whose status is mirrored (an older deal event never overwrites a newer one). */
+  statusChangedAt: z.optional(timestamp),
 });
 export type Conversation = z.infer<typeof Conversation>;
+/** The conversation document as the functions read and write it. */
+export type ConversationState = Conversation;
 
 /** deals/{dealId}/typing/{uid}: written only by that user; stale once expiresAt has passed. */
 export const Typing = z.object({

@@ -158,7 +158,7 @@ describe("new messages: firestore.rules and the model agree", () => {
     createCase("a non-Latin file name", true, { data: msg({}, null, [file({ name: "Angebot – Frühling 春.pdf" })]) }),
     ...attachmentContentTypes.map((type) => createCase(`content type ${type}`, true, { data: msg({}, null, [file({ contentType: type })]) })),
     ...["image/svg+xml", "image/jpg", "application/pdfx", "text/plain", "IMAGE/PNG", "application/x-msdownload", "video/mp4", "application/vnd.ms-excel.sheet.macroEnabled.12"].map((type) =>
-      createCase(`content type ${type}`, false, { data: msg({}, null, [file({ contentType: type })]) }),
+      createCase(`content type ${type}`, false, { data: msg({}, null, [file({ contentType: type as Attachment["contentType"] })]) }),
     ),
     // Rules have no loops: every unrolled position must be checked.
     ...Array.from({ length: limits.attachmentsPerMessage }, (_, i) =>

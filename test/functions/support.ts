@@ -1,7 +1,7 @@
 // Fixtures shared by the functions tests and the functions benchmark: deals and messages shaped as the
 // platform and the SDK write them.
 import { Timestamp, type Firestore } from "firebase-admin/firestore";
-import type { Attachment, DealStatus } from "@dealchat/model";
+import { newDeal, newMessage, type Attachment, type DealStatus } from "@dealchat/model";
 import { uniqueId } from "../support/emulators.ts";
 
 /** A fixed instant, so that response times and orderings in the in-process tests are exact numbers. */
@@ -15,15 +15,7 @@ export interface SeededDeal {
 }
 
 export function dealData(deal: SeededDeal, status: DealStatus, updatedAt: Timestamp, createdAt: Timestamp = at(0)) {
-  return {
-    brandId: deal.brandId,
-    influencerId: deal.influencerId,
-    participants: [deal.brandId, deal.influencerId],
-    status,
-    title: "Summer campaign",
-    createdAt,
-    updatedAt,
-  };
+  return { ...newDeal({ brandId: deal.brandId, influencerId: deal.influencerId, status, title: "Summer campaign" }, createdAt), updatedAt };
 }
 
 export function newDealIds(brandId = uniqueId("brand"), influencerId = uniqueId("influencer")): SeededDeal {
@@ -43,15 +35,5 @@ export function messageData(
   createdAt: unknown,
   attachments: Attachment[] = [],
 ) {
-  return {
-    senderId,
-    senderSide,
-    text,
-    attachments,
-    hasAttachments: attachments.length > 0,
-    createdAt,
-    editedAt: null,
-    deleted: false,
-    deletedAt: null,
-  };
+  return newMessage({ senderId, senderSide, text, attachments }, createdAt);
 }

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { assertFails, assertSucceeds, initializeTestEnvironment, type RulesTestEnvironment } from "@firebase/rules-unit-testing";
 import { doc, setDoc, Timestamp, type Firestore } from "firebase/firestore";
-import { type DealStatus } from "@dealchat/model";
+import { initialConversation, newDeal, type DealStatus } from "@dealchat/model";
 import { firestoreEmulator, projectId, uniqueId } from "../support/emulators.ts";
 
 let env: Promise<RulesTestEnvironment> | undefined;
@@ -86,28 +86,12 @@ export async function seedDeal(status: DealStatus = "active"): Promise<DealFixtu
 }
 
 export function dealDoc(brandId: string, influencerId: string, status: DealStatus) {
-  const now = Timestamp.now();
-  return { brandId, influencerId, participants: [brandId, influencerId], status, title: "Spring campaign", createdAt: now, updatedAt: now };
+  return newDeal({ brandId, influencerId, status, title: "Spring campaign" }, Timestamp.now());
 }
 
 export function conversationDoc(dealId: string, brandId: string, influencerId: string, status: DealStatus) {
-  return {
-    dealId,
-    brandId,
-    influencerId,
-    participants: [brandId, influencerId],
-    status,
-    lastMessage: null,
-    lastActivityAt: Timestamp.now(),
-    unread: { brand: 0, influencer: 0 },
-    hasUnread: { brand: false, influencer: false },
-    readWatermark: { brand: null, influencer: null },
-    readAt: { brand: null, influencer: null },
-    responseTime: {
-      brand: { count: 0, totalMs: 0, averageMs: null },
-      influencer: { count: 0, totalMs: 0, averageMs: null },
-    },
-  };
+  const now = Timestamp.now();
+  return initialConversation(dealId, { brandId, influencerId, status, createdAt: now }, now);
 }
 
 /** Asserts the expected outcome, naming the case when it does not hold. */

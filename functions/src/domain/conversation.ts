@@ -1,58 +1,8 @@
 // Pure rules for the derived conversation state: no SDK calls here, only values in and values out, so the
 // order-safety and idempotency arguments can be read (and tested) without an emulator.
-import {
-  limits,
-  type Deal,
-  type LastMessageSummary,
-  type Message,
-  type Side,
-  type TimestampLike,
-} from "@dealchat/model";
+import { limits, type LastMessageSummary, type Message, type ResponseTimeStats, type TimestampLike } from "@dealchat/model";
 
-export interface ResponseTimeStats {
-  count: number;
-  totalMs: number;
-  averageMs: number | null;
-}
-
-/** The conversation document as the functions write it (the Conversation schema plus `statusChangedAt`). */
-export interface ConversationState {
-  dealId: string;
-  brandId: string;
-  influencerId: string;
-  participants: string[];
-  status: Deal["status"];
-  /** updatedAt of the deal version whose status is mirrored: an older deal event never overwrites a newer one. */
-  statusChangedAt: TimestampLike;
-  lastMessage: LastMessageSummary | null;
-  lastActivityAt: TimestampLike;
-  unread: Record<Side, number>;
-  hasUnread: Record<Side, boolean>;
-  readWatermark: Record<Side, TimestampLike | null>;
-  readAt: Record<Side, TimestampLike | null>;
-  responseTime: Record<Side, ResponseTimeStats>;
-}
-
-const noResponses = (): ResponseTimeStats => ({ count: 0, totalMs: 0, averageMs: null });
-
-/** A new conversation mirroring its deal, before any message. */
-export function initialConversation(dealId: string, deal: Deal, dealTime: TimestampLike): ConversationState {
-  return {
-    dealId,
-    brandId: deal.brandId,
-    influencerId: deal.influencerId,
-    participants: [...deal.participants],
-    status: deal.status,
-    statusChangedAt: dealTime,
-    lastMessage: null,
-    lastActivityAt: deal.createdAt,
-    unread: { brand: 0, influencer: 0 },
-    hasUnread: { brand: false, influencer: false },
-    readWatermark: { brand: null, influencer: null },
-    readAt: { brand: null, influencer: null },
-    responseTime: { brand: noResponses(), influencer: noResponses() },
-  };
-}
+export type { ConversationState, ResponseTimeStats } from "@dealchat/model";
 
 export function compareTimes(a: TimestampLike, b: TimestampLike): number {
   return a.seconds !== b.seconds ? a.seconds - b.seconds : a.nanoseconds - b.nanoseconds;

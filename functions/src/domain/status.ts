@@ -1,5 +1,6 @@
 // System messages the platform posts when a deal changes status.
-import type { DealStatus, Message, TimestampLike } from "@dealchat/model";
+import type { DealStatus } from "@dealchat/model";
+export { systemMessage } from "@dealchat/model";
 
 const statusTexts: Record<DealStatus, string> = {
   open: "Deal reopened",
@@ -10,18 +11,4 @@ const statusTexts: Record<DealStatus, string> = {
 
 export function statusChangeText(status: DealStatus): string {
   return statusTexts[status];
-}
-
-export function systemMessage(text: string, createdAt: TimestampLike): Message {
-  return {
-    senderId: "system",
-    senderSide: "system",
-    text,
-    attachments: [],
-    hasAttachments: false,
-    createdAt,
-    editedAt: null,
-    deleted: false,
-    deletedAt: null,
-  };
 }

@@ -4,9 +4,9 @@
 import type { Firestore } from "firebase-admin/firestore";
 import { sides, type Side, type TimestampLike } from "@dealchat/model";
 import { db as defaultDb } from "../app.ts";
-import { compareTimes, laterOf, type ConversationState } from "../domain/conversation.ts";
+import { compareTimes, laterOf } from "../domain/conversation.ts";
 import { runCounted } from "../store/counted.ts";
-import { alreadyProcessed, eventRecordRef, eventTime, noCost, recordEvent, unreadQuery, type HandlerResult } from "./shared.ts";
+import { alreadyProcessed, eventRecordRef, eventTime, noCost, parseConversation, recordEvent, unreadQuery, type HandlerResult } from "./shared.ts";
 
 export interface ConversationUpdate {
   eventId: string;
@@ -44,7 +44,11 @@ export async function handleConversationUpdated(event: ConversationUpdate, db: F
       recordEvent(tx, record, handler, event.dealId, "skipped");
       return { outcome: "skipped" as const, reason: "conversation no longer exists" };
     }
-    const state = snap.data() as ConversationState;
+    const state = parseConversation(event.dealId, snap.data());
+    if (!state) {
+      recordEvent(tx, record, handler, event.dealId, "skipped");
+      return { outcome: "skipped" as const, reason: "conversation does not match the model" };
+    }
     const update: Record<string, unknown> = {};
     for (const side of moved) {
       // The current watermark, not the event's: an older event processed late still counts against the newest.

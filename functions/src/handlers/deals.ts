@@ -1,12 +1,12 @@
 // A deal written by the platform (admin SDK): create or mirror its conversation, and when its status
 // changes, post the system message that tells both sides.
 import type { Firestore } from "firebase-admin/firestore";
-import { Deal, inEnglish, paths } from "@dealchat/model";
+import { Deal, inEnglish, initialConversation, paths } from "@dealchat/model";
 import { db as defaultDb } from "../app.ts";
-import { compareTimes, initialConversation, type ConversationState } from "../domain/conversation.ts";
+import { compareTimes } from "../domain/conversation.ts";
 import { statusChangeText, systemMessage } from "../domain/status.ts";
 import { runCounted } from "../store/counted.ts";
-import { alreadyProcessed, eventRecordRef, noCost, recordEvent, type HandlerResult } from "./shared.ts";
+import { alreadyProcessed, eventRecordRef, noCost, parseConversation, recordEvent, type HandlerResult } from "./shared.ts";
 
 export interface DealWrite {
   eventId: string;
@@ -40,11 +40,17 @@ export async function handleDealWritten(event: DealWrite, db: Firestore = defaul
     if (!snap.exists) {
       tx.set(ref, { ...initialConversation(event.dealId, deal, dealTime) });
     } else {
-      const state = snap.data() as ConversationState;
+      const state = parseConversation(event.dealId, snap.data());
+      if (!state) {
+        recordEvent(tx, record, handler, event.dealId, "skipped");
+        return { outcome: "skipped" as const, reason: "conversation does not match the model" };
+      }
       const update: Record<string, unknown> = {};
       if (state.brandId !== deal.brandId) update.brandId = deal.brandId;
       if (state.influencerId !== deal.influencerId) update.influencerId = deal.influencerId;
-      if (state.participants?.join("/") !== deal.participants.join("/")) update.participants = deal.participants;
+      // Membership is brandId/influencerId (model sideOf); the copy's participants always follow those two.
+      const participants = [deal.brandId, deal.influencerId];
+      if (state.participants.join("/") !== participants.join("/")) update.participants = participants;
       const newer = !state.statusChangedAt || compareTimes(dealTime, state.statusChangedAt) > 0;
       if (newer && state.status !== deal.status) update.status = deal.status;
       if (newer) update.statusChangedAt = dealTime;

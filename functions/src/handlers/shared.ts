@@ -1,8 +1,8 @@
 // Reads and writes shared by the handlers. Every handler runs in one transaction: check the event record,
 // read the current state, derive, write the effect and the event record together.
 import { FieldValue, Timestamp, type DocumentReference, type Firestore, type Query } from "firebase-admin/firestore";
-import { Deal, paths, type Side, type TimestampLike } from "@dealchat/model";
-import { initialConversation, type ConversationState } from "../domain/conversation.ts";
+import { logger } from "firebase-functions";
+import { Conversation, Deal, inEnglish, initialConversation, paths, type ConversationState, type Side, type TimestampLike } from "@dealchat/model";
 import { processedEventId, processedEventRetentionMs, processedEventsCollection } from "../domain/events.ts";
 import type { Cost, CountedTransaction } from "../store/counted.ts";
 import { toAdminQuery } from "../store/query.ts";
@@ -52,11 +52,25 @@ export interface LoadedConversation {
 export async function loadConversation(tx: CountedTransaction, db: Firestore, dealId: string): Promise<LoadedConversation | null> {
   const ref = db.doc(paths.conversation(dealId));
   const snap = await tx.getDoc(ref);
-  if (snap.exists) return { ref, state: snap.data() as ConversationState, isNew: false };
+  if (snap.exists) {
+    const state = parseConversation(dealId, snap.data());
+    return state ? { ref, state, isNew: false } : null;
+  }
   const dealSnap = await tx.getDoc(db.doc(paths.deal(dealId)));
   const deal = Deal.safeParse(dealSnap.data());
   if (!dealSnap.exists || !deal.success) return null;
   return { ref, state: initialConversation(dealId, deal.data, deal.data.updatedAt), isNew: true };
+}
+
+/**
+ * A stored conversation checked against the model, or null (logged) when it does not match: a malformed document
+ * is skipped, never thrown on inside a retried trigger (a retry would only fail the same way, for days).
+ */
+export function parseConversation(dealId: string, data: unknown): ConversationState | null {
+  const parsed = Conversation.safeParse(data, inEnglish);
+  if (parsed.success) return parsed.data;
+  logger.error("conversation does not match the model; skipping", { dealId, problem: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`) });
+  return null;
 }
 
 /** Messages `reader` has not read, as an admin query for count(). */
