@@ -17,7 +17,7 @@ import {
   where,
 } from "firebase/firestore";
 import { describe, expect, it } from "vitest";
-import { conversationListQuery, dealStatuses } from "@dealchat/model";
+import { conversationListQuery, dealStatuses, limits, watermarkMove } from "@dealchat/model";
 import { uniqueId } from "../support/emulators.ts";
 import { conversationDoc, dealDoc, expectOutcome, roles, seedDeal, type DealFixture, type Role } from "./harness.ts";
 import { toWebQuery } from "@dealchat/client-sdk";
@@ -32,11 +32,12 @@ export function describeDealRules(): void {
       await expectOutcome(allowed, `${role} get deal`, () => getDoc(doc(f.as(role), "deals", f.dealId)));
     });
 
-    it("participants list their deals by brandId, influencerId or participants; a list without that constraint is denied", async () => {
+    it("participants list their deals by brandId or influencerId; a list by participants or without that constraint is denied", async () => {
       const f = await seedDeal();
       const deals = collection(f.as("brand"), "deals");
       await expectOutcome(true, "brand by brandId", () => getDocs(query(deals, where("brandId", "==", f.brandId))));
-      await expectOutcome(true, "brand by participants", () => getDocs(query(deals, where("participants", "array-contains", f.brandId))));
+      // Membership is brandId/influencerId only (model sideOf): `participants` is a platform copy that decides nothing.
+      await expectOutcome(false, "brand by participants", () => getDocs(query(deals, where("participants", "array-contains", f.brandId))));
       await expectOutcome(true, "influencer by influencerId", () =>
         getDocs(query(collection(f.as("influencer"), "deals"), where("influencerId", "==", f.influencerId), where("status", "==", "active"))),
       );
@@ -152,11 +153,16 @@ export function describeDealRules(): void {
     });
 
     // [case, role, allowed, fields the platform stored first (field paths), change]
-    type WatermarkCase = [string, "brand" | "influencer", boolean, Data, (f: DealFixture) => Data];
+    // Stored fields that depend on the time are functions: they must be built when the case runs.
+    type WatermarkCase = [string, "brand" | "influencer", boolean, Data | (() => Data), (f: DealFixture) => Data];
     const cases: WatermarkCase[] = [
-      ["forward to a past message time", "brand", true, {}, () => ({ "readWatermark.brand": hourAgo() })],
+      // The watermark is the server time of the write (what markRead sends), nothing chosen by the client.
+      ["to a past message time", "brand", false, {}, () => ({ "readWatermark.brand": hourAgo() })],
       ["forward from an earlier watermark", "influencer", true, { "readWatermark.influencer": Timestamp.fromMillis(Date.now() - 7_200_000) }, () => ({ "readWatermark.influencer": serverTimestamp() })],
-      ["to the same watermark again (retry)", "brand", true, { "readWatermark.brand": Timestamp.fromMillis(1_700_000_000_000) }, () => ({ "readWatermark.brand": Timestamp.fromMillis(1_700_000_000_000) })],
+      ["to the same watermark again", "brand", false, { "readWatermark.brand": Timestamp.fromMillis(1_700_000_000_000) }, () => ({ "readWatermark.brand": Timestamp.fromMillis(1_700_000_000_000) })],
+      // Paced: one move per limits.watermarkMinIntervalMs, measured from the stored watermark (no extra read).
+      ["again at once (the stored watermark is now)", "brand", false, () => ({ "readWatermark.brand": Timestamp.now() }), () => ({ "readWatermark.brand": serverTimestamp() })],
+      ["again after the interval", "brand", true, () => ({ "readWatermark.brand": Timestamp.fromMillis(Date.now() - limits.watermarkMinIntervalMs - 500) }), () => ({ "readWatermark.brand": serverTimestamp() })],
       ["backwards", "brand", false, { "readWatermark.brand": Timestamp.now() }, () => ({ "readWatermark.brand": hourAgo() })],
       ["back to null", "influencer", false, { "readWatermark.influencer": Timestamp.now() }, () => ({ "readWatermark.influencer": null })],
       ["into the future", "brand", false, {}, () => ({ "readWatermark.brand": Timestamp.fromMillis(Date.now() + 3_600_000) })],
@@ -177,25 +183,38 @@ export function describeDealRules(): void {
       ["adding an unknown field", "brand", false, {}, () => ({ pinned: true })],
     ];
 
-    it.each(cases)("%s (as %s) → allowed %s", async (_what, role, allowed, stored, change) => {
+    it.each(cases)("%s (as %s) → allowed %s", async (_what, role, allowed, storedFields, change) => {
       const f = await seedDeal();
+      const stored = typeof storedFields === "function" ? storedFields() : storedFields;
       if (Object.keys(stored).length > 0) {
         await f.admin((db) => updateDoc(doc(db, "conversations", f.dealId), stored));
       }
       await expectOutcome(allowed, _what, () => updateDoc(ref(f, role), change(f)));
     });
 
-    it.each(["completed", "cancelled"] as const)("a %s deal takes no watermark moves", async (status) => {
+    it.each(["completed", "cancelled"] as const)("a %s deal stays readable, so its participants can still mark it read", async (status) => {
       const f = await seedDeal(status);
-      await expectOutcome(false, "brand watermark", () => updateDoc(ref(f, "brand"), { "readWatermark.brand": serverTimestamp() }));
-      await expectOutcome(false, "influencer watermark", () => updateDoc(ref(f, "influencer"), { "readWatermark.influencer": serverTimestamp() }));
+      await expectOutcome(true, "brand watermark", () => updateDoc(ref(f, "brand"), watermarkMove("brand", serverTimestamp())));
+      await expectOutcome(true, "influencer watermark", () => updateDoc(ref(f, "influencer"), watermarkMove("influencer", serverTimestamp())));
+      await expectOutcome(false, "stranger", () => updateDoc(ref(f, "stranger"), watermarkMove("brand", serverTimestamp())));
       await expectOutcome(true, "still readable", () => getDoc(ref(f, "brand")));
     });
 
-    it("the deal, not the mirrored status, decides: a stale 'active' mirror of a completed deal is read-only", async () => {
+    it("the deal, not the entry's copy, decides the side: a removed brand cannot move their former side's watermark", async () => {
       const f = await seedDeal("active");
-      await f.admin((db) => updateDoc(doc(db, "deals", f.dealId), { status: "completed" }));
-      await expectOutcome(false, "watermark after completion", () => updateDoc(ref(f, "brand"), { "readWatermark.brand": serverTimestamp() }));
+      // The platform replaces the brand; the functions have not copied the change into the entry yet.
+      const newBrand = uniqueId("new-brand");
+      await f.admin((db) => updateDoc(doc(db, "deals", f.dealId), { brandId: newBrand, participants: [newBrand, f.influencerId] }));
+      await expectOutcome(false, "removed brand moving the brand watermark", () => updateDoc(ref(f, "brand"), watermarkMove("brand", serverTimestamp())));
+      await expectOutcome(true, "the influencer is unaffected", () => updateDoc(ref(f, "influencer"), watermarkMove("influencer", serverTimestamp())));
+    });
+
+    it("a participant removed from participants only (brandId unchanged) is decided by brandId", async () => {
+      const f = await seedDeal("active");
+      await f.admin((db) => updateDoc(doc(db, "deals", f.dealId), { participants: [f.strangerId, f.influencerId] }));
+      await expectOutcome(true, "brand (brandId) still moves the watermark", () => updateDoc(ref(f, "brand"), watermarkMove("brand", serverTimestamp())));
+      await expectOutcome(false, "stranger listed in participants cannot", () => updateDoc(ref(f, "stranger"), watermarkMove("brand", serverTimestamp())));
+      await expectOutcome(false, "stranger listed in participants cannot read the deal", () => getDoc(doc(f.as("stranger"), "deals", f.dealId)));
     });
 
     it.each(roles.map((role) => [role] as const))("%s creating or deleting a conversation entry → denied", async (role) => {

@@ -166,6 +166,13 @@ export function describeMessageRules(): void {
       ["text one over the limit", "brand", false, () => ({ text: longText(limits.textMaxLength + 1) })],
       ["empty text and no attachments", "brand", false, () => ({ text: "" })],
       ["blank text and no attachments", "brand", false, () => ({ text: "  \n " })],
+      ["zero-width spaces only", "brand", false, () => ({ text: "\u200b\u200b\u200b" })],
+      ["non-breaking and ideographic spaces only", "brand", false, () => ({ text: "\u00a0\u202f\u3000" })],
+      ["joiners and byte-order marks only", "brand", false, () => ({ text: "\u200c\u200d\u2060\ufeff" })],
+      ["a visible character among invisible ones", "brand", true, () => ({ text: "\u200b.\u200b" })],
+      // size() counts UTF-16 code units, as zod's maxLength does: 2000 emoji fill the limit, one more is refused.
+      ["emoji filling the limit in UTF-16 units", "brand", true, () => ({ text: "😀".repeat(limits.textMaxLength / 2) })],
+      ["emoji one past the limit", "brand", false, () => ({ text: "😀".repeat(limits.textMaxLength / 2 + 1) })],
       ["null text and no attachments", "brand", false, () => ({ text: null })],
       ["text of the wrong type", "brand", false, () => ({ text: 42 })],
       ["hasAttachments true without attachments", "brand", false, () => ({ hasAttachments: true })],
@@ -304,7 +311,8 @@ export function describeMessageRules(): void {
       expect(stored.get("editedAt")).toBeInstanceOf(Timestamp);
     });
 
-    type UpdateCase = [string, boolean, Data, number, Data | (() => Data)];
+    // Seeded fields and changes that depend on the time are functions: they must be built when the case runs.
+    type UpdateCase = [string, boolean, Data | (() => Data), number, Data | (() => Data)];
     const min = 60_000;
     const withAttachment = (f: DealFixture, id: string) => ({ attachments: [attachment(f, f.brandId, id)], hasAttachments: true });
     const updateCases: UpdateCase[] = [
@@ -317,6 +325,11 @@ export function describeMessageRules(): void {
       ["edit text over the limit", false, {}, 0, edit("x".repeat(limits.textMaxLength + 1))],
       ["edit text at the limit", true, {}, 0, edit("x".repeat(limits.textMaxLength))],
       ["edit to blank text", false, {}, 0, edit("   ")],
+      ["edit to zero-width spaces", false, {}, 0, edit("\u200b\u2060")],
+      // Paced: one edit per limits.editMinIntervalMs, measured from the stored editedAt.
+      ["a second edit at once", false, () => ({ editedAt: Timestamp.now() }), min, edit()],
+      ["a second edit after the interval", true, () => ({ editedAt: Timestamp.fromMillis(Date.now() - limits.editMinIntervalMs - 500) }), min, edit()],
+      ["a tombstone right after an edit", true, () => ({ editedAt: Timestamp.now() }), min, tombstone],
       ["edit to a non-string", false, {}, 0, edit(7)],
       ["edit that also moves createdAt", false, {}, 0, { ...edit(), createdAt: serverTimestamp() }],
       ["edit that changes the sender", false, {}, 0, () => ({ ...edit(), senderId: "someone-else" })],
@@ -337,7 +350,7 @@ export function describeMessageRules(): void {
 
     it.each(updateCases)("brand: %s → allowed %s", async (name, allowed, seedOverrides, agoMs, change) => {
       const f = await seedDeal();
-      const id = await seedMessage(f, seedOverrides, agoMs);
+      const id = await seedMessage(f, typeof seedOverrides === "function" ? seedOverrides() : seedOverrides, agoMs);
       const data = typeof change === "function" ? change() : change;
       await expectOutcome(allowed, name, () => updateDoc(messageRef(f.as("brand"), f, id), data));
     });

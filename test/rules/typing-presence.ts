@@ -1,7 +1,7 @@
 // deals/{dealId}/typing/{uid} and presence/{uid}: owner-written, expiring, shape-validated; plus deny-by-default.
-import { collection, deleteDoc, doc, getDoc, getDocs, serverTimestamp, setDoc, Timestamp } from "firebase/firestore";
+import { collection, deleteDoc, doc, documentId, getDoc, getDocs, query, serverTimestamp, setDoc, Timestamp, updateDoc, where } from "firebase/firestore";
 import { describe, it } from "vitest";
-import { limits } from "@dealchat/model";
+import { limits, typingOff, typingOn, type Side } from "@dealchat/model";
 import { uniqueId } from "../support/emulators.ts";
 import { expectOutcome, roles, seedDeal, type DealFixture, type Role } from "./harness.ts";
 
@@ -27,7 +27,7 @@ export function describeTypingAndPresenceRules(): void {
       const uid = f.uidOf(role) ?? "nobody";
       const side = role === "influencer" ? "influencer" : "brand";
       await expectOutcome(allowed, `${role} typing`, () => setDoc(typingRef(f, role, uid), typing(side)));
-      await expectOutcome(allowed, `${role} typing again (update)`, () => setDoc(typingRef(f, role, uid), typing(side)));
+      await expectOutcome(allowed, `${role} switching off at once (update)`, () => setDoc(typingRef(f, role, uid), typingOff(side as Side, serverTimestamp())));
     });
 
     it.each(roles.map((role) => [role, isParticipant(role)] as const))("%s reading and listing who is typing → allowed %s", async (role, allowed) => {
@@ -62,39 +62,64 @@ export function describeTypingAndPresenceRules(): void {
       await expectOutcome(false, "other deal's brand", () => setDoc(typingRef(f, "otherDealParticipant", f.otherDealBrandId), typing("brand")));
     });
 
-    it("the typist clears their own indicator; nobody else can", async () => {
+    it("the typist switches their own indicator off; nobody else can, and nobody deletes it", async () => {
       const f = await seedDeal();
       await setDoc(typingRef(f, "brand", f.brandId), typing("brand"));
       for (const role of ["influencer", "stranger", "otherDealParticipant", "unauthenticated"] as const) {
+        await expectOutcome(false, `${role} switching the brand's indicator off`, () => setDoc(typingRef(f, role, f.brandId), typingOff("brand", serverTimestamp())));
         await expectOutcome(false, `${role} deleting the brand's indicator`, () => deleteDoc(typingRef(f, role, f.brandId)));
       }
-      await expectOutcome(true, "brand deleting their own", () => deleteDoc(typingRef(f, "brand", f.brandId)));
+      // A delete-and-create cycle would escape the pacing, so even the typist switches off by a write.
+      await expectOutcome(false, "brand deleting their own", () => deleteDoc(typingRef(f, "brand", f.brandId)));
+      await expectOutcome(true, "brand switching their own off", () => setDoc(typingRef(f, "brand", f.brandId), typingOff("brand", serverTimestamp())));
+    });
+
+    it("typing writes are paced: one per limits.typingMinIntervalMs, except switching an indicator that is on off", async () => {
+      const f = await seedDeal();
+      const mine = typingRef(f, "brand", f.brandId);
+      const stored = (agoMs: number, on: boolean) =>
+        f.admin((db) => setDoc(doc(db, "deals", f.dealId, "typing", f.brandId), on ? typingOn("brand", Timestamp.fromMillis(Date.now() - agoMs), inMs(limits.typingTtlMs - agoMs)) : typingOff("brand", Timestamp.fromMillis(Date.now() - agoMs))));
+      await stored(0, true);
+      await expectOutcome(false, "a refresh right after switching on", () => setDoc(mine, typing("brand")));
+      await expectOutcome(true, "switching off right after switching on", () => setDoc(mine, typingOff("brand", serverTimestamp())));
+      await expectOutcome(false, "switching on right after switching off", () => setDoc(mine, typing("brand")));
+      await expectOutcome(false, "switching off twice", () => setDoc(mine, typingOff("brand", serverTimestamp())));
+      await stored(limits.typingMinIntervalMs + 500, false);
+      await expectOutcome(true, "switching on once the interval has passed", () => setDoc(mine, typing("brand")));
+      await stored(limits.typingMinIntervalMs + 500, true);
+      await expectOutcome(true, "a refresh once the interval has passed", () => setDoc(mine, typing("brand")));
     });
 
     it.each(["completed", "cancelled"] as const)("a %s deal takes no typing writes", async (status) => {
       const f = await seedDeal(status);
       await f.admin((db) => setDoc(doc(db, "deals", f.dealId, "typing", f.influencerId), { side: "influencer", updatedAt: Timestamp.now(), expiresAt: inMs(10_000) }));
       await expectOutcome(false, "brand typing", () => setDoc(typingRef(f, "brand", f.brandId), typing("brand")));
-      await expectOutcome(false, "influencer clearing", () => deleteDoc(typingRef(f, "influencer", f.influencerId)));
+      await expectOutcome(false, "influencer clearing", () => setDoc(typingRef(f, "influencer", f.influencerId), typingOff("influencer", serverTimestamp())));
       await expectOutcome(true, "still readable", () => getDoc(typingRef(f, "influencer", f.influencerId)));
     });
   });
 
   describe("presence", () => {
-    it.each(roles.map((role) => [role, role !== "unauthenticated"] as const))("%s reading someone's presence and listing presence → allowed %s", async (role, allowed) => {
+    it.each(roles.map((role) => [role, role !== "unauthenticated"] as const))("%s reading a known user's presence → allowed %s; listing everyone's → denied", async (role, allowed) => {
       const f = await seedDeal();
       await f.admin((db) => setDoc(doc(db, "presence", f.brandId), { connections: {}, lastSeen: Timestamp.now() }));
       await expectOutcome(allowed, `${role} get`, () => getDoc(doc(f.as(role), "presence", f.brandId)));
-      await expectOutcome(allowed, `${role} list`, () => getDocs(collection(f.as(role), "presence")));
+      await expectOutcome(false, `${role} list`, () => getDocs(collection(f.as(role), "presence")));
+      await expectOutcome(false, `${role} list by a known id`, () => getDocs(query(collection(f.as(role), "presence"), where(documentId(), "==", f.brandId))));
     });
 
-    it.each(roles.map((role) => [role, role !== "unauthenticated"] as const))("%s writing and deleting their own presence → allowed %s", async (role, allowed) => {
+    it.each(roles.map((role) => [role, role !== "unauthenticated"] as const))("%s writing their own presence → allowed %s; deleting it → denied", async (role, allowed) => {
       const f = await seedDeal();
       const uid = f.uidOf(role) ?? uniqueId("anonymous");
       const ref = doc(f.as(role), "presence", uid);
       await expectOutcome(allowed, `${role} create`, () => setDoc(ref, presence({ tab1: connection() })));
+      if (allowed) {
+        // Updates are paced from the stored lastSeen: back-date it as if the last write was a while ago.
+        await f.admin((db) => updateDoc(doc(db, "presence", uid), { lastSeen: Timestamp.fromMillis(Date.now() - limits.presenceMinIntervalMs - 500) }));
+      }
       await expectOutcome(allowed, `${role} update`, () => setDoc(ref, presence({ tab1: connection(), phone: connection() })));
-      await expectOutcome(allowed, `${role} delete`, () => deleteDoc(ref));
+      await expectOutcome(false, `${role} update again at once`, () => setDoc(ref, presence({ tab1: connection() })));
+      await expectOutcome(false, `${role} delete`, () => deleteDoc(ref));
     });
 
     it("nobody writes or deletes another user's presence", async () => {
