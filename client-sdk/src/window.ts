@@ -35,7 +35,7 @@ export interface WindowDefinition<T> {
   compare: (a: T, b: T) => number;
 }
 
-export interface LiveWindow<T> {
+export interface LiveWindow {
   /** Fetches the next older page; resolves with the number of new items. */
   loadMore(): Promise<number>;
   unsubscribe: Unsubscribe;
@@ -47,7 +47,7 @@ export function openLiveWindow<T>(
   onChange: (state: WindowState<T>) => void,
   onError: (error: DealChatError) => void,
   what: string,
-): LiveWindow<T> {
+): LiveWindow {
   const headSpec = definition.spec();
   let headLimit = headSpec.limit ?? Number.POSITIVE_INFINITY;
   let head = new Map<string, T>();
