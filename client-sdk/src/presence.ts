@@ -28,7 +28,9 @@ export interface PresenceOptions {
 export async function connectPresence(ctx: ClientContext, options: PresenceOptions = {}): Promise<PresenceConnection> {
   const uid = ctx.uid;
   const heartbeatMs = options.heartbeatMs ?? PRESENCE_HEARTBEAT_MS;
-  if (!(heartbeatMs > 0 && heartbeatMs < limits.presenceTtlMs)) throw new DealChatError("invalid-argument", `heartbeatMs must be between 0 and ${limits.presenceTtlMs}`);
+  // At least the rules' pacing interval (one presence write per limits.presenceMinIntervalMs), below the TTL.
+  if (!(heartbeatMs > limits.presenceMinIntervalMs && heartbeatMs < limits.presenceTtlMs))
+    throw new DealChatError("invalid-argument", `heartbeatMs must be between ${limits.presenceMinIntervalMs} and ${limits.presenceTtlMs}`);
   const ref = doc(ctx.db, paths.presence(uid));
   const connectionId = doc(collection(ctx.db, collections.presence)).id;
   let active = false;

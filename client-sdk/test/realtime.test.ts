@@ -53,9 +53,12 @@ describe("typing indicators", () => {
       expect(typing.writes).toBe(30_000 / TYPING_REFRESH_MS);
       await typing.stop();
       expect(typing.writes).toBe(30_000 / TYPING_REFRESH_MS + 1);
-      expect(errors).toEqual([]);
+      // The fake clock squeezes 30 s of refreshes into well under a second of real time, faster than the rules'
+      // pacing (limits.typingMinIntervalMs) lets refreshes through: the only errors may be those refusals.
+      expect(errors.filter((e) => (e as { code?: string }).code !== "permission-denied")).toEqual([]);
+      // Switching off is a paced write, never a delete, and an indicator that is on may always be switched off.
       const stored = await adminFirestore().doc(`deals/${dealId}/typing/${brand.uid}`).get();
-      expect(stored.exists).toBe(false);
+      expect(stored.get("expiresAt").toMillis()).toBe(stored.get("updatedAt").toMillis());
     } finally {
       chat.dispose();
     }
@@ -127,7 +130,7 @@ describe("presence", () => {
   it("refreshes its entry on every heartbeat", async () => {
     const states = new Recorder<FirebaseFirestore.DocumentSnapshot>();
     const stop = adminFirestore().doc(`presence/${influencer.uid}`).onSnapshot(states.next, states.fail);
-    const connection = await influencer.chat.connectPresence({ heartbeatMs: 250 });
+    const connection = await influencer.chat.connectPresence({ heartbeatMs: limits.presenceMinIntervalMs + 500 });
     const expiry = (snap: FirebaseFirestore.DocumentSnapshot) => (snap.get(`connections.${connection.connectionId}.expiresAt`) as Timestamp | undefined)?.toMillis();
     const first = await states.until((s) => expiry(s) !== undefined, "the first heartbeat");
     await states.until((s) => (expiry(s) ?? 0) > expiry(first)!, "a later heartbeat", { from: states.values.indexOf(first) + 1 });

@@ -128,6 +128,23 @@ describe("onMessageCreated", () => {
     expect((await db.doc(`conversations/${deal.dealId}`).get()).exists).toBe(false);
     expect((await message(deal.dealId, bad.id)).searchTokens).toBeUndefined();
   });
+
+  it("skips, without throwing, a conversation document that does not match the model (a retried trigger would fail for days)", async () => {
+    const deal = await seedDeal(db);
+    const conversation = db.doc(`conversations/${deal.dealId}`);
+    await conversation.set({ dealId: deal.dealId, brandId: deal.brandId, influencerId: deal.influencerId, unread: "lots" });
+    const sent = await send(deal, "brand", "hello?", 1);
+    expect(await messageCreated(sent.event)).toMatchObject({ outcome: "skipped" });
+    expect((await conversation.get()).data()).toEqual({ dealId: deal.dealId, brandId: deal.brandId, influencerId: deal.influencerId, unread: "lots" });
+    // The watermark and deal triggers meet the same document the same way.
+    const before = await conversation.get();
+    await conversation.update({ "readWatermark.influencer": at(2) });
+    expect(await conversationUpdated(changeEvent({ dealId: deal.dealId }, before, await conversation.get()))).toMatchObject({ outcome: "skipped" });
+    const dealRef = db.doc(`deals/${deal.dealId}`);
+    const dealBefore = await dealRef.get();
+    await dealRef.update({ status: "completed", updatedAt: at(3) });
+    expect(await dealWritten(changeEvent({ dealId: deal.dealId }, dealBefore, await dealRef.get()))).toMatchObject({ outcome: "skipped" });
+  });
 });
 
 describe("onMessageUpdated", () => {
@@ -304,6 +321,15 @@ describe("onDealWritten", () => {
     expect(after.lastMessage).toMatchObject({ messageId: statusMessageId(complete.id), senderSide: "system", snippet: "Deal completed", kind: "system" });
     expect(after.unread).toEqual({ brand: 0, influencer: 0 });
     expect(after.responseTime.brand).toEqual({ count: 0, totalMs: 0, averageMs: null });
+  });
+
+  it("derives the conversation's participants from brandId and influencerId, not from the deal's own list", async () => {
+    const deal = newDealIds();
+    const ref = db.doc(`deals/${deal.dealId}`);
+    const missing = await ref.get();
+    await ref.set({ ...dealData(deal, "open", at(0)), participants: [deal.influencerId, deal.brandId] });
+    await dealWritten(changeEvent({ dealId: deal.dealId }, missing, await ref.get()));
+    expect((await db.doc(`conversations/${deal.dealId}`).get()).get("participants")).toEqual([deal.brandId, deal.influencerId]);
   });
 
   it("skips a malformed deal without creating a conversation", async () => {
