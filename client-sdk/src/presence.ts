@@ -2,7 +2,7 @@
 // connection refreshes its entry every heartbeat (PRESENCE_HEARTBEAT_MS = 30 s, a third of the model's 90 s
 // TTL, so two lost heartbeats are tolerated); it removes its entry when the app goes to the background or
 // closes; a crashed app's entry simply expires. A user is online while any entry is unexpired.
-import { collections, limits, paths, presenceConnectionField, presenceDoc, presenceEntry } from "@dealchat/model";
+import { Presence, collections, inEnglish, limits, paths, presenceConnectionField, presenceDoc, presenceEntry } from "@dealchat/model";
 import { Timestamp, collection, deleteField, doc, getDocFromServer, serverTimestamp, setDoc, updateDoc, type FieldValue } from "firebase/firestore";
 import type { ClientContext } from "./context.ts";
 import { DealChatError, toDealChatError } from "./errors.ts";
@@ -138,7 +138,10 @@ export function watchPresence(ctx: ClientContext, uid: string, onChange: (state:
     doc(ctx.db, paths.presence(uid)),
     {},
     (snap) => {
-      const data = snap.data({ serverTimestamps: "estimate" });
+      const parsed = snap.exists() ? Presence.safeParse(snap.data({ serverTimestamps: "estimate" }), inEnglish) : undefined;
+      // A document that does not match the model counts as offline (and is reported once), never as a crash.
+      if (parsed && !parsed.success) ctx.reportMalformed(snap.ref.path, parsed.error.issues[0]?.message ?? "unexpected shape");
+      const data = parsed?.success ? parsed.data : undefined;
       latest = (data?.connections ?? {}) as typeof latest;
       lastSeen = (data?.lastSeen as Timestamp | undefined)?.toDate() ?? null;
       evaluate();

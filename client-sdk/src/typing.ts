@@ -4,7 +4,7 @@
 // Switching off is a write too (the indicator expires the moment it is written), never a delete: the rules pace
 // every write after the first to one per limits.typingMinIntervalMs, and a delete-and-create cycle would escape
 // that. An indicator that is on may always be switched off; switching on again soon after waits out the interval.
-import { limits, paths, typingOff, typingOn, type Side } from "@dealchat/model";
+import { Typing, inEnglish, limits, paths, typingOff, typingOn, type Side } from "@dealchat/model";
 import { Timestamp, doc, serverTimestamp, setDoc } from "firebase/firestore";
 import type { ClientContext } from "./context.ts";
 import { DealChatError, toDealChatError } from "./errors.ts";
@@ -117,7 +117,10 @@ export function watchTyping(ctx: ClientContext, dealId: string, onChange: (state
         {},
         (snap) => {
           stopTimer();
-          const expiresAt = snap.exists() ? (snap.get("expiresAt") as Timestamp | undefined) : undefined;
+          const parsed = snap.exists() ? Typing.safeParse(snap.data({ serverTimestamps: "estimate" }), inEnglish) : undefined;
+          // A document that does not match the model counts as not typing (and is reported once).
+          if (parsed && !parsed.success) ctx.reportMalformed(snap.ref.path, parsed.error.issues[0]?.message ?? "unexpected shape");
+          const expiresAt = parsed?.success ? (parsed.data.expiresAt as Timestamp) : undefined;
           const left = expiresAt ? expiresAt.toMillis() - ctx.now() : 0;
           publish(left > 0);
           if (left > 0) stopTimer = ctx.setTimeoutTracked(() => publish(false), left);
