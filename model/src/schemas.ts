@@ -42,7 +42,11 @@ export const Deal = z.object({
   brandId: Id,
   influencerId: Id,
   /** [brandId, influencerId]: lets rules and queries ask "is uid a participant" in one step. */
-  participants: z.array(Id).check(z.length(2)),
+  /**
+   * A copy of [brandId, influencerId] for the platform's array-contains queries. It decides nothing (membership is
+   * sideOf: brandId and influencerId), so a stale or odd copy does not make the deal unreadable for the functions.
+   */
+  participants: z.optional(z.array(z.string())),
   status: DealStatus,
   title: z.optional(z.string().check(z.maxLength(200))),
   createdAt: timestamp,

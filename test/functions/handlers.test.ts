@@ -336,7 +336,7 @@ describe("onDealWritten", () => {
     const deal = newDealIds();
     const ref = db.doc(`deals/${deal.dealId}`);
     const missing = await ref.get();
-    await ref.set({ ...dealData(deal, "open", at(0)), participants: [deal.brandId] });
+    await ref.set({ ...dealData(deal, "open", at(0)), status: "archived" });
     const result = await dealWritten(changeEvent({ dealId: deal.dealId }, missing, await ref.get()));
     expect(result).toMatchObject({ outcome: "skipped" });
     expect((await db.doc(`conversations/${deal.dealId}`).get()).exists).toBe(false);
