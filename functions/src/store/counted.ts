@@ -54,13 +54,47 @@ export class CountedTransaction {
   }
 }
 
-/** Runs `body` in a read-write transaction; the cost is that of the attempt that committed. */
-export async function runCounted<T>(db: Firestore, body: (tx: CountedTransaction) => Promise<T>): Promise<T & { cost: Cost }> {
-  let cost: Cost = { reads: 0, writes: 0 };
-  const result = await db.runTransaction(async (tx) => {
-    const counted = new CountedTransaction(tx);
-    cost = counted.cost;
-    return body(counted);
-  });
-  return { ...result, cost };
+/**
+ * Errors worth another attempt right away: contention and lost connections (gRPC ABORTED, UNAVAILABLE,
+ * DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED) and a transaction the emulator dropped ("Transaction is invalid or
+ * closed"). The admin SDK already retries ABORTED commits; these come back from reads and from its last attempt.
+ */
+export function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 10 || code === 14 || code === 4 || code === 8) return true;
+  if (typeof code === "string" && ["aborted", "unavailable", "deadline-exceeded", "resource-exhausted"].includes(code)) return true;
+  const message = error instanceof Error ? error.message : String(error);
+  return /Transaction is invalid or closed|transaction has expired|ABORTED|UNAVAILABLE|DEADLINE_EXCEEDED/i.test(message);
+}
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  attempts: number;
+  /** Wait before the second attempt; doubled each time, with jitter. */
+  initialDelayMs: number;
+}
+
+/**
+ * Bounded, because a platform retry (`retry: true`) still follows when this gives up, and because production may
+ * deliver the same event again: every handler records its event id in the same transaction, so a repeat is a no-op.
+ */
+export const defaultRetry: RetryPolicy = { attempts: 5, initialDelayMs: 50 };
+
+/** Runs `body` in a read-write transaction, again on transient errors; the cost is that of the attempt that committed. */
+export async function runCounted<T>(db: Firestore, body: (tx: CountedTransaction) => Promise<T>, retry: RetryPolicy = defaultRetry): Promise<T & { cost: Cost; attempts: number }> {
+  for (let attempt = 1; ; attempt++) {
+    let cost: Cost = { reads: 0, writes: 0 };
+    try {
+      const result = await db.runTransaction(async (tx) => {
+        const counted = new CountedTransaction(tx);
+        cost = counted.cost;
+        return body(counted);
+      });
+      return { ...result, cost, attempts: attempt };
+    } catch (error) {
+      if (attempt >= retry.attempts || !isTransient(error)) throw error;
+      const delay = retry.initialDelayMs * 2 ** (attempt - 1);
+      await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * delay));
+    }
+  }
 }
