@@ -4,7 +4,9 @@
 import { getAuth } from "firebase/auth";
 import { createDealChat, type ConversationListState, type ConversationViewState, type DealChat } from "../client-sdk/src/index.ts";
 import { bundleForBrowsers } from "../client-sdk/test/bundle.ts";
-import { brandAndInfluencer, closeAll, seedDeal, seedMessage, Recorder } from "../client-sdk/test/support.ts";
+import { brandAndInfluencer, closeAll, seedDeal, seedMessage, Recorder, type Party } from "../client-sdk/test/support.ts";
+import { newMessage } from "@dealchat/model";
+import { Timestamp } from "firebase-admin/firestore";
 import { adminFirestore } from "../test/support/clients.ts";
 import { percentile, type BenchRow } from "./table.ts";
 
@@ -103,10 +105,64 @@ export async function run(): Promise<BenchRow[]> {
     await Promise.all(Array.from({ length: 10 }, () => reader.markRead(dealId)));
     rows.push({ benchmark: "client-sdk mark read ×10 within 2 s", metric: "writes", value: reader.stats().documentWrites - beforeWrites, unit: "writes", notes: "throttled: a leading and one trailing watermark write" });
     reader.dispose();
+
+    // 6. The receiving view's work per new message does not grow with what it holds: one view holding 20
+    // messages and one holding 2,000 (tail of 100 + 19 older pages) receive the same sends.
+    rows.push(...(await viewSizeRows(brand, influencer)));
   } finally {
     await closeAll(brand, influencer);
   }
   return rows;
+}
+
+const HELD = 2_000;
+const SIZE_SENDS = 30;
+
+async function viewSizeRows(brand: Party, influencer: Party): Promise<BenchRow[]> {
+  const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
+  const db = adminFirestore();
+  const start = Date.now() - 24 * 3_600_000;
+  for (let batchStart = 0; batchStart < HELD; batchStart += 500) {
+    const batch = db.batch();
+    for (let i = batchStart; i < Math.min(HELD, batchStart + 500); i++) {
+      batch.set(db.doc(`deals/${dealId}/messages/held-${String(i).padStart(5, "0")}`), newMessage({ senderId: brand.uid, senderSide: "brand", text: `held ${i}`, attachments: [] }, Timestamp.fromMillis(start + i * 1000)));
+    }
+    await batch.commit();
+  }
+  const small = new Recorder<ConversationViewState>();
+  const large = new Recorder<ConversationViewState>();
+  const smallChat = freshClient(influencer.client);
+  const largeChat = freshClient(influencer.client);
+  const smallView = smallChat.openConversation({ dealId, tailSize: 20 }, small.next, small.fail);
+  const largeView = largeChat.openConversation({ dealId, tailSize: 100, pageSize: 100 }, large.next, large.fail);
+  await small.until((s) => !s.fromCache && s.messages.length === 20, "the small view");
+  await large.until((s) => !s.fromCache && s.messages.length === 100, "the large view's tail");
+  while ((large.latest?.messages.length ?? 0) < HELD) await largeView.loadOlder();
+  const seen = { small: [] as number[], large: [] as number[] };
+  for (let i = 0; i < SIZE_SENDS; i++) {
+    const fromSmall = small.mark();
+    const fromLarge = large.mark();
+    const started = performance.now();
+    const handle = brand.chat.send({ dealId, text: `size probe ${i}` });
+    const arrived = (s: ConversationViewState) => s.messages.some((m) => m.id === handle.messageId);
+    await Promise.all([
+      small.until(arrived, "the probe in the small view", { from: fromSmall }).then(() => seen.small.push(performance.now() - started)),
+      large.until(arrived, "the probe in the large view", { from: fromLarge }).then(() => seen.large.push(performance.now() - started)),
+    ]);
+    await handle.done;
+  }
+  smallView.unsubscribe();
+  largeView.unsubscribe();
+  smallChat.dispose();
+  largeChat.dispose();
+  seen.small.sort((a, b) => a - b);
+  seen.large.sort((a, b) => a - b);
+  const notes = `${SIZE_SENDS} sends seen by two views of the same deal in one process: tail of 20, and ${HELD} held (tail of 100 + 19 pages)`;
+  const benchmark = `client-sdk new message, view holding ${HELD} ÷ view holding 20`;
+  return [
+    { benchmark, metric: "p50 ratio", value: percentile(seen.large, 50) / percentile(seen.small, 50), unit: "×", notes },
+    { benchmark, metric: "p99 ratio", value: percentile(seen.large, 99) / percentile(seen.small, 99), unit: "×", notes },
+  ];
 }
 
 function freshClient(client: { db: import("firebase/firestore").Firestore; app: import("firebase/app").FirebaseApp }, side?: "brand" | "influencer"): DealChat {

@@ -66,8 +66,13 @@ export function parseMessage(snap: DocumentSnapshot, dealId: string, uid: string
     deleted: data.deleted,
     pending,
     isMine: data.senderId === uid,
-    readByOther: !pending && createdAt !== null && otherWatermark !== null && createdAt.toMillis() <= otherWatermark.toMillis(),
+    readByOther: isReadBy({ pending, createdAt }, otherWatermark),
   };
+}
+
+/** The other side's watermark covers a message the server has stored. */
+function isReadBy(m: { pending: boolean; createdAt: Timestamp | null }, otherWatermark: Timestamp | null): boolean {
+  return !m.pending && m.createdAt !== null && otherWatermark !== null && m.createdAt.toMillis() <= otherWatermark.toMillis();
 }
 
 const byCreatedDesc = (a: ChatMessage, b: ChatMessage) => {
@@ -121,15 +126,15 @@ export function openConversation(
   const { dealId } = options;
   let conversation: ConversationSummary | null = null;
   let latest: Omit<ConversationViewState, "conversation"> | undefined;
-  const docsById = new Map<string, DocumentSnapshot>();
 
   const emit = () => {
     if (!latest) return;
     const watermark = conversation?.otherReadWatermark ?? null;
-    // Read state depends on the conversation document too, so it is derived at emit time.
+    // Read state depends on the conversation document too, so it is derived at emit time; a message whose read
+    // state did not change is passed on as the same object (apps can skip re-rendering it).
     const messages = latest.messages.map((m) => {
-      const snap = docsById.get(m.id);
-      return (snap && parseMessage(snap, dealId, uid, watermark)) || m;
+      const read = isReadBy(m, watermark);
+      return read === m.readByOther ? m : { ...m, readByOther: read };
     });
     onChange({ ...latest, messages, conversation });
   };
@@ -150,10 +155,7 @@ export function openConversation(
     ctx,
     {
       spec: (cursor) => messageHistoryQuery({ dealId, pageSize: cursor ? options.pageSize : options.tailSize, ...(cursor ? { before: cursor as [Timestamp, string] } : {}) }),
-      parse: (snap) => {
-        docsById.set(snap.id, snap);
-        return parseMessage(snap, dealId, uid, conversation?.otherReadWatermark ?? null, ctx);
-      },
+      parse: (snap) => parseMessage(snap, dealId, uid, conversation?.otherReadWatermark ?? null, ctx),
       id: (m) => m.id,
       cursor: (m) => (m.pending || !m.createdAt ? undefined : [m.createdAt, m.id]),
       compare: byCreatedDesc,
