@@ -4,8 +4,9 @@
 import { getAuth } from "firebase/auth";
 import { createDealChat, type ConversationListState, type ConversationViewState, type DealChat } from "../client-sdk/src/index.ts";
 import { bundleForBrowsers } from "../client-sdk/test/bundle.ts";
-import { brandAndInfluencer, closeAll, seedDeal, seedMessage, Recorder, type Party } from "../client-sdk/test/support.ts";
+import { brandAndInfluencer, closeAll, seedDeal, seedMessage, Recorder, uniqueId, type Party } from "../client-sdk/test/support.ts";
 import { newMessage } from "@dealchat/model";
+import { processedEventsCollection } from "../functions/src/domain/events.ts";
 import { Timestamp } from "firebase-admin/firestore";
 import { adminFirestore } from "../test/support/clients.ts";
 import { percentile, type BenchRow } from "./table.ts";
@@ -119,7 +120,9 @@ const HELD = 2_000;
 const SIZE_SENDS = 30;
 
 async function viewSizeRows(brand: Party, influencer: Party): Promise<BenchRow[]> {
-  const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
+  // The held messages are written before their deal exists: their create triggers then skip at once (no deal),
+  // instead of keeping the Functions emulator, which runs one invocation at a time, busy during the probes.
+  const dealId = uniqueId("deal");
   const db = adminFirestore();
   const start = Date.now() - 24 * 3_600_000;
   for (let batchStart = 0; batchStart < HELD; batchStart += 500) {
@@ -129,6 +132,11 @@ async function viewSizeRows(brand: Party, influencer: Party): Promise<BenchRow[]
     }
     await batch.commit();
   }
+  // Let those skipped triggers drain first (each records its event), so the probes do not compete with them.
+  const drained = Date.now() + 300_000;
+  const skipped = db.collection(processedEventsCollection).where("dealId", "==", dealId);
+  while ((await skipped.count().get()).data().count < HELD && Date.now() < drained) await new Promise((resolve) => setTimeout(resolve, 500));
+  await seedDeal({ dealId, brandId: brand.uid, influencerId: influencer.uid });
   const small = new Recorder<ConversationViewState>();
   const large = new Recorder<ConversationViewState>();
   const smallChat = freshClient(influencer.client);

@@ -42,7 +42,11 @@ async function triggerLatency(): Promise<BenchRow[]> {
       updatedAt: FieldValue.serverTimestamp(),
     });
     await new Promise<void>((resolve, reject) => {
-      const stop = admin.doc(`conversations/${dealId}`).onSnapshot((s) => s.exists && (stop(), resolve()), reject);
+      const stop = admin.doc(`conversations/${dealId}`).onSnapshot((s) => {
+        if (!s.exists) return;
+        stop();
+        resolve();
+      }, reject);
     });
 
     // One listener for the whole run, as the influencer; each sample waits for its own message id.
@@ -62,7 +66,13 @@ async function triggerLatency(): Promise<BenchRow[]> {
       const id = uniqueId("bench-msg");
       const seen = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no conversation update for ${id} within 15 s`)), 15_000);
-        waiting = { id, resolve: () => (clearTimeout(timer), resolve()) };
+        waiting = {
+          id,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        };
       });
       const started = performance.now();
       await setDoc(doc(writer.db, "deals", dealId, "messages", id), { ...messageData(writer.user.uid, side, `sample ${i}`, serverTimestamp()) });

@@ -78,7 +78,10 @@ export async function run(): Promise<BenchRow[]> {
       let lookups = 0;
       for (let i = 0; i < WARMUP + VERIFIES; i++) {
         const started = performance.now();
-        const response = await runtime.verify(context, () => (lookups++, deal));
+        const response = await runtime.verify(context, () => {
+          lookups++;
+          return deal;
+        });
         const elapsed = performance.now() - started;
         const permit = response.result && "permit" in response.result ? response.result.permit : undefined;
         if (permit !== expect) throw new Error(`${name}: expected permit ${expect}, got ${JSON.stringify(response)}`);

@@ -13,7 +13,7 @@ import {
   searchQueryToken,
   type Message,
 } from "@dealchat/model";
-import { Timestamp, doc, getDocsFromServer, type DocumentSnapshot } from "firebase/firestore";
+import { Timestamp, doc, getDocsFromServer, type DocumentSnapshot, type QuerySnapshot } from "firebase/firestore";
 import * as z from "zod/mini";
 import type { ClientContext } from "./context.ts";
 import { parseConversation, type ConversationSummary } from "./conversations.ts";
@@ -223,7 +223,7 @@ export async function historyPage(ctx: ClientContext, input: HistoryInput): Prom
     ...(options.pageSize ? { pageSize: options.pageSize } : {}),
     ...(options.cursor ? { before: options.cursor } : {}),
   });
-  let snap;
+  let snap: QuerySnapshot;
   try {
     snap = await getDocsFromServer(ctx.query(spec));
   } catch (e) {

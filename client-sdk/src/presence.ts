@@ -84,7 +84,8 @@ export async function connectPresence(ctx: ClientContext, options: PresenceOptio
   };
 
   let stopLifecycle: Unsubscribe = () => {};
-  const page = (globalThis as { document?: { visibilityState?: string; addEventListener: Function; removeEventListener: Function } }).document;
+  type Listen = (type: string, listener: () => void) => void;
+  const page = (globalThis as { document?: { visibilityState?: string; addEventListener: Listen; removeEventListener: Listen } }).document;
   if ((options.followPageLifecycle ?? true) && page) {
     const onVisibility = () => void (page.visibilityState === "hidden" ? goOffline() : goOnline()).catch(() => {});
     const onPageHide = () => void goOffline().catch(() => {});

@@ -10,6 +10,7 @@ import {
   setDoc,
   updateDoc,
   type DocumentReference,
+  type DocumentSnapshot,
   type Timestamp,
 } from "firebase/firestore";
 import * as z from "zod/mini";
@@ -155,7 +156,7 @@ export async function deleteMessage(ctx: ClientContext, input: DeleteInput): Pro
 async function changeOwnMessage(ctx: ClientContext, dealId: string, messageId: string, action: "edit" | "delete", change: Record<string, unknown>) {
   const uid = ctx.uid;
   const ref = doc(ctx.db, paths.message(dealId, messageId));
-  let snap;
+  let snap: DocumentSnapshot;
   try {
     snap = await getDocFromServer(ref);
   } catch (e) {

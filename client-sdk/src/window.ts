@@ -79,7 +79,9 @@ export function openLiveWindow<T>(
     let last: T | undefined;
     for (const d of snap.docs) {
       const item = !changed.has(d.id) && head.has(d.id) ? head.get(d.id)! : definition.parse(d);
-      if (item !== null) next.set(d.id, (last = item));
+      if (item === null) continue;
+      next.set(d.id, item);
+      last = item;
     }
     for (const change of changes) {
       if (change.type !== "removed") continue;

@@ -34,7 +34,7 @@ function newestMtime(dir: string): number {
 function npmCommand(): { command: string; prefix: string[] } {
   // Under `npm run`, npm tells its scripts where its CLI is; otherwise the npm on PATH.
   const cli = process.env.npm_execpath;
-  return cli && cli.endsWith(".js") ? { command: process.execPath, prefix: [cli] } : { command: "npm", prefix: [] };
+  return cli?.endsWith(".js") ? { command: process.execPath, prefix: [cli] } : { command: "npm", prefix: [] };
 }
 
 /**
