@@ -9,7 +9,8 @@
 import { doc, onSnapshot, serverTimestamp, setDoc, type DocumentSnapshot } from "firebase/firestore";
 import { getApps, initializeApp } from "firebase-admin/app";
 import { FieldValue, getFirestore, type Firestore } from "firebase-admin/firestore";
-import { conversationListQuery } from "@dealchat/model";
+import { conversationListQuery, messageHistoryQuery } from "@dealchat/model";
+import { toWebQuery } from "../client-sdk/src/query.ts";
 import { handleConversationUpdated } from "../functions/src/handlers/conversations.ts";
 import { handleDealWritten } from "../functions/src/handlers/deals.ts";
 import { handleMessageCreated, handleMessageUpdated } from "../functions/src/handlers/messages.ts";
@@ -28,7 +29,7 @@ const PAGE_SIZE = 20;
 const rulesGets = { messageCreate: 1, messageUpdate: 1, watermarkMove: 1, conversationList: 0 } as const;
 
 export async function run(): Promise<BenchRow[]> {
-  return [...(await triggerLatency()), ...(await costPerAction())];
+  return [...(await triggerLatency()), ...(await derivedState()), ...(await deliveryWithAndWithoutTriggers()), ...(await costPerAction())];
 }
 
 async function triggerLatency(): Promise<BenchRow[]> {
@@ -163,5 +164,132 @@ async function costPerAction(): Promise<BenchRow[]> {
       unit: "reads",
       notes: `conversationListQuery, page of ${PAGE_SIZE} out of ${PAGE_SIZE + 5}; rules need no get(); no trigger`,
     },
+  ];
+}
+
+/** Switches the Functions emulator's background triggers through the Emulator Hub (emulators:exec sets its address). */
+async function setBackgroundTriggers(enabled: boolean): Promise<void> {
+  const hub = process.env.FIREBASE_EMULATOR_HUB;
+  if (!hub) throw new Error("FIREBASE_EMULATOR_HUB is not set: run the bench through npm run bench");
+  const response = await fetch(`http://${hub}/functions/${enabled ? "enable" : "disable"}BackgroundTriggers`, { method: "PUT" });
+  if (!response.ok) throw new Error(`could not ${enabled ? "enable" : "disable"} the triggers: ${response.status} ${await response.text()}`);
+}
+
+/** Resolves when `ref` first satisfies `accept`, or rejects after 30 s. */
+function whenDoc(ref: FirebaseFirestore.DocumentReference, accept: (snap: FirebaseFirestore.DocumentSnapshot) => boolean, what: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`${what} did not happen within 30 s`));
+    }, 30_000);
+    const stop = ref.onSnapshot((snap) => {
+      if (!accept(snap)) return;
+      clearTimeout(timer);
+      stop();
+      resolve();
+    }, reject);
+  });
+}
+
+const DERIVED_SAMPLES = 20;
+
+/** How soon derived state follows: a new deal's conversation entry, and a new message's search tokens (warm). */
+async function derivedState(): Promise<BenchRow[]> {
+  const admin = adminFirestore();
+  const conversationLag: number[] = [];
+  for (let i = 0; i < DERIVED_SAMPLES; i++) {
+    const ids = newDealIds();
+    const visible = whenDoc(admin.doc(`conversations/${ids.dealId}`), (s) => s.exists, "the new deal's conversation");
+    const started = performance.now();
+    await admin.doc(`deals/${ids.dealId}`).set({ ...dealData(ids, "active", at(0)), createdAt: FieldValue.serverTimestamp(), updatedAt: FieldValue.serverTimestamp() });
+    await visible;
+    conversationLag.push(performance.now() - started);
+  }
+  const deal = await seedDeal(admin);
+  const brand = await signedInWebClient("bench-search");
+  await admin.doc(`deals/${deal.dealId}`).update({ brandId: brand.user.uid, participants: [brand.user.uid, deal.influencerId] });
+  const searchLag: number[] = [];
+  try {
+    for (let i = 0; i < DERIVED_SAMPLES; i++) {
+      const id = uniqueId("bench-search-msg");
+      const searchable = whenDoc(admin.doc(`deals/${deal.dealId}/messages/${id}`), (s) => Array.isArray(s.get("searchTokens")), "the message's search tokens");
+      const started = performance.now();
+      await setDoc(doc(brand.db, "deals", deal.dealId, "messages", id), messageData(brand.user.uid, "brand", `searchable proposal ${i}`, serverTimestamp()));
+      await searchable;
+      searchLag.push(performance.now() - started);
+    }
+  } finally {
+    await brand.close();
+  }
+  conversationLag.sort((a, b) => a - b);
+  searchLag.sort((a, b) => a - b);
+  const dealNotes = `${DERIVED_SAMPLES} deals written by the platform one after another, warm Functions emulator; until the entry exists`;
+  const searchNotes = `${DERIVED_SAMPLES} web-SDK sends one after another, warm; until the trigger has written the message's search tokens`;
+  return [
+    { benchmark: "functions: new deal → its conversation entry exists", metric: "p50", value: percentile(conversationLag, 50), unit: "ms", notes: dealNotes },
+    { benchmark: "functions: new deal → its conversation entry exists", metric: "p99", value: percentile(conversationLag, 99), unit: "ms", notes: dealNotes },
+    { benchmark: "functions: send → message searchable", metric: "p50", value: percentile(searchLag, 50), unit: "ms", notes: searchNotes },
+    { benchmark: "functions: send → message searchable", metric: "p99", value: percentile(searchLag, 99), unit: "ms", notes: searchNotes },
+  ];
+}
+
+const DELIVERY_SAMPLES = 40;
+
+/**
+ * Whether the triggers slow delivery itself: a web-SDK send seen by the other participant's plain listener on the
+ * newest messages, with the Functions emulator's triggers on, then off, then on again (one run, same emulators).
+ */
+async function deliveryWithAndWithoutTriggers(): Promise<BenchRow[]> {
+  const admin = adminFirestore();
+  const [brand, influencer] = await Promise.all([signedInWebClient("bench-raw-brand"), signedInWebClient("bench-raw-influencer")]);
+  const dealId = uniqueId("bench-raw-deal");
+  await admin.doc(`deals/${dealId}`).set({
+    ...dealData({ dealId, brandId: brand.user.uid, influencerId: influencer.user.uid }, "active", at(0)),
+    createdAt: FieldValue.serverTimestamp(),
+    updatedAt: FieldValue.serverTimestamp(),
+  });
+  const seen = new Set<string>();
+  let wake: () => void = () => {};
+  const stop = onSnapshot(toWebQuery(influencer.db, messageHistoryQuery({ dealId, pageSize: 30 })), (snap) => {
+    for (const d of snap.docs) seen.add(d.id);
+    wake();
+  });
+  const sample = async (label: string): Promise<number> => {
+    const id = uniqueId(label);
+    const arrived = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${id} not delivered within 30 s`)), 30_000);
+      wake = () => {
+        if (!seen.has(id)) return;
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    const started = performance.now();
+    await setDoc(doc(brand.db, "deals", dealId, "messages", id), messageData(brand.user.uid, "brand", `delivery ${label}`, serverTimestamp()));
+    await arrived;
+    return performance.now() - started;
+  };
+  const on: number[] = [];
+  const off: number[] = [];
+  try {
+    for (let i = 0; i < DELIVERY_SAMPLES / 2; i++) on.push(await sample("on"));
+    await setBackgroundTriggers(false);
+    for (let i = 0; i < DELIVERY_SAMPLES; i++) off.push(await sample("off"));
+  } finally {
+    await setBackgroundTriggers(true);
+  }
+  try {
+    for (let i = 0; i < DELIVERY_SAMPLES / 2; i++) on.push(await sample("on"));
+  } finally {
+    stop();
+    await Promise.all([brand.close(), influencer.close()]);
+  }
+  on.sort((a, b) => a - b);
+  off.sort((a, b) => a - b);
+  const notes = `${DELIVERY_SAMPLES} web-SDK sends each, triggers on (half before, half after) and off (Emulator Hub switch); on p50 ${percentile(on, 50).toFixed(1)} ms, off p50 ${percentile(off, 50).toFixed(1)} ms`;
+  const benchmark = "functions: delivery with triggers on ÷ off";
+  return [
+    { benchmark, metric: "p50 ratio", value: percentile(on, 50) / percentile(off, 50), unit: "×", notes },
+    { benchmark, metric: "p99 ratio", value: percentile(on, 99) / percentile(off, 99), unit: "×", notes },
   ];
 }
