@@ -27,15 +27,15 @@ export class ReadReceipts {
     const state = this.throttles.get(dealId) ?? { lastWriteAt: Number.NEGATIVE_INFINITY };
     this.throttles.set(dealId, state);
     if (state.trailing) return state.trailing;
-    const wait = state.lastWriteAt + this.throttleMs - Date.now();
+    const wait = state.lastWriteAt + this.throttleMs - this.ctx.now();
     if (wait <= 0) {
-      state.lastWriteAt = Date.now();
+      state.lastWriteAt = this.ctx.now();
       return this.write(dealId);
     }
     state.trailing = new Promise<void>((resolve, reject) => {
       this.ctx.setTimeoutTracked(() => {
         state.trailing = undefined;
-        state.lastWriteAt = Date.now();
+        state.lastWriteAt = this.ctx.now();
         this.write(dealId).then(resolve, reject);
       }, wait);
     });

@@ -132,8 +132,13 @@ export function openLiveWindow<T>(
   };
 
   let loading: Promise<number> | undefined;
+  let closed = false;
+  /** Settles a page load still waiting for the server when the window is closed (it would otherwise hang). */
+  let abandonPage: (() => void) | undefined;
   const loadMore = (): Promise<number> => {
     ctx.assertLive();
+    // A closed window attaches nothing: there is no one left to deliver the page to.
+    if (closed) return Promise.resolve(0);
     loading ??= (async () => {
       try {
         const positioned = merged().filter((item) => definition.cursor(item) !== undefined);
@@ -145,8 +150,13 @@ export function openLiveWindow<T>(
         const spec = definition.spec(definition.cursor(oldest));
         const known = new Set(merged().map(definition.id));
         const page = new Map<string, T>();
-        const first = await new Promise<QuerySnapshot>((resolve, reject) => {
+        const first = await new Promise<QuerySnapshot | undefined>((resolve, reject) => {
           let settled = false;
+          abandonPage = () => {
+            if (settled) return;
+            settled = true;
+            resolve(undefined);
+          };
           const stop = ctx.listenToQuery(
             ctx.query(spec),
             { includeMetadataChanges: true },
@@ -173,6 +183,8 @@ export function openLiveWindow<T>(
           );
           pageStops.push(stop);
         });
+        abandonPage = undefined;
+        if (!first || closed) return 0;
         pages.push(page);
         const added = [...page.keys()].filter((id) => !known.has(id)).length;
         if (first.size < (spec.limit ?? Number.POSITIVE_INFINITY)) hasMore = false;
@@ -188,6 +200,8 @@ export function openLiveWindow<T>(
   return {
     loadMore,
     unsubscribe: () => {
+      closed = true;
+      abandonPage?.();
       stopHead();
       stopExtension?.();
       for (const stop of pageStops.splice(0)) stop();

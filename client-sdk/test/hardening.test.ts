@@ -86,3 +86,21 @@ describe("documents that do not match the model", () => {
     }
   });
 });
+
+describe("lifecycle of a view's older pages", () => {
+  it("loadOlder() after unsubscribe() attaches no listener, and one in flight at unsubscribe() settles", async () => {
+    const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
+    const start = Date.now() - 3_600_000;
+    for (let i = 0; i < 6; i++) await seedMessage(adminFirestore(), dealId, { senderId: brand.uid, senderSide: "brand", text: `m${i}`, createdAt: new Date(start + i * 1_000) });
+    const listenersBefore = influencer.chat.stats().activeListeners;
+
+    const views = new Recorder<ConversationViewState>();
+    const view = influencer.chat.openConversation({ dealId, tailSize: 2, pageSize: 2 }, views.next, views.fail);
+    await views.until((s) => !s.fromCache && s.messages.length === 2, "the tail");
+    const inFlight = view.loadOlder();
+    view.unsubscribe();
+    await expect(inFlight).resolves.toBe(0);
+    await expect(view.loadOlder()).resolves.toBe(0);
+    expect(influencer.chat.stats().activeListeners).toBe(listenersBefore);
+  });
+});

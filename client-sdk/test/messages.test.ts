@@ -115,7 +115,11 @@ describe("sending and the live tail", () => {
 
       await enableNetwork(brand.client.db);
       const outcomes = await Promise.all([offline.done, retried.done]);
-      expect(outcomes.sort()).toEqual(["already-sent", "sent"]);
+      // One of them stores the message; the other finds it stored by this user. When the reconnecting stream
+      // loses the first write's acknowledgement, the Firebase SDK sends it again and that attempt finds it too,
+      // so both may say "already-sent": what must hold is that neither fails and the id is stored once.
+      expect(outcomes).toContain("already-sent");
+      for (const outcome of outcomes) expect(["sent", "already-sent"]).toContain(outcome);
       await mine.states.until((s) => s.messages.some((m) => m.id === offline.messageId && !m.pending) && !s.hasPendingWrites, "the acknowledged message");
       expect(await messageIds(dealId)).toEqual([offline.messageId]);
     } finally {
