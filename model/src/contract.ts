@@ -6,12 +6,14 @@
 import * as z from "zod/mini";
 import {
   Attachment,
+  AttachmentContentType,
   closedStatuses,
   codePointClass,
   type Deal,
   type DealStatus,
   type ResponseTimeStats,
   dealStatuses,
+  FileName,
   Id,
   limits,
   type ConversationState,
@@ -349,4 +351,56 @@ export function newDeal<T>(input: { brandId: string; influencerId: string; statu
     createdAt: now,
     updatedAt: now,
   };
+}
+
+// ---- Storage: the model's verdict on an attachment upload, download or listing ------------------------------
+
+/** The object an upload would create, as storage.rules see it (request.resource). */
+export interface UploadObject {
+  size: number;
+  contentType: string | null;
+  /** Custom metadata: the SDK sets none (so a client can never choose firebaseStorageDownloadTokens). */
+  metadata: Record<string, string>;
+  contentDisposition: string | null;
+  contentEncoding: string | null;
+}
+
+export interface AttachmentPath {
+  dealId: string;
+  senderId: string;
+  messageId: string;
+  fileName: string;
+}
+
+const validAttachmentPath = (p: AttachmentPath) =>
+  Id.safeParse(p.dealId).success && Id.safeParse(p.senderId).success && Id.safeParse(p.messageId).success && FileName.safeParse(p.fileName).success;
+
+/** `exists`: a file is already stored at that path (files are write-once). */
+export function uploadVerdict(ctx: Omit<WriteContext, "nowMs">, path: AttachmentPath, object: UploadObject, exists: boolean): Verdict {
+  if (!ctx.uid) return "not signed in";
+  if (ctx.uid !== path.senderId) return "not the sender's own folder";
+  if (exists) return "files are write-once";
+  if (!validAttachmentPath(path)) return "a path segment outside the model";
+  if (!(object.size > 0 && object.size <= limits.attachmentMaxBytes)) return "size out of bounds";
+  if (!AttachmentContentType.safeParse(object.contentType).success) return "content type not allowed";
+  if (Object.keys(object.metadata).length > 0) return "custom metadata";
+  if (object.contentDisposition !== null || object.contentEncoding !== null) return "metadata the SDK never sets";
+  if (!ctx.deal) return "no such deal";
+  if (!sideOf(ctx.deal, ctx.uid)) return "not a participant";
+  if (!isWritableStatus(ctx.deal.status)) return "deal is read-only";
+  return null;
+}
+
+export function downloadVerdict(ctx: Omit<WriteContext, "nowMs">, path: AttachmentPath): Verdict {
+  if (!validAttachmentPath(path)) return "a path segment outside the model";
+  if (!ctx.deal || !sideOf(ctx.deal, ctx.uid)) return "not a participant";
+  return null;
+}
+
+/** Listing a sender's folder: only one's own (another participant's would reveal pending message ids). */
+export function listVerdict(ctx: Omit<WriteContext, "nowMs">, dealId: string, senderId: string): Verdict {
+  if (!ctx.uid || ctx.uid !== senderId) return "not one's own folder";
+  if (!Id.safeParse(dealId).success || !Id.safeParse(senderId).success) return "a path segment outside the model";
+  if (!ctx.deal || !sideOf(ctx.deal, ctx.uid)) return "not a participant";
+  return null;
 }

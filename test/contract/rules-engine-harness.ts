@@ -109,3 +109,55 @@ function structuredCloneData(data: Data): Data {
   };
   return copy(data) as Data;
 }
+
+export interface StorageRequest {
+  uid: string | null;
+  method: "get" | "list" | "create" | "update" | "delete";
+  /** The object path inside the bucket, e.g. "deals/d1/attachments/u1/m1/brief.pdf". */
+  path: string;
+  /** request.resource of an upload. */
+  incoming?: Data;
+  /** The stored object (resource), or null. */
+  existing?: Data | null;
+  /** Firestore documents firestore.get() may read, by relative path. */
+  documents?: Record<string, Data>;
+  nowMs: number;
+}
+
+const bucket = "demo-dealchat.appspot.com";
+
+/** An object's metadata as Storage's rules see it (request.resource / resource). */
+export function storageObject(path: string, o: { size: number; contentType: string | null; metadata?: Record<string, string>; contentDisposition?: string | null; contentEncoding?: string | null }): Data {
+  return {
+    name: path,
+    bucket,
+    size: o.size,
+    contentType: o.contentType,
+    metadata: o.metadata ?? {},
+    contentDisposition: o.contentDisposition ?? null,
+    contentEncoding: o.contentEncoding ?? null,
+  };
+}
+
+/** Whether storage.rules allow the request. */
+export function storageAllows(ruleset: Ruleset, r: StorageRequest): boolean {
+  const auth: Value = r.uid === null ? { type: "null" } : mapOf([["uid", toValue(r.uid)], ["token", toValue({ sub: r.uid })]]);
+  const request = mapOf([
+    ["auth", auth],
+    ["time", toValue(at(r.nowMs))],
+    ["resource", r.incoming ? toValue(r.incoming) : { type: "null" }],
+  ]);
+  const reader = (path: string): DocumentLookup => {
+    const data = r.documents?.[path.slice(documentsPrefix.length)];
+    return data ? { status: "found", data: (toValue(data) as { value: ReadonlyMap<string, Value> }).value } : { status: "missing" };
+  };
+  const result = evaluate(ruleset, {
+    service: "firebase.storage",
+    path: `/b/${bucket}/o/${r.path}`,
+    method: r.method,
+    variables: { request, resource: r.existing ? toValue(r.existing) : { type: "null" } },
+    documents: reader,
+  });
+  if (result.kind !== "decided") throw new Error(`the engine asked for documents a complete reader has: ${result.paths.join(", ")}`);
+  return result.allowed;
+}

@@ -1,0 +1,166 @@
+// storage.rules against the model, in-process (our rules engine, no emulator): every path segment as the model's
+// Id and FileName, the size bound and one past it, every allowed content type and near misses, metadata the SDK
+// never sets, membership by brandId/influencerId only, closed deals, write-once files and folder listing. Each case
+// has a hand-written expectation that both the rules and the model's verdict (model/src/contract.ts) must give.
+import { describe, expect, it } from "vitest";
+import {
+  attachmentContentTypes,
+  downloadVerdict,
+  idMaxLength,
+  limits,
+  listVerdict,
+  storagePaths,
+  uploadVerdict,
+  type AttachmentPath,
+  type UploadObject,
+  type Verdict,
+} from "@dealchat/model";
+import { at, compileRules, storageAllows, storageObject, type Data } from "./rules-engine-harness.ts";
+
+const rules = compileRules("storage.rules");
+const NOW = Date.UTC(2026, 10, 30, 12, 0, 0);
+const brand = "brand-1";
+const influencer = "influencer-1";
+const dealId = "deal-1";
+const deal = (over: Data = {}) => ({
+  brandId: brand,
+  influencerId: influencer,
+  participants: [brand, influencer],
+  status: "active",
+  createdAt: at(NOW - 86_400_000),
+  updatedAt: at(NOW - 86_400_000),
+  ...over,
+});
+
+interface Case {
+  name: string;
+  expect: boolean;
+  run: () => { rules: boolean; model: Verdict };
+}
+
+function check(cases: Case[]) {
+  it.each(cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
+    const { rules: allowed, model } = c.run();
+    expect({ rules: allowed, model: model === null ? "allowed" : `refused: ${model}` }).toEqual({
+      rules: c.expect,
+      model: c.expect ? "allowed" : expect.stringMatching(/^refused/),
+    });
+  });
+}
+
+const pdf = (over: Partial<UploadObject> = {}): UploadObject => ({ size: 1024, contentType: "application/pdf", metadata: {}, contentDisposition: null, contentEncoding: null, ...over });
+
+function uploadCase(name: string, expected: boolean, o: { uid?: string | null; path?: Partial<AttachmentPath>; object?: UploadObject; dealDoc?: Data | null; exists?: boolean }): Case {
+  return {
+    name,
+    expect: expected,
+    run: () => {
+      const uid = o.uid === undefined ? brand : o.uid;
+      const path: AttachmentPath = { dealId, senderId: brand, messageId: "msg_1", fileName: "brief.pdf", ...o.path };
+      const object = o.object ?? pdf();
+      const dealDoc = o.dealDoc === undefined ? deal() : o.dealDoc;
+      const objectPath = storagePaths.attachment(path.dealId, path.senderId, path.messageId, path.fileName);
+      return {
+        rules: storageAllows(rules, {
+          uid,
+          method: "create",
+          path: objectPath,
+          incoming: storageObject(objectPath, object),
+          existing: o.exists ? storageObject(objectPath, pdf()) : null,
+          documents: dealDoc ? { [`deals/${path.dealId}`]: dealDoc } : {},
+          nowMs: NOW,
+        }),
+        model: uploadVerdict({ uid, deal: dealDoc as never }, path, object, o.exists ?? false),
+      };
+    },
+  };
+}
+
+describe("uploads: storage.rules and the model agree", () => {
+  check([
+    uploadCase("a participant's upload into their own folder", true, {}),
+    uploadCase("the influencer's upload into their own folder", true, { uid: influencer, path: { senderId: influencer } }),
+    uploadCase("into the other participant's folder", false, { path: { senderId: influencer } }),
+    uploadCase("a stranger into their own folder", false, { uid: "stranger", path: { senderId: "stranger" } }),
+    uploadCase("unauthenticated", false, { uid: null }),
+    uploadCase("a uid listed only in participants", false, { uid: "intruder", path: { senderId: "intruder" }, dealDoc: deal({ participants: [brand, "intruder"] }) }),
+    uploadCase("a brand whose participants entry is stale", true, { dealDoc: deal({ participants: ["someone-else", influencer] }) }),
+    uploadCase("a deal that does not exist", false, { dealDoc: null }),
+    uploadCase("a completed deal", false, { dealDoc: deal({ status: "completed" }) }),
+    uploadCase("a cancelled deal", false, { dealDoc: deal({ status: "cancelled" }) }),
+    uploadCase("an open deal", true, { dealDoc: deal({ status: "open" }) }),
+    uploadCase("over an existing file (write-once)", false, { exists: true }),
+    uploadCase(`a size of limits.attachmentMaxBytes`, true, { object: pdf({ size: limits.attachmentMaxBytes }) }),
+    uploadCase("one byte past limits.attachmentMaxBytes", false, { object: pdf({ size: limits.attachmentMaxBytes + 1 }) }),
+    uploadCase("an empty file", false, { object: pdf({ size: 0 }) }),
+    ...attachmentContentTypes.map((type) => uploadCase(`content type ${type}`, true, { object: pdf({ contentType: type }) })),
+    ...["image/svg+xml", "text/html", "application/x-msdownload", "video/mp4", "application/pdfx", "IMAGE/PNG"].map((type) =>
+      uploadCase(`content type ${type}`, false, { object: pdf({ contentType: type }) }),
+    ),
+    uploadCase("custom metadata", false, { object: pdf({ metadata: { note: "hi" } }) }),
+    uploadCase("a client-chosen download token", false, { object: pdf({ metadata: { firebaseStorageDownloadTokens: "public-link" } }) }),
+    uploadCase("a content disposition naming an executable", false, { object: pdf({ contentDisposition: 'attachment; filename="invoice.pdf.exe"' }) }),
+    uploadCase("a content encoding", false, { object: pdf({ contentEncoding: "gzip" }) }),
+    uploadCase(`a file name of limits.fileNameMaxLength characters`, true, { path: { fileName: `${"n".repeat(limits.fileNameMaxLength - 4)}.pdf` } }),
+    uploadCase("a file name one character too long", false, { path: { fileName: `${"n".repeat(limits.fileNameMaxLength - 3)}.pdf` } }),
+    uploadCase("a file name '..'", false, { path: { fileName: ".." } }),
+    uploadCase("a file name '.'", false, { path: { fileName: "." } }),
+    uploadCase("a file name with a backslash", false, { path: { fileName: "a\\b.pdf" } }),
+    uploadCase("a file name with a control character", false, { path: { fileName: "a\u0007.pdf" } }),
+    uploadCase("a file name with DEL", false, { path: { fileName: "a\u007f.pdf" } }),
+    uploadCase("a non-Latin file name", true, { path: { fileName: "Angebot – Frühling 春.pdf" } }),
+    uploadCase(`a message id of ${idMaxLength} characters`, true, { path: { messageId: "m".repeat(idMaxLength) } }),
+    uploadCase(`a message id of ${idMaxLength + 1} characters`, false, { path: { messageId: "m".repeat(idMaxLength + 1) } }),
+    uploadCase("a 600-character message id", false, { path: { messageId: "m".repeat(600) } }),
+    uploadCase("a message id '..'", false, { path: { messageId: ".." } }),
+    uploadCase("a message id with a dot", false, { path: { messageId: "msg.1" } }),
+    uploadCase("a deal id outside the id alphabet", false, { path: { dealId: "deal 1" } }),
+  ]);
+});
+
+function readCase(name: string, expected: boolean, o: { uid?: string; path?: Partial<AttachmentPath>; dealDoc?: Data }): Case {
+  return {
+    name,
+    expect: expected,
+    run: () => {
+      const uid = o.uid ?? influencer;
+      const path: AttachmentPath = { dealId, senderId: brand, messageId: "msg_1", fileName: "brief.pdf", ...o.path };
+      const dealDoc = o.dealDoc ?? deal();
+      const objectPath = storagePaths.attachment(path.dealId, path.senderId, path.messageId, path.fileName);
+      return {
+        rules: storageAllows(rules, { uid, method: "get", path: objectPath, existing: storageObject(objectPath, pdf()), documents: { [`deals/${path.dealId}`]: dealDoc }, nowMs: NOW }),
+        model: downloadVerdict({ uid, deal: dealDoc as never }, path),
+      };
+    },
+  };
+}
+
+function listCase(name: string, expected: boolean, o: { uid?: string; senderId?: string; dealDoc?: Data }): Case {
+  return {
+    name,
+    expect: expected,
+    run: () => {
+      const uid = o.uid ?? brand;
+      const senderId = o.senderId ?? brand;
+      const dealDoc = o.dealDoc ?? deal();
+      return {
+        rules: storageAllows(rules, { uid, method: "list", path: `${storagePaths.messageFolder(dealId, senderId, "msg_1")}`, documents: { [`deals/${dealId}`]: dealDoc }, nowMs: NOW }),
+        model: listVerdict({ uid, deal: dealDoc as never }, dealId, senderId),
+      };
+    },
+  };
+}
+
+describe("downloads and listings: storage.rules and the model agree", () => {
+  check([
+    readCase("the other participant downloads", true, {}),
+    readCase("the uploader downloads", true, { uid: brand }),
+    readCase("a closed deal's files stay readable", true, { dealDoc: deal({ status: "completed" }) }),
+    readCase("a stranger", false, { uid: "stranger" }),
+    readCase("a removed influencer (still in participants)", false, { dealDoc: deal({ influencerId: "new-influencer" }) }),
+    readCase("a path segment outside the model", false, { path: { messageId: "m".repeat(600) } }),
+    listCase("listing one's own message folder", true, {}),
+    listCase("listing the other participant's folder (would reveal pending message ids)", false, { senderId: influencer }),
+    listCase("a stranger listing their own folder in the deal", false, { uid: "stranger", senderId: "stranger" }),
+  ]);
+});
