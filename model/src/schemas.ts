@@ -53,6 +53,9 @@ export const Deal = z.object({
   updatedAt: timestamp,
 });
 export type Deal = z.infer<typeof Deal>;
+/** The two fields that decide membership (sideOf), parsed on their own when the rest of a deal is malformed. */
+export const DealSides = z.pick(Deal, { brandId: true, influencerId: true });
+export type DealSides = z.infer<typeof DealSides>;
 
 export const limits = {
   textMaxLength: 4000,

@@ -332,6 +332,22 @@ describe("onDealWritten", () => {
     expect((await db.doc(`conversations/${deal.dealId}`).get()).get("participants")).toEqual([deal.brandId, deal.influencerId]);
   });
 
+  it("mirrors a replaced participant into the conversation even when the rest of the deal is malformed", async () => {
+    const deal = newDealIds();
+    const ref = db.doc(`deals/${deal.dealId}`);
+    const missing = await ref.get();
+    await ref.set(dealData(deal, "active", at(0)));
+    await dealWritten(changeEvent({ dealId: deal.dealId }, missing, await ref.get()));
+    const before = await ref.get();
+    const newBrand = uniqueId("new-brand");
+    // The platform replaces the brand and, in the same write, stores a status the model does not know.
+    await ref.update({ brandId: newBrand, status: "archived", updatedAt: at(1) });
+    const result = await dealWritten(changeEvent({ dealId: deal.dealId }, before, await ref.get()));
+    expect(result).toMatchObject({ outcome: "skipped" });
+    const conversation = (await db.doc(`conversations/${deal.dealId}`).get()).data();
+    expect(conversation).toMatchObject({ brandId: newBrand, influencerId: deal.influencerId, participants: [newBrand, deal.influencerId], status: "active" });
+  });
+
   it("skips a malformed deal without creating a conversation", async () => {
     const deal = newDealIds();
     const ref = db.doc(`deals/${deal.dealId}`);

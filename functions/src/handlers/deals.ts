@@ -1,7 +1,7 @@
 // A deal written by the platform (admin SDK): create or mirror its conversation, and when its status
 // changes, post the system message that tells both sides.
 import type { Firestore } from "firebase-admin/firestore";
-import { Deal, inEnglish, initialConversation, paths } from "@dealchat/model";
+import { Deal, DealSides, inEnglish, initialConversation, paths } from "@dealchat/model";
 import { db as defaultDb } from "../app.ts";
 import { compareTimes } from "../domain/conversation.ts";
 import { statusChangeText, systemMessage } from "../domain/status.ts";
@@ -24,7 +24,13 @@ export function statusMessageId(eventId: string): string {
 export async function handleDealWritten(event: DealWrite, db: Firestore = defaultDb()): Promise<HandlerResult> {
   if (!event.after) return { outcome: "ignored", reason: "deal deleted", cost: noCost() };
   const parsed = Deal.safeParse(event.after, inEnglish);
-  if (!parsed.success) return { outcome: "skipped", reason: `deal does not match the schema: ${parsed.error.issues[0]?.message}`, cost: noCost() };
+  if (!parsed.success) {
+    const reason = `deal does not match the schema: ${parsed.error.issues[0]?.message}`;
+    // Membership is security: even a deal the model refuses must not leave a removed participant in the
+    // conversation entry, whose copy of brandId/influencerId the list rule reads.
+    const sides = DealSides.safeParse(event.after);
+    return sides.success ? mirrorMembershipOnly(event, sides.data, reason, db) : { outcome: "skipped", reason, cost: noCost() };
+  }
   const deal = parsed.data;
   const previousStatus = typeof event.before?.status === "string" ? event.before.status : null;
   const statusChanged = previousStatus !== null && previousStatus !== deal.status;
@@ -61,5 +67,22 @@ export async function handleDealWritten(event: DealWrite, db: Firestore = defaul
     }
     recordEvent(tx, record, handler, event.dealId, "applied");
     return { outcome: "applied" as const };
+  });
+}
+
+/** A malformed deal whose two sides are still valid: only the conversation's membership copy follows it. */
+async function mirrorMembershipOnly(event: DealWrite, sides: DealSides, reason: string, db: Firestore): Promise<HandlerResult> {
+  const handler = "dealWritten";
+  return runCounted(db, async (tx) => {
+    const record = eventRecordRef(db, handler, event.eventId);
+    if (await alreadyProcessed(tx, record)) return { outcome: "duplicate" as const };
+    const ref = db.doc(paths.conversation(event.dealId));
+    const snap = await tx.getDoc(ref);
+    const stored = snap.exists ? snap.data() : undefined;
+    if (stored && (stored.brandId !== sides.brandId || stored.influencerId !== sides.influencerId)) {
+      tx.update(ref, { brandId: sides.brandId, influencerId: sides.influencerId, participants: [sides.brandId, sides.influencerId] });
+    }
+    recordEvent(tx, record, handler, event.dealId, "skipped");
+    return { outcome: "skipped" as const, reason: `${reason}; membership mirrored` };
   });
 }
