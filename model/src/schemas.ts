@@ -62,6 +62,18 @@ export const limits = {
   presenceMaxTtlMs: 5 * 60 * 1000,
   /** Devices or tabs per presence document: the rules check each entry, and they have no loops. */
   presenceMaxConnections: 10,
+  /**
+   * Storage: an uploaded attachment that no message references this long after its upload is an orphan; the
+   * functions' scheduled sweep (every orphanSweepIntervalMinutes) deletes it. Rules cannot count or wait, so
+   * this lives in the functions only.
+   */
+  orphanUploadGraceMs: 60 * 60 * 1000,
+  orphanSweepIntervalMinutes: 15,
+  /**
+   * Storage: unreferenced uploads kept per sender and deal (three full messages in flight). The functions
+   * delete an upload that would go past it; rules cannot count files.
+   */
+  pendingUploadsPerSenderAndDeal: 30,
 } as const;
 
 export const attachmentContentTypes = [
