@@ -7,7 +7,7 @@
 //  - sweeps uploads still unreferenced limits.orphanUploadGraceMs after their upload (scheduled),
 //  - revokes the tokens of a deal's files when a participant leaves the deal.
 // Every entry point is idempotent and order-safe: triggers run at least once and in any order.
-import { Timestamp, type DocumentReference, type Firestore } from "firebase-admin/firestore";
+import { FieldValue, Timestamp, type DocumentReference, type Firestore } from "firebase-admin/firestore";
 import type { Storage } from "firebase-admin/storage";
 import { logger } from "firebase-functions";
 import { limits, paths, type Message } from "@dealchat/model";
@@ -37,6 +37,8 @@ export const UploadRecord = z.object({
   senderId: z.string(),
   messageId: z.string(),
   uploadedAt: z.custom<Timestamp>((v) => v instanceof Timestamp, { error: "expected a Timestamp" }),
+  /** Set once the upload's trigger has checked the sender's pending uploads against the limit. */
+  limitCheckedAt: z.optional(z.custom<Timestamp>((v) => v instanceof Timestamp, { error: "expected a Timestamp" })),
 });
 export type UploadRecord = z.infer<typeof UploadRecord>;
 
@@ -144,11 +146,15 @@ export async function handleAttachmentFinalized(object: FinalizedObject, deps: S
     messageId: file.messageId,
     uploadedAt: Number.isNaN(uploadedMs) ? Timestamp.now() : Timestamp.fromMillis(uploadedMs),
   };
-  await recordRef(deps.db, file.path).set(record);
+  const ref = recordRef(deps.db, file.path);
+  await ref.set(record);
   const deleted = await enforcePendingLimit(deps, file.dealId, file.senderId);
-  return deleted.includes(file.path)
-    ? { outcome: "deleted", reason: `more than ${limits.pendingUploadsPerSenderAndDeal} unreferenced uploads`, deleted }
-    : { outcome: "recorded", ...(deleted.length ? { deleted } : {}) };
+  if (deleted.includes(file.path)) return { outcome: "deleted", reason: `more than ${limits.pendingUploadsPerSenderAndDeal} unreferenced uploads`, deleted };
+  // Marks the upload as checked against the limit (what a caller waiting for this trigger can watch for).
+  await ref.update({ limitCheckedAt: FieldValue.serverTimestamp() }).catch((error: unknown) => {
+    if ((error as { code?: unknown }).code !== 5) throw error; // NOT_FOUND: settled or swept meanwhile
+  });
+  return { outcome: "recorded", ...(deleted.length ? { deleted } : {}) };
 }
 
 /**
