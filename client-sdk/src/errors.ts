@@ -29,6 +29,7 @@ export type DealChatErrorReason =
   | "file-type-not-allowed"
   | "too-many-attachments"
   | "upload-cancelled"
+  | "message-id-taken"
   | "disposed";
 
 export class DealChatError extends Error {
