@@ -7,7 +7,7 @@ import { Timestamp } from "firebase-admin/firestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { limits, storagePaths, type Attachment } from "@dealchat/model";
 import { uploadRecordId } from "../../functions/src/domain/attachments.ts";
-import { sweepOrphanedUploads, uploadsCollection } from "../../functions/src/handlers/attachments.ts";
+import { handleAttachmentFinalized, sweepOrphanedUploads, uploadsCollection } from "../../functions/src/handlers/attachments.ts";
 import { adminBucket, adminFirestore, signedInWebClient, type WebClient } from "../support/clients.ts";
 import { projectId, storageEmulator, uniqueId } from "../support/emulators.ts";
 import { pollUntil } from "../support/wait.ts";
@@ -180,5 +180,33 @@ describe("attachment clean-up by the functions", () => {
     await waitRecorded(after);
     expect(await fileExists(after)).toBe(true);
     for (let i = 0; i < limit; i++) expect(await fileExists(pathOf(i)), pathOf(i)).toBe(true);
+  });
+
+  it("the upload trigger is idempotent and order-safe, and skips bad input without throwing", async () => {
+    const deps = { db: adminFirestore(), bucket: adminBucket() };
+    const dealId = await createDeal(brand.user.uid, influencer.user.uid);
+    const path = storagePaths.attachment(dealId, brand.user.uid, "m-again", "again.png");
+    await uploadBytes(ref(brand.storage(), path), bytes(10), png);
+    const uploadedAt = await waitRecorded(path);
+    const [metadata] = await adminBucket().file(path).getMetadata();
+    // A redelivery of the same event: same record, file kept, nothing else changes.
+    for (let i = 0; i < 2; i++) expect(await handleAttachmentFinalized(metadata, deps)).toMatchObject({ outcome: "recorded" });
+    expect(await fileExists(path)).toBe(true);
+    expect(((await recordOf(path).get()).get("uploadedAt") as Timestamp).toMillis()).toBe(uploadedAt);
+    // A late event for a file that is gone (swept, tombstoned) records nothing.
+    const gone = storagePaths.attachment(dealId, brand.user.uid, "m-again", "gone.png");
+    expect(await handleAttachmentFinalized({ ...metadata, name: gone }, deps)).toMatchObject({ outcome: "ignored", reason: "the file no longer exists" });
+    expect((await recordOf(gone).get()).exists).toBe(false);
+    // Bad input: skipped and logged, never thrown, nothing deleted.
+    for (const object of [{}, { name: 42 }, { name: "users/u/avatar.png" }, { name: `deals/${dealId}/attachments/u/m/..` }, { name: path, metadata: "not a map" }, { name: path, cacheControl: 5 }]) {
+      expect(await handleAttachmentFinalized(object, deps), JSON.stringify(object)).toMatchObject({ outcome: "ignored" });
+    }
+    expect(await fileExists(path)).toBe(true);
+    // A malformed record is dropped by the sweep, which carries on with the rest.
+    const bogus = adminFirestore().collection(uploadsCollection).doc(uniqueId("bogus"));
+    await bogus.set({ dealId, storagePath: 17 });
+    const swept = await sweepOrphanedUploads({ ...deps, dealId, now: uploadedAt + limits.orphanUploadGraceMs });
+    expect(swept).toEqual({ deleted: [path], referenced: [] });
+    expect((await bogus.get()).exists).toBe(false);
   });
 });

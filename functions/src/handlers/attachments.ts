@@ -124,7 +124,11 @@ export async function handleAttachmentFinalized(object: FinalizedObject, deps: S
   const file = parseAttachmentPath(object.name);
   if (!file) return { outcome: "ignored", reason: "not an attachment path" };
   const metadata = FinalizedMetadata.safeParse(object);
-  const foreign = metadata.success ? foreignMetadata(metadata.data) : "metadata of an unexpected shape";
+  if (!metadata.success) {
+    logger.warn("onAttachmentFinalized: object metadata of an unexpected shape", { name: file.path, issues: metadata.error.issues.map((i) => i.message) });
+    return { outcome: "ignored", reason: "object metadata of an unexpected shape" };
+  }
+  const foreign = foreignMetadata(metadata.data);
   if (foreign) {
     await deleteFile(deps.bucket, file.path);
     await recordRef(deps.db, file.path).delete();
