@@ -58,12 +58,13 @@ export const onAttachmentFinalized = onObjectFinalized({ ...options }, async (ev
   return result;
 });
 
-export const sweepOrphanedAttachments = onSchedule({ schedule: `every ${limits.orphanSweepIntervalMinutes} minutes` }, async () => {
+// A long backlog is worked off over several runs: what one run leaves, the next one finds.
+export const sweepOrphanedAttachments = onSchedule({ schedule: `every ${limits.orphanSweepIntervalMinutes} minutes`, timeoutSeconds: 540 }, async () => {
   const result = await sweepOrphanedUploads({ db: db(), bucket: await bucket() });
   logger.info("sweepOrphanedAttachments", { deleted: result.deleted.length, referenced: result.referenced.length });
 });
 
-export const onDealMembershipChanged = onDocumentWritten({ document: "deals/{dealId}", ...options }, async (event) => {
+export const onDealMembershipChanged = onDocumentWritten({ document: "deals/{dealId}", timeoutSeconds: 540, ...options }, async (event) => {
   if (!storageReachable()) return { outcome: "ignored", reason: "Storage is not reachable here" };
   const before = event.data?.before.exists ? (event.data.before.data() ?? null) : null;
   const after = event.data?.after.exists ? (event.data.after.data() ?? null) : null;

@@ -71,8 +71,8 @@ function storageEmulatorHost(): string | undefined {
  * keeps tokens apart from the custom metadata and ignores that change; its token endpoint deletes them one by
  * one (and, as it always does, leaves one fresh token that nobody has seen). Returns the number revoked.
  */
-export async function revokeDownloadTokens(file: StoredFile): Promise<number> {
-  const [metadata] = await file.getMetadata();
+export async function revokeDownloadTokens(file: StoredFile, known?: { metadata?: unknown }): Promise<number> {
+  const metadata = known ?? (await file.getMetadata())[0];
   const tokens = downloadTokens(metadata.metadata as Record<string, unknown> | undefined);
   if (tokens.length === 0) return 0;
   await file.setMetadata({ metadata: { firebaseStorageDownloadTokens: null } });
@@ -278,7 +278,7 @@ export async function handleDealMembershipChanged(change: DealMembershipChange, 
   let revoked = 0;
   for (const file of files) {
     try {
-      revoked += await revokeDownloadTokens(file);
+      revoked += await revokeDownloadTokens(file, file.metadata); // the listing carries each file's metadata
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
