@@ -59,7 +59,7 @@ describe("attachment clean-up by the functions", () => {
     await Promise.all([brand?.close(), influencer?.close(), stranger?.close()]);
   });
 
-  it("a download token chosen by the uploader never works (the emulator hides it from the rules; the upload trigger revokes it)", async () => {
+  it("a download token chosen by the uploader never works (the emulator hides it from the rules; the upload trigger revokes it)", { timeout: 90_000 }, async () => {
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
     const path = storagePaths.attachment(dealId, brand.user.uid, "m-token", "public.png");
     const chosen = `chosen-${uniqueId("t")}`;
@@ -76,7 +76,7 @@ describe("attachment clean-up by the functions", () => {
     expect(await status(tokenUrl(path, chosen))).not.toBe(200);
   });
 
-  it("after removal from the deal, a download link minted while a participant stops working", async () => {
+  it("after removal from the deal, a download link minted while a participant stops working", { timeout: 90_000 }, async () => {
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
     const path = storagePaths.attachment(dealId, brand.user.uid, "m-link", "contract.png");
     await uploadBytes(ref(brand.storage(), path), bytes(64), png);
@@ -96,7 +96,7 @@ describe("attachment clean-up by the functions", () => {
     expect(new Uint8Array(await getBytes(ref(stranger.storage(), path)))).toEqual(bytes(64));
   });
 
-  it("metadata the rules cannot see in the emulator (cacheControl, contentLanguage) gets the file deleted; a plain upload stays", async () => {
+  it("metadata the rules cannot see in the emulator (cacheControl, contentLanguage) gets the file deleted; a plain upload stays", { timeout: 90_000 }, async () => {
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
     const folder = (name: string) => storagePaths.attachment(dealId, influencer.user.uid, "m-meta", name);
     await uploadBytes(ref(influencer.storage(), folder("cache.png")), bytes(10), { ...png, cacheControl: "public, max-age=31536000" });
