@@ -13,6 +13,8 @@ import { projectId, storageEmulator, uniqueId } from "../support/emulators.ts";
 import { pollUntil } from "../support/wait.ts";
 
 const bucketName = `${projectId}.appspot.com`;
+/** How long a trigger may take: a cold Functions-emulator worker on a loaded 2-core machine needs tens of seconds. */
+const FUNCTIONS_DEADLINE_MS = 90_000;
 const png: UploadMetadata = { contentType: "image/png" };
 const denied = { code: "storage/unauthorized" };
 const bytes = (n: number, seed = 3) => Uint8Array.from({ length: n }, (_, i) => (i * seed + 1) & 0xff);
@@ -36,7 +38,7 @@ const fileExists = async (path: string) => (await adminBucket().file(path).exist
 const recordOf = (path: string) => adminFirestore().collection(uploadsCollection).doc(uploadRecordId(path));
 
 /** Waits until onAttachmentFinalized has recorded the upload and checked the limit (its tokens are revoked by then). */
-async function waitRecorded(path: string, timeoutMs = 30_000): Promise<number> {
+async function waitRecorded(path: string, timeoutMs = FUNCTIONS_DEADLINE_MS): Promise<number> {
   const snap = await pollUntil(() => recordOf(path).get(), (s) => s.get("limitCheckedAt") !== undefined, { timeoutMs, intervalMs: 100, what: `the upload record of ${path}` });
   return (snap.get("uploadedAt") as Timestamp).toMillis();
 }
@@ -59,7 +61,7 @@ describe("attachment clean-up by the functions", () => {
     await Promise.all([brand?.close(), influencer?.close(), stranger?.close()]);
   });
 
-  it("a download token chosen by the uploader never works (the emulator hides it from the rules; the upload trigger revokes it)", { timeout: 90_000 }, async () => {
+  it("a download token chosen by the uploader never works (the emulator hides it from the rules; the upload trigger revokes it)", { timeout: 3 * FUNCTIONS_DEADLINE_MS }, async () => {
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
     const path = storagePaths.attachment(dealId, brand.user.uid, "m-token", "public.png");
     const chosen = `chosen-${uniqueId("t")}`;
@@ -70,13 +72,13 @@ describe("attachment clean-up by the functions", () => {
     if (!refusedByRules) {
       // Accepted (the emulator moves the key out of the custom metadata before the rules see it): the link
       // must stop working once the trigger has run, and the file stays readable through the rules.
-      await pollUntil(() => status(tokenUrl(path, chosen)), (s) => s === 403, { timeoutMs: 30_000, intervalMs: 100, what: "the chosen token to be revoked" });
+      await pollUntil(() => status(tokenUrl(path, chosen)), (s) => s === 403, { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 100, what: "the chosen token to be revoked" });
       expect(new Uint8Array(await getBytes(ref(influencer.storage(), path)))).toEqual(bytes(10));
     }
     expect(await status(tokenUrl(path, chosen))).not.toBe(200);
   });
 
-  it("after removal from the deal, a download link minted while a participant stops working", { timeout: 90_000 }, async () => {
+  it("after removal from the deal, a download link minted while a participant stops working", { timeout: 3 * FUNCTIONS_DEADLINE_MS }, async () => {
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
     const path = storagePaths.attachment(dealId, brand.user.uid, "m-link", "contract.png");
     await uploadBytes(ref(brand.storage(), path), bytes(64), png);
@@ -89,28 +91,28 @@ describe("attachment clean-up by the functions", () => {
 
     // The platform replaces the influencer; `participants` is not touched (membership is brandId/influencerId).
     await adminFirestore().doc(`deals/${dealId}`).update({ influencerId: stranger.user.uid });
-    await pollUntil(() => status(url), (s) => s === 403, { timeoutMs: 30_000, intervalMs: 100, what: "the minted link to be revoked" });
+    await pollUntil(() => status(url), (s) => s === 403, { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 100, what: "the minted link to be revoked" });
     await expect(getBytes(ref(influencer.storage(), path))).rejects.toMatchObject(denied);
     await expect(getDownloadURL(ref(influencer.storage(), path))).rejects.toMatchObject(denied);
     // The file itself stays, for the deal's current participants.
     expect(new Uint8Array(await getBytes(ref(stranger.storage(), path)))).toEqual(bytes(64));
   });
 
-  it("metadata the rules cannot see in the emulator (cacheControl, contentLanguage) gets the file deleted; a plain upload stays", { timeout: 90_000 }, async () => {
+  it("metadata the rules cannot see in the emulator (cacheControl, contentLanguage) gets the file deleted; a plain upload stays", { timeout: 3 * FUNCTIONS_DEADLINE_MS }, async () => {
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
     const folder = (name: string) => storagePaths.attachment(dealId, influencer.user.uid, "m-meta", name);
     await uploadBytes(ref(influencer.storage(), folder("cache.png")), bytes(10), { ...png, cacheControl: "public, max-age=31536000" });
     await uploadBytes(ref(influencer.storage(), folder("language.png")), bytes(10), { ...png, contentLanguage: "de" });
     await uploadBytes(ref(influencer.storage(), folder("plain.png")), bytes(10), png);
     for (const name of ["cache.png", "language.png"]) {
-      await pollUntil(() => fileExists(folder(name)), (exists) => !exists, { timeoutMs: 30_000, intervalMs: 100, what: `${name} to be deleted` });
+      await pollUntil(() => fileExists(folder(name)), (exists) => !exists, { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 100, what: `${name} to be deleted` });
     }
     await waitRecorded(folder("plain.png"));
     expect(await fileExists(folder("plain.png"))).toBe(true);
     expect((await getMetadata(ref(brand.storage(), folder("plain.png")))).size).toBe(10);
   });
 
-  it(`orphans: an upload no message references is deleted ${limits.orphanUploadGraceMs / 60_000} min after its upload, not before; referenced and tombstoned ones are told apart`, async () => {
+  it(`orphans: an upload no message references is deleted ${limits.orphanUploadGraceMs / 60_000} min after its upload, not before; referenced and tombstoned ones are told apart`, { timeout: 3 * FUNCTIONS_DEADLINE_MS }, async () => {
     const db = adminFirestore();
     const bucket = adminBucket();
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
@@ -151,7 +153,7 @@ describe("attachment clean-up by the functions", () => {
     expect(await sweepOrphanedUploads({ db, bucket, dealId, now: newest + limits.orphanUploadGraceMs })).toEqual({ deleted: [], referenced: [] });
   });
 
-  it(`a sender keeps at most ${limits.pendingUploadsPerSenderAndDeal} unreferenced uploads per deal; referenced uploads do not count`, { timeout: 180_000 }, async () => {
+  it(`a sender keeps at most ${limits.pendingUploadsPerSenderAndDeal} unreferenced uploads per deal; referenced uploads do not count`, { timeout: 6 * FUNCTIONS_DEADLINE_MS }, async () => {
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
     const uid = influencer.user.uid;
     const limit = limits.pendingUploadsPerSenderAndDeal;
@@ -165,7 +167,7 @@ describe("attachment clean-up by the functions", () => {
     // One past it: the newest is deleted, the others stay.
     const extra = storagePaths.attachment(dealId, uid, "m-extra", "one-too-many.png");
     await uploadBytes(ref(storage, extra), bytes(10), png);
-    await pollUntil(() => fileExists(extra), (exists) => !exists, { timeoutMs: 30_000, intervalMs: 100, what: "the upload past the limit to be deleted" });
+    await pollUntil(() => fileExists(extra), (exists) => !exists, { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 100, what: "the upload past the limit to be deleted" });
     for (let i = 0; i < limit; i++) expect(await fileExists(pathOf(i)), pathOf(i)).toBe(true);
     // The other sender of the same deal has a limit of their own.
     const brandsOwn = storagePaths.attachment(dealId, brand.user.uid, "m-brand", "fine.png");
@@ -182,7 +184,7 @@ describe("attachment clean-up by the functions", () => {
     for (let i = 0; i < limit; i++) expect(await fileExists(pathOf(i)), pathOf(i)).toBe(true);
   });
 
-  it("the upload trigger is idempotent and order-safe, and skips bad input without throwing", async () => {
+  it("the upload trigger is idempotent and order-safe, and skips bad input without throwing", { timeout: 3 * FUNCTIONS_DEADLINE_MS }, async () => {
     const deps = { db: adminFirestore(), bucket: adminBucket() };
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
     const path = storagePaths.attachment(dealId, brand.user.uid, "m-again", "again.png");
