@@ -83,6 +83,8 @@ export async function run(): Promise<BenchRow[]> {
   const deal: DocumentLookup = {
     status: "found",
     data: new Map<string, Value>([
+      ["brandId", s("alice")],
+      ["influencerId", s("bob")],
       ["participants", { type: "list", value: [s("alice"), s("bob")] }],
       ["status", s("open")],
     ]),
@@ -91,7 +93,9 @@ export async function run(): Promise<BenchRow[]> {
     name: s("deals/d1/attachments/alice/m1/photo.png"),
     size: { type: "int", value: 123_456n },
     contentType: s("image/png"),
-    metadata: m({ name: s("photo.png") }),
+    metadata: m({}),
+    contentDisposition: NULL,
+    contentEncoding: NULL,
   });
   const createPath = "/b/demo-dealchat.appspot.com/o/deals/d1/attachments/alice/m1/photo.png";
   const check = (r: ReturnType<typeof evaluate>, expected: boolean, what: string) => {

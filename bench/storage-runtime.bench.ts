@@ -57,6 +57,8 @@ export async function run(): Promise<BenchRow[]> {
     const loaded = await runtime.loadRuleset("storage", readFileSync(join(repo, "storage.rules"), "utf8"));
     if (loaded.errors.length) throw new Error(`storage.rules did not load: ${loaded.errors.join("; ")}`);
     const deal = {
+      brandId: { stringValue: "brand-1" },
+      influencerId: { stringValue: "infl-1" },
       participants: { arrayValue: { values: [{ stringValue: "brand-1" }, { stringValue: "infl-1" }] } },
       status: { stringValue: "active" },
     };

@@ -1,10 +1,11 @@
 // Writes the model's constants into firestore.rules and storage.rules (between their generated-block
 // markers). `--check` only reports whether the committed files are current (exit 1 when not).
 import { readFileSync, writeFileSync } from "node:fs";
-import { firestoreRulesConstants, withGeneratedBlock } from "@dealchat/model";
+import { firestoreRulesConstants, storageRulesConstants, withGeneratedBlock } from "@dealchat/model";
 
 const files: Array<[string, string[]]> = [
   ["firestore.rules", firestoreRulesConstants()],
+  ["storage.rules", storageRulesConstants()],
 ];
 const check = process.argv.includes("--check");
 let stale = 0;

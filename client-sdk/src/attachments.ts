@@ -1,7 +1,10 @@
 // Attachment files: checked against the model's limits (the same ones storage.rules enforces) before a byte
-// is sent, uploaded resumably with progress and cancel, and read back through rules-guarded Storage calls.
+// is sent, uploaded resumably with progress and cancel, and read back through rules-guarded Storage calls only.
+// There are no download URLs: a getDownloadURL link carries a token that bypasses storage.rules (it works
+// without sign-in and after the user has left the deal), so the SDK downloads the bytes with the user's
+// credentials and, for display, wraps them in a local object URL that the app revokes.
 import { AttachmentContentType, FileName, limits, storagePaths, type Attachment } from "@dealchat/model";
-import { getBytes, getDownloadURL, ref as storageRef, uploadBytesResumable, type UploadTask } from "firebase/storage";
+import { getBytes, ref as storageRef, uploadBytesResumable, type UploadTask } from "firebase/storage";
 import * as z from "zod/mini";
 import type { ClientContext } from "./context.ts";
 import { DealChatError, parseInput, toDealChatError } from "./errors.ts";
@@ -96,18 +99,33 @@ export function uploadAttachments(
   return { done, cancel: () => tasks.forEach((t) => t.cancel()) };
 }
 
-export async function attachmentUrl(ctx: ClientContext, attachment: Pick<Attachment, "storagePath">): Promise<string> {
-  try {
-    return await getDownloadURL(storageRef(ctx.storage, attachment.storagePath));
-  } catch (e) {
-    throw toDealChatError(e, `download URL of ${attachment.storagePath}`);
-  }
-}
-
 export async function attachmentBytes(ctx: ClientContext, attachment: Pick<Attachment, "storagePath" | "size">): Promise<ArrayBuffer> {
   try {
     return await getBytes(storageRef(ctx.storage, attachment.storagePath), attachment.size);
   } catch (e) {
     throw toDealChatError(e, `downloading ${attachment.storagePath}`);
   }
+}
+
+/** The file as a Blob of its content type, downloaded through storage.rules (browsers and Node alike). */
+export async function attachmentBlob(ctx: ClientContext, attachment: Pick<Attachment, "storagePath" | "size"> & { contentType: string }): Promise<Blob> {
+  return new Blob([await attachmentBytes(ctx, attachment)], { type: attachment.contentType });
+}
+
+export interface AttachmentObjectUrl {
+  /** A `blob:` URL of this page (an <img src>, a link's href); nobody else can open it. */
+  url: string;
+  /** Releases the bytes. Also done by `chat.dispose()`; calling it twice is harmless. */
+  revoke(): void;
+}
+
+/**
+ * A local object URL for showing or saving the file, in place of a download link: the bytes come through
+ * storage.rules with the user's credentials, the URL lives only in this page, and `revoke()` frees it.
+ */
+export async function attachmentObjectUrl(ctx: ClientContext, attachment: Pick<Attachment, "storagePath" | "size"> & { contentType: string }): Promise<AttachmentObjectUrl> {
+  const blob = await attachmentBlob(ctx, attachment);
+  const url = URL.createObjectURL(blob);
+  // Counted in stats().activeSubscriptions until revoked, so a leaked URL shows.
+  return { url, revoke: ctx.registry.add(() => URL.revokeObjectURL(url)) };
 }

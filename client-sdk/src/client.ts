@@ -1,6 +1,6 @@
 // The SDK's entry point: one object per signed-in app instance, every feature a method, one dispose().
 import type { Side } from "@dealchat/model";
-import { attachmentBytes, attachmentUrl, validateAttachment, type AttachmentInput } from "./attachments.ts";
+import { attachmentBlob, attachmentBytes, attachmentObjectUrl, validateAttachment, type AttachmentInput, type AttachmentObjectUrl } from "./attachments.ts";
 import { ClientContext, type DealChatOptions, type UsageStats } from "./context.ts";
 import {
   watchConversations,
@@ -88,11 +88,17 @@ export class DealChat {
   validateAttachment(file: AttachmentInput) {
     return validateAttachment(file);
   }
-  attachmentUrl(attachment: { storagePath: string }): Promise<string> {
-    return attachmentUrl(this.ctx, attachment);
-  }
+  /** The file's bytes, downloaded through storage.rules (there are no download links: see README, "Downloads"). */
   attachmentBytes(attachment: { storagePath: string; size: number }): Promise<ArrayBuffer> {
     return attachmentBytes(this.ctx, attachment);
+  }
+  /** The file as a Blob of its content type, downloaded through storage.rules. */
+  attachmentBlob(attachment: { storagePath: string; size: number; contentType: string }): Promise<Blob> {
+    return attachmentBlob(this.ctx, attachment);
+  }
+  /** A local `blob:` URL of the file for display; call `revoke()` when done (dispose() revokes the rest). */
+  attachmentObjectUrl(attachment: { storagePath: string; size: number; contentType: string }): Promise<AttachmentObjectUrl> {
+    return attachmentObjectUrl(this.ctx, attachment);
   }
 
   // 6. Read receipts

@@ -33,6 +33,7 @@ export type DealChatErrorReason =
   | "empty-message"
   /** A write sooner than the rules' pacing interval for that document (limits.*MinIntervalMs). */
   | "too-frequent"
+  | "message-id-taken"
   | "disposed";
 
 export class DealChatError extends Error {

@@ -29,9 +29,13 @@ export type SendInput = z.input<typeof SendInput> & { files?: AttachmentInput[] 
 export type SendOutcome = "sent" | "already-sent";
 
 export interface SendHandle {
-  /** The message's id, known before anything reaches the server (use it to retry). */
-  messageId: string;
-  ref: DocumentReference;
+  /**
+   * The message's id, known before anything reaches the server (use it to retry). It changes once the
+   * server has refused the id because someone else's message already holds it (id squatting): the send then
+   * goes on under a fresh id, files uploaded again under it, and this (and `ref`) report the final id.
+   */
+  readonly messageId: string;
+  readonly ref: DocumentReference;
   /**
    * Resolves once the server has the message ("already-sent" when an earlier attempt with this id had
    * stored it); rejects with a DealChatError. While offline it stays pending and resolves after reconnecting.
@@ -40,6 +44,9 @@ export interface SendHandle {
   /** Cancels attachment uploads that are still running (the message is then not sent). */
   cancel(): void;
 }
+
+/** Fresh ids tried after the first when the id is found taken by another user's message. */
+export const SQUATTED_ID_RETRIES = 2;
 
 export interface SendOptions {
   onProgress?: (progress: UploadProgress) => void;
@@ -62,43 +69,57 @@ export function sendMessage(ctx: ClientContext, input: SendInput, options: SendO
   const names = files.map((f) => validateAttachment(f).name);
   if (new Set(names).size !== names.length) throw new DealChatError("invalid-argument", "send: attachments of one message need distinct names");
   const uid = ctx.uid;
-  const messageId = parsed.messageId ?? newMessageId(ctx, parsed.dealId);
-  const ref = doc(ctx.db, paths.message(parsed.dealId, messageId));
+  let messageId = parsed.messageId ?? newMessageId(ctx, parsed.dealId);
+  let ref = doc(ctx.db, paths.message(parsed.dealId, messageId));
   let cancelUploads: () => void = () => {};
   let cancelled = false;
 
   const done = (async (): Promise<SendOutcome> => {
     const membership = await ctx.membership(parsed.dealId);
     if (membership.closed) throw dealClosed(parsed.dealId, membership.status);
-    let attachments: Attachment[] = [];
-    if (files.length > 0) {
-      const uploads = uploadAttachments(ctx, {
-        dealId: parsed.dealId,
-        senderId: uid,
-        messageId,
-        files,
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      });
-      cancelUploads = uploads.cancel;
-      if (cancelled) uploads.cancel();
-      attachments = await uploads.done;
-    }
-    if (cancelled) throw new DealChatError("cancelled", "send: cancelled before the message was written", "upload-cancelled");
-    const message = newMessage({ senderId: uid, senderSide: membership.side, text, attachments }, serverTimestamp());
-    ctx.countWrites();
-    try {
-      await setDoc(ref, message);
-      return "sent";
-    } catch (e) {
-      return await explainRefusedSend(ctx, parsed.dealId, ref, e);
+    for (let attempt = 0; ; attempt++) {
+      let attachments: Attachment[] = [];
+      if (files.length > 0) {
+        const uploads = uploadAttachments(ctx, {
+          dealId: parsed.dealId,
+          senderId: uid,
+          messageId,
+          files,
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        });
+        cancelUploads = uploads.cancel;
+        if (cancelled) uploads.cancel();
+        attachments = await uploads.done;
+      }
+      if (cancelled) throw new DealChatError("cancelled", "send: cancelled before the message was written", "upload-cancelled");
+      const message = newMessage({ senderId: uid, senderSide: membership.side, text, attachments }, serverTimestamp());
+      ctx.countWrites();
+      try {
+        await setDoc(ref, message);
+        return "sent";
+      } catch (e) {
+        const outcome = await explainRefusedSend(ctx, parsed.dealId, ref, e);
+        if (outcome !== "id-taken") return outcome;
+        if (attempt >= SQUATTED_ID_RETRIES) {
+          throw new DealChatError("already-exists", `send: message ids ${messageId} and earlier were taken by another user's messages`, "message-id-taken", { cause: e });
+        }
+        // Someone else created a message under our id before we did. Nothing of ours is stored under it
+        // (the files in our folder are orphans the platform sweeps), so the send goes on under a fresh id.
+        messageId = newMessageId(ctx, parsed.dealId);
+        ref = doc(ctx.db, paths.message(parsed.dealId, messageId));
+      }
     }
   })();
   // Apps that only watch the live view may never await `done`; an unobserved rejection must not crash them.
   done.catch(() => {});
 
   return {
-    messageId,
-    ref,
+    get messageId() {
+      return messageId;
+    },
+    get ref() {
+      return ref;
+    },
     done,
     cancel: () => {
       cancelled = true;
@@ -113,9 +134,10 @@ function dealClosed(dealId: string, status: string): DealChatError {
 
 /**
  * The rules answer every refusal with PERMISSION_DENIED; this finds out which one it was: the same id already
- * stored by this user (a retry: success, not a duplicate), a closed deal, or a plain denial.
+ * stored by this user (a retry: success, not a duplicate), the id taken by someone else's message (the caller
+ * sends under a fresh id), a closed deal, or a plain denial.
  */
-async function explainRefusedSend(ctx: ClientContext, dealId: string, ref: DocumentReference, error: unknown): Promise<SendOutcome> {
+async function explainRefusedSend(ctx: ClientContext, dealId: string, ref: DocumentReference, error: unknown): Promise<SendOutcome | "id-taken"> {
   const refused = toDealChatError(error, "send");
   if (refused.code !== "permission-denied") throw refused;
   const existing = await getDocFromServer(ref).catch(() => undefined);
@@ -123,6 +145,7 @@ async function explainRefusedSend(ctx: ClientContext, dealId: string, ref: Docum
   if (existing?.exists() && existing.get("senderId") === ctx.uid) return "already-sent";
   const membership = await ctx.membership(dealId, { fresh: true }).catch(() => undefined);
   if (membership?.closed) throw dealClosed(dealId, membership.status);
+  if (existing?.exists()) return "id-taken";
   throw refused;
 }
 

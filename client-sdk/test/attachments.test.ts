@@ -1,6 +1,7 @@
 // Attachments end to end: checked before upload with the model's limits (the same as storage.rules),
 // uploaded with progress and cancel through the Storage emulator, message written only once the files are stored.
-import { limits } from "@dealchat/model";
+import { resolveObjectURL } from "node:buffer";
+import { limits, storagePaths } from "@dealchat/model";
 import { describe, expect, it } from "vitest";
 import type { ConversationViewState, UploadProgress } from "../src/index.ts";
 import { Recorder, adminFirestore, brandAndInfluencer, closeAll, seedDeal, type Party, useBrandAndInfluencer } from "./support.ts";
@@ -66,8 +67,48 @@ describe("upload, send and download", () => {
 
     const downloaded = new Uint8Array(await influencer.chat.attachmentBytes(message.attachments[0]!));
     expect(downloaded).toEqual(photo);
-    expect(await influencer.chat.attachmentUrl(message.attachments[1]!)).toMatch(/^http/);
+    const blob = await influencer.chat.attachmentBlob(message.attachments[1]!);
+    expect(blob.type).toBe("application/pdf");
+    expect(new Uint8Array(await blob.arrayBuffer())).toEqual(brief);
     view.unsubscribe();
+  });
+
+  it("downloads for display through a local object URL that the app revokes, never a download link", async () => {
+    const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
+    const photo = bytes(3000, 11);
+    const handle = brand.chat.send({ dealId, files: [{ name: "shown.png", contentType: "image/png", data: photo }] });
+    await handle.done;
+    const attachment = { storagePath: storagePaths.attachment(dealId, brand.uid, handle.messageId, "shown.png"), size: photo.length, contentType: "image/png" };
+    const subscriptions = influencer.chat.stats().activeSubscriptions;
+    const shown = await influencer.chat.attachmentObjectUrl(attachment);
+    expect(shown.url).toMatch(/^blob:/);
+    const blob = resolveObjectURL(shown.url);
+    expect(blob?.type).toBe("image/png");
+    expect(new Uint8Array(await blob!.arrayBuffer())).toEqual(photo);
+    expect(influencer.chat.stats().activeSubscriptions).toBe(subscriptions + 1);
+    shown.revoke();
+    shown.revoke();
+    expect(resolveObjectURL(shown.url)).toBeUndefined();
+    expect(influencer.chat.stats().activeSubscriptions).toBe(subscriptions);
+    expect("attachmentUrl" in influencer.chat).toBe(false);
+  });
+
+  it("after removal from the deal, a previous participant can no longer download (membership is brandId/influencerId)", async () => {
+    const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
+    const handle = brand.chat.send({ dealId, files: [{ name: "terms.pdf", contentType: "application/pdf", data: bytes(200) }] });
+    await handle.done;
+    const attachment = { storagePath: storagePaths.attachment(dealId, brand.uid, handle.messageId, "terms.pdf"), size: 200, contentType: "application/pdf" };
+    expect(new Uint8Array(await influencer.chat.attachmentBytes(attachment))).toEqual(bytes(200));
+    const replacement = await brandAndInfluencer();
+    try {
+      // The platform replaces the influencer; `participants` still lists the old one.
+      await adminFirestore().doc(`deals/${dealId}`).update({ influencerId: replacement.influencer.uid });
+      await expect(influencer.chat.attachmentBytes(attachment)).rejects.toMatchObject({ name: "DealChatError", code: "permission-denied" });
+      await expect(influencer.chat.attachmentObjectUrl(attachment)).rejects.toMatchObject({ code: "permission-denied" });
+      expect(new Uint8Array(await replacement.influencer.chat.attachmentBytes(attachment))).toEqual(bytes(200));
+    } finally {
+      await closeAll(replacement.brand, replacement.influencer);
+    }
   });
 
   it("cancels an upload: no message is written", async () => {
@@ -99,5 +140,40 @@ describe("upload, send and download", () => {
     } finally {
       await closeAll(outsider.brand, outsider.influencer);
     }
+  });
+});
+
+describe("message-id squatting", () => {
+  it("a message id taken by the other participant first does not break the send: it goes on under a fresh id, files and all", async () => {
+    const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
+    const squatted = brand.chat.newMessageId(dealId);
+    // The other side learned the id (say from an old client that could list folders) and created it first.
+    await expect(influencer.chat.send({ dealId, text: "squatted", messageId: squatted }).done).resolves.toBe("sent");
+
+    const photo = bytes(5000, 13);
+    const handle = brand.chat.send({ dealId, text: "the real one", messageId: squatted, files: [{ name: "real.png", contentType: "image/png", data: photo }] });
+    await expect(handle.done).resolves.toBe("sent");
+    expect(handle.messageId).not.toBe(squatted);
+    expect(handle.ref.id).toBe(handle.messageId);
+
+    const stored = (await adminFirestore().doc(`deals/${dealId}/messages/${handle.messageId}`).get()).data()!;
+    expect(stored).toMatchObject({ senderId: brand.uid, text: "the real one", hasAttachments: true });
+    const path = storagePaths.attachment(dealId, brand.uid, handle.messageId, "real.png");
+    expect(stored.attachments).toEqual([{ name: "real.png", size: photo.length, contentType: "image/png", storagePath: path }]);
+    expect(new Uint8Array(await influencer.chat.attachmentBytes({ storagePath: path, size: photo.length }))).toEqual(photo);
+    // The squatter's message is untouched.
+    expect((await adminFirestore().doc(`deals/${dealId}/messages/${squatted}`).get()).data()).toMatchObject({ senderId: influencer.uid, text: "squatted" });
+  });
+
+  it("a text-only send onto a taken id also succeeds under a fresh id, and a retry of one's own id stays already-sent", async () => {
+    const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
+    const squatted = influencer.chat.newMessageId(dealId);
+    await influencer.chat.send({ dealId, text: "first", messageId: squatted }).done;
+    const handle = brand.chat.send({ dealId, text: "mine", messageId: squatted });
+    await expect(handle.done).resolves.toBe("sent");
+    expect(handle.messageId).not.toBe(squatted);
+    expect((await adminFirestore().doc(`deals/${dealId}/messages/${handle.messageId}`).get()).get("text")).toBe("mine");
+    // Retrying the final id is recognised as the same message, not a squat.
+    await expect(brand.chat.send({ dealId, text: "mine", messageId: handle.messageId }).done).resolves.toBe("already-sent");
   });
 });

@@ -87,13 +87,15 @@ describe("sending and the live tail", () => {
     expect(stored.get("text")).toBe("original");
   });
 
-  it("does not let a participant reuse the other side's message id", async () => {
+  it("does not let a participant overwrite the other side's message: a send onto a taken id goes on under a fresh id", async () => {
     const dealId = await newDeal();
     const first = brand.chat.send({ dealId, text: "brand's message" });
     await first.done;
     const hijack = influencer.chat.send({ dealId, messageId: first.messageId, text: "influencer's overwrite" });
-    await expect(hijack.done).rejects.toMatchObject({ name: "DealChatError", code: "permission-denied" });
-    expect((await adminFirestore().doc(`deals/${dealId}/messages/${first.messageId}`).get()).get("text")).toBe("brand's message");
+    await expect(hijack.done).resolves.toBe("sent");
+    expect(hijack.messageId).not.toBe(first.messageId);
+    expect((await adminFirestore().doc(`deals/${dealId}/messages/${first.messageId}`).get()).data()).toMatchObject({ senderId: brand.uid, text: "brand's message" });
+    expect((await adminFirestore().doc(`deals/${dealId}/messages/${hijack.messageId}`).get()).data()).toMatchObject({ senderId: influencer.uid, text: "influencer's overwrite" });
   });
 
   it("queues sends made offline (pending, from cache) and stores each id exactly once after reconnecting", async () => {

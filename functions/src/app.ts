@@ -22,10 +22,10 @@ export function storageReachable(): boolean {
 }
 
 /**
- * The default bucket. The Storage SDK is loaded on first use: only tombstones with attachments need it, and
+ * The default bucket (or the named one). The Storage SDK is loaded on first use: only tombstones with attachments need it, and
  * loading it with the module would add about half a second to every function's cold start.
  */
-export async function bucket(): Promise<ReturnType<Storage["bucket"]>> {
+export async function bucket(name?: string): Promise<ReturnType<Storage["bucket"]>> {
   const { getStorage } = await import("firebase-admin/storage");
-  return getStorage(app()).bucket();
+  return getStorage(app()).bucket(name);
 }

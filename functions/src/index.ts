@@ -2,6 +2,11 @@
 // handlers/ (transactions) and domain/ (pure rules); nothing here decides anything.
 import { logger } from "firebase-functions";
 import { onDocumentCreated, onDocumentUpdated, onDocumentWritten } from "firebase-functions/v2/firestore";
+import { onSchedule } from "firebase-functions/v2/scheduler";
+import { onObjectFinalized } from "firebase-functions/v2/storage";
+import { limits } from "@dealchat/model";
+import { bucket, db, storageReachable } from "./app.ts";
+import { handleAttachmentFinalized, handleDealMembershipChanged, sweepOrphanedUploads } from "./handlers/attachments.ts";
 import { handleConversationUpdated } from "./handlers/conversations.ts";
 import { handleDealWritten } from "./handlers/deals.ts";
 import { handleMessageCreated, handleMessageUpdated } from "./handlers/messages.ts";
@@ -41,4 +46,29 @@ export const onDealWritten = onDocumentWritten({ document: "deals/{dealId}", ...
   const after = event.data?.after.exists ? (event.data.after.data() ?? null) : null;
   const result = await handleDealWritten({ eventId: event.id, time: event.time, dealId: event.params.dealId, before, after });
   return report("onDealWritten", event.id, event.params, result);
+});
+
+// ---- Attachment files (functions/src/handlers/attachments.ts) ----
+
+export const onAttachmentFinalized = onObjectFinalized({ ...options }, async (event) => {
+  const result = await handleAttachmentFinalized(event.data, { db: db(), bucket: await bucket(event.data.bucket) });
+  const entry = { eventId: event.id, name: event.data.name, ...result };
+  if (result.outcome === "deleted") logger.warn("onAttachmentFinalized deleted a file", entry);
+  else logger.debug(`onAttachmentFinalized ${result.outcome}`, entry);
+  return result;
+});
+
+// A long backlog is worked off over several runs: what one run leaves, the next one finds.
+export const sweepOrphanedAttachments = onSchedule({ schedule: `every ${limits.orphanSweepIntervalMinutes} minutes`, timeoutSeconds: 540 }, async () => {
+  const result = await sweepOrphanedUploads({ db: db(), bucket: await bucket() });
+  logger.info("sweepOrphanedAttachments", { deleted: result.deleted.length, referenced: result.referenced.length });
+});
+
+export const onDealMembershipChanged = onDocumentWritten({ document: "deals/{dealId}", timeoutSeconds: 540, ...options }, async (event) => {
+  if (!storageReachable()) return { outcome: "ignored", reason: "Storage is not reachable here" };
+  const before = event.data?.before.exists ? (event.data.before.data() ?? null) : null;
+  const after = event.data?.after.exists ? (event.data.after.data() ?? null) : null;
+  const result = await handleDealMembershipChanged({ dealId: event.params.dealId, before, after }, { bucket: await bucket() });
+  logger.debug(`onDealMembershipChanged ${result.outcome}`, { eventId: event.id, ...event.params, ...result });
+  return result;
 });

@@ -87,6 +87,18 @@ export const limits = {
   editMinIntervalMs: 2_000,
   /** Presence document writes (all of a user's tabs share it; the SDK retries a refused heartbeat once). */
   presenceMinIntervalMs: 1_000,
+  /**
+   * Storage: an uploaded attachment that no message references this long after its upload is an orphan; the
+   * functions' scheduled sweep (every orphanSweepIntervalMinutes) deletes it. Rules cannot count or wait, so
+   * this lives in the functions only.
+   */
+  orphanUploadGraceMs: 60 * 60 * 1000,
+  orphanSweepIntervalMinutes: 15,
+  /**
+   * Storage: unreferenced uploads kept per sender and deal (three full messages in flight). The functions
+   * delete an upload that would go past it; rules cannot count files.
+   */
+  pendingUploadsPerSenderAndDeal: 30,
 } as const;
 
 export const attachmentContentTypes = [

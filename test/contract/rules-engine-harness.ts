@@ -3,7 +3,7 @@
 // the stored and the incoming document), so the verdicts can be compared with the model's case by case.
 import { readFileSync } from "node:fs";
 import { compile, evaluate, type DocumentLookup, type Ruleset, type Value } from "@dealchat/rules-engine";
-import type { TimestampLike } from "@dealchat/model";
+import { generatedBlockEnd, generatedBlockStart, type TimestampLike } from "@dealchat/model";
 
 export type Data = Record<string, unknown>;
 
@@ -160,4 +160,20 @@ export function storageAllows(ruleset: Ruleset, r: StorageRequest): boolean {
   });
   if (result.kind !== "decided") throw new Error(`the engine asked for documents a complete reader has: ${result.paths.join(", ")}`);
   return result.allowed;
+}
+
+/**
+ * Copies of a rules file with one number of its generated block multiplied by ten: the limits, counts,
+ * durations and pattern bounds (not the code points of character classes, nor the 9 of the id alphabet's 0-9).
+ */
+export function generatedNumberMutants(file: string): Array<{ label: string; source: string }> {
+  const source = readFileSync(file, "utf8");
+  const start = source.indexOf(generatedBlockStart);
+  const block = source.slice(start, source.indexOf(generatedBlockEnd));
+  return [...block.matchAll(/\d+/g)]
+    .filter((m) => !/^0+$/.test(m[0]) && !/(x\{[0-9A-F]*|0-)$/.test(block.slice(0, m.index)))
+    .map((m) => {
+      const at = start + m.index!;
+      return { label: `${m[0]} at ${m.index}`, source: `${source.slice(0, at)}${Number(m[0]) * 10}${source.slice(at + m[0].length)}` };
+    });
 }

@@ -15,7 +15,8 @@ import {
   type UploadObject,
   type Verdict,
 } from "@dealchat/model";
-import { at, compileRules, storageAllows, storageObject, type Data } from "./rules-engine-harness.ts";
+import { compile, type Ruleset } from "@dealchat/rules-engine";
+import { at, compileRules, generatedNumberMutants, storageAllows, storageObject, type Data } from "./rules-engine-harness.ts";
 
 const rules = compileRules("storage.rules");
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0);
@@ -35,12 +36,16 @@ const deal = (over: Data = {}) => ({
 interface Case {
   name: string;
   expect: boolean;
-  run: () => { rules: boolean; model: Verdict };
+  run: (rules: Ruleset) => { rules: boolean; model: Verdict };
 }
 
+/** Every case of the file, for the mutation check at the end. */
+const allCases: Case[] = [];
+
 function check(cases: Case[]) {
+  allCases.push(...cases);
   it.each(cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
-    const { rules: allowed, model } = c.run();
+    const { rules: allowed, model } = c.run(rules);
     expect({ rules: allowed, model: model === null ? "allowed" : `refused: ${model}` }).toEqual({
       rules: c.expect,
       model: c.expect ? "allowed" : expect.stringMatching(/^refused/),
@@ -54,7 +59,7 @@ function uploadCase(name: string, expected: boolean, o: { uid?: string | null; p
   return {
     name,
     expect: expected,
-    run: () => {
+    run: (rules) => {
       const uid = o.uid === undefined ? brand : o.uid;
       const path: AttachmentPath = { dealId, senderId: brand, messageId: "msg_1", fileName: "brief.pdf", ...o.path };
       const object = o.object ?? pdf();
@@ -122,7 +127,7 @@ function readCase(name: string, expected: boolean, o: { uid?: string; path?: Par
   return {
     name,
     expect: expected,
-    run: () => {
+    run: (rules) => {
       const uid = o.uid ?? influencer;
       const path: AttachmentPath = { dealId, senderId: brand, messageId: "msg_1", fileName: "brief.pdf", ...o.path };
       const dealDoc = o.dealDoc ?? deal();
@@ -139,7 +144,7 @@ function listCase(name: string, expected: boolean, o: { uid?: string; senderId?:
   return {
     name,
     expect: expected,
-    run: () => {
+    run: (rules) => {
       const uid = o.uid ?? brand;
       const senderId = o.senderId ?? brand;
       const dealDoc = o.dealDoc ?? deal();
@@ -163,4 +168,13 @@ describe("downloads and listings: storage.rules and the model agree", () => {
     listCase("listing the other participant's folder (would reveal pending message ids)", false, { senderId: influencer }),
     listCase("a stranger listing their own folder in the deal", false, { uid: "stranger", senderId: "stranger" }),
   ]);
+});
+
+describe("the cases above catch a drifted limit", () => {
+  it.each(generatedNumberMutants("storage.rules").map((m) => [m.label, m.source] as const))("multiplying %s by ten is caught", (_what, mutated) => {
+    const compiled = compile(mutated);
+    if (!compiled.ok) return; // a mutation the engine refuses to load is caught too
+    const caught = allCases.filter((c) => c.run(compiled.ruleset).rules !== c.expect);
+    expect(caught.length, "cases whose outcome the mutation changes").toBeGreaterThan(0);
+  });
 });

@@ -6,7 +6,6 @@ import {
   connectStorageEmulator,
   deleteObject,
   getBytes,
-  getDownloadURL,
   getMetadata,
   getStorage,
   list,
@@ -27,12 +26,17 @@ import { projectId, storageEmulator, uniqueId } from "../support/emulators.ts";
 
 const bucket = `${projectId}.appspot.com`;
 
-async function createDeal(brand: string, influencer: string, status: DealStatus = "active"): Promise<string> {
-  const dealId = uniqueId("deal");
+async function createDeal(
+  brand: string,
+  influencer: string,
+  status: DealStatus = "active",
+  options: { dealId?: string; participants?: string[] } = {},
+): Promise<string> {
+  const dealId = options.dealId ?? uniqueId("deal");
   const now = Timestamp.now();
   await adminFirestore()
     .doc(`deals/${dealId}`)
-    .set({ brandId: brand, influencerId: influencer, participants: [brand, influencer], status, createdAt: now, updatedAt: now });
+    .set({ brandId: brand, influencerId: influencer, participants: options.participants ?? [brand, influencer], status, createdAt: now, updatedAt: now });
   return dealId;
 }
 
@@ -86,10 +90,7 @@ describe("storage.rules: deal attachments", () => {
   it("a participant uploads with progress events; the other participant downloads it and reads its metadata", async () => {
     const path = attachment(influencer, "brief.pdf");
     const data = bytes(700 * 1024);
-    const { snapshots, done } = uploadWithProgress(influencer.storage(), path, data, {
-      contentType: "application/pdf",
-      customMetadata: { originalName: "Brief (final).pdf" },
-    });
+    const { snapshots, done } = uploadWithProgress(influencer.storage(), path, data, { contentType: "application/pdf" });
     const final = await done;
     expect(final.state).toBe("success");
     expect(final.bytesTransferred).toBe(data.byteLength);
@@ -103,14 +104,7 @@ describe("storage.rules: deal attachments", () => {
     const asBrand = ref(brand.storage(), path);
     expect(digest(await getBytes(asBrand))).toBe(digest(data));
     const metadata = await getMetadata(asBrand);
-    expect(metadata).toMatchObject({
-      fullPath: path,
-      size: data.byteLength,
-      contentType: "application/pdf",
-      customMetadata: { originalName: "Brief (final).pdf" },
-    });
-    const url = await getDownloadURL(asBrand);
-    expect(digest(await (await fetch(url)).arrayBuffer())).toBe(digest(data));
+    expect(metadata).toMatchObject({ fullPath: path, size: data.byteLength, contentType: "application/pdf" });
   });
 
   it("accepts every allowed content type and refuses others", async () => {
@@ -146,13 +140,19 @@ describe("storage.rules: deal attachments", () => {
     await expect(getMetadata(ref(storage, attachment(influencer, "too-big.png", "msg-size")))).rejects.toMatchObject({ code: "storage/object-not-found" });
   });
 
-  it("custom metadata: a few keys are fine, a key-value store is not", async () => {
+  it("metadata: only what the SDK sets (a content type); custom metadata, contentDisposition and contentEncoding are refused", async () => {
     const storage = brand.storage();
-    const five = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`k${i}`, `v${i}`]));
-    await uploadBytes(ref(storage, attachment(brand, "five.png", "msg-meta")), bytes(10), { ...png, customMetadata: five });
-    expect((await getMetadata(ref(influencer.storage(), attachment(brand, "five.png", "msg-meta")))).customMetadata).toEqual(five);
-    const six = { ...five, k5: "v5" };
-    await expect(uploadBytes(ref(storage, attachment(brand, "six.png", "msg-meta")), bytes(10), { ...png, customMetadata: six })).rejects.toMatchObject(denied);
+    const path = (name: string) => attachment(brand, name, "msg-meta");
+    await uploadBytes(ref(storage, path("plain.png")), bytes(10), png);
+    for (const [name, metadata] of [
+      ["one-key.png", { ...png, customMetadata: { originalName: "x.png" } }],
+      ["big-value.png", { ...png, customMetadata: { note: "v".repeat(100_000) } }],
+      ["disposition.pdf", { contentType: "application/pdf", contentDisposition: 'attachment; filename="invoice.pdf.exe"' }],
+      ["encoding.png", { ...png, contentEncoding: "gzip" }],
+    ] as const) {
+      await expect(uploadBytes(ref(storage, path(name)), bytes(10), metadata), name).rejects.toMatchObject(denied);
+      await expect(uploadWithProgress(storage, path(`resumable-${name}`), bytes(10), metadata).done, name).rejects.toMatchObject(denied);
+    }
   });
 
   it("denies a non-participant both upload and download", async () => {
@@ -161,7 +161,75 @@ describe("storage.rules: deal attachments", () => {
     await uploadBytes(ref(brand.storage(), path), bytes(10), png);
     await expect(getBytes(ref(stranger.storage(), path))).rejects.toMatchObject(denied);
     await expect(getMetadata(ref(stranger.storage(), path))).rejects.toMatchObject(denied);
-    await expect(getDownloadURL(ref(stranger.storage(), path))).rejects.toMatchObject(denied);
+  });
+
+  it("membership is brandId/influencerId, as in firestore.rules: `participants` is never trusted", async () => {
+    // participants names the stranger instead of the influencer (the platform updated one field, not the other).
+    const skewed = await createDeal(brand.user.uid, influencer.user.uid, "active", { participants: [brand.user.uid, stranger.user.uid] });
+    const mine = attachment(influencer, "by-influencer.png", "m-skew", skewed);
+    await uploadBytes(ref(influencer.storage(), mine), bytes(10), png);
+    expect((await getMetadata(ref(brand.storage(), mine))).size).toBe(10);
+    await expect(uploadBytes(ref(stranger.storage(), attachment(stranger, "by-stranger.png", "m-skew", skewed)), bytes(10), png)).rejects.toMatchObject(denied);
+    await expect(getBytes(ref(stranger.storage(), mine))).rejects.toMatchObject(denied);
+    await expect(getMetadata(ref(stranger.storage(), mine))).rejects.toMatchObject(denied);
+    await expect(listAll(ref(stranger.storage(), storagePaths.messageFolder(skewed, stranger.user.uid, "m-skew")))).rejects.toMatchObject(denied);
+
+    // The other way round: participants still holds a removed influencer; the new one is in influencerId.
+    const replaced = await createDeal(brand.user.uid, stranger.user.uid, "active", { participants: [brand.user.uid, influencer.user.uid] });
+    await expect(uploadBytes(ref(influencer.storage(), attachment(influencer, "removed.png", "m", replaced)), bytes(10), png)).rejects.toMatchObject(denied);
+    const theirs = attachment(brand, "for-the-new-influencer.png", "m", replaced);
+    await uploadBytes(ref(brand.storage(), theirs), bytes(10), png);
+    await expect(getBytes(ref(influencer.storage(), theirs))).rejects.toMatchObject(denied);
+    expect(new Uint8Array(await getBytes(ref(stranger.storage(), theirs)))).toEqual(bytes(10));
+  });
+
+  it("after removal from the deal, a previous participant can no longer read its files", async () => {
+    const deal = await createDeal(brand.user.uid, influencer.user.uid);
+    const path = attachment(brand, "before-removal.png", "m", deal);
+    await uploadBytes(ref(brand.storage(), path), bytes(12), png);
+    expect(new Uint8Array(await getBytes(ref(influencer.storage(), path)))).toEqual(bytes(12));
+    // The platform replaces the influencer and has not (yet) rewritten `participants`.
+    await adminFirestore().doc(`deals/${deal}`).update({ influencerId: stranger.user.uid });
+    await expect(getBytes(ref(influencer.storage(), path))).rejects.toMatchObject(denied);
+    await expect(getMetadata(ref(influencer.storage(), path))).rejects.toMatchObject(denied);
+    expect(new Uint8Array(await getBytes(ref(stranger.storage(), path)))).toEqual(bytes(12));
+  });
+
+  it("every path segment is checked as the model does: ids [A-Za-z0-9_-]{1,128}, file names without '/', '\\', control characters, '.' or '..'", async () => {
+    const storage = brand.storage();
+    const uid = brand.user.uid;
+    // At the bound: a 128-character message id and deal id are fine.
+    const longDeal = await createDeal(uid, influencer.user.uid, "active", { dealId: `d${"x".repeat(127)}` });
+    await uploadBytes(ref(storage, storagePaths.attachment(longDeal, uid, "m".repeat(128), "ok.png")), bytes(10), png);
+    // One past it, and far past it (the deal exists and the user is its brand: only the id is wrong).
+    const tooLongDeal = await createDeal(uid, influencer.user.uid, "active", { dealId: `d${"x".repeat(128)}` });
+    const hugeDeal = await createDeal(uid, influencer.user.uid, "active", { dealId: `d${"x".repeat(599)}` });
+    const oddDeal = await createDeal(uid, influencer.user.uid, "active", { dealId: `deal.with~dots ${uniqueId("x")}` });
+    const refused: Array<[string, string]> = [
+      ["129-character message id", storagePaths.attachment(dealId, uid, "m".repeat(129), "a.png")],
+      ["600-character message id", storagePaths.attachment(dealId, uid, "m".repeat(600), "a.png")],
+      ["129-character deal id", storagePaths.attachment(tooLongDeal, uid, "m", "a.png")],
+      ["600-character deal id", storagePaths.attachment(hugeDeal, uid, "m", "a.png")],
+      ["deal id outside the alphabet", storagePaths.attachment(oddDeal, uid, "m", "a.png")],
+      ["message id with a dot", storagePaths.attachment(dealId, uid, "m.1", "a.png")],
+      ["message id with a space", storagePaths.attachment(dealId, uid, "m 1", "a.png")],
+      ["file name '..'", storagePaths.attachment(dealId, uid, "m-seg", "..")],
+      ["file name '.'", storagePaths.attachment(dealId, uid, "m-seg", ".")],
+      ["message id '..'", `deals/${dealId}/attachments/${uid}/../a.png`],
+      ["backslash", storagePaths.attachment(dealId, uid, "m-seg", "..\\..\\a.png")],
+      ["NUL", storagePaths.attachment(dealId, uid, "m-seg", "a\u0000.png")],
+      ["newline", storagePaths.attachment(dealId, uid, "m-seg", "a\n.png")],
+      ["escape", storagePaths.attachment(dealId, uid, "m-seg", "a\u001b[31m.png")],
+      ["unit separator", storagePaths.attachment(dealId, uid, "m-seg", "a\u001f.png")],
+      ["201-character name", storagePaths.attachment(dealId, uid, "m-seg", `${"n".repeat(197)}.png`)],
+    ];
+    for (const [what, path] of refused) {
+      await expect(uploadBytes(ref(storage, path), bytes(10), png), what).rejects.toMatchObject(denied);
+    }
+    // Names that only look odd are fine: dots inside, three dots, unicode.
+    for (const name of ["a.b.c.png", "...png", "résumé 2026.pdf"]) {
+      await uploadBytes(ref(storage, storagePaths.attachment(dealId, uid, "m-seg", name)), bytes(10), name.endsWith("pdf") ? { contentType: "application/pdf" } : png);
+    }
   });
 
   it("denies uploads into the other sender's folder and outside the attachment layout", async () => {
@@ -221,7 +289,7 @@ describe("storage.rules: deal attachments", () => {
     await expect(listAll(ref(anonymous.storage, `deals/${dealId}/attachments`))).rejects.toMatchObject(denied);
   });
 
-  it("lists with a delimiter: message folders as prefixes, files as items, participants only", async () => {
+  it("lists only one's own folder: another participant's folder (pending message ids) is refused", async () => {
     const listDeal = await createDeal(brand.user.uid, influencer.user.uid);
     const storage = brand.storage();
     await Promise.all([
@@ -230,19 +298,28 @@ describe("storage.rules: deal attachments", () => {
       uploadBytes(ref(storage, attachment(brand, "c.png", "m2", listDeal)), bytes(5), png),
       uploadBytes(ref(influencer.storage(), attachment(influencer, "d.png", "m3", listDeal)), bytes(5), png),
     ]);
-    const senders = await listAll(ref(influencer.storage(), `deals/${listDeal}/attachments`));
-    expect(senders.items).toEqual([]);
-    expect(senders.prefixes.map((p) => p.name).sort()).toEqual([brand.user.uid, influencer.user.uid].sort());
-
-    const brandFolder = await listAll(ref(influencer.storage(), `deals/${listDeal}/attachments/${brand.user.uid}`));
+    // Own folder: message folders as prefixes, files as items, paged.
+    const brandFolder = await listAll(ref(brand.storage(), `deals/${listDeal}/attachments/${brand.user.uid}`));
     expect(brandFolder.prefixes.map((p) => p.name).sort()).toEqual(["m1", "m2"]);
-    const message = await listAll(ref(influencer.storage(), storagePaths.messageFolder(listDeal, brand.user.uid, "m1")));
+    const message = await listAll(ref(brand.storage(), storagePaths.messageFolder(listDeal, brand.user.uid, "m1")));
     expect(message.items.map((i) => i.name).sort()).toEqual(["a.png", "b.png"]);
-    const page = await list(ref(influencer.storage(), storagePaths.messageFolder(listDeal, brand.user.uid, "m1")), { maxResults: 1 });
+    const page = await list(ref(brand.storage(), storagePaths.messageFolder(listDeal, brand.user.uid, "m1")), { maxResults: 1 });
     expect(page.items).toHaveLength(1);
     expect(page.nextPageToken).toBeTruthy();
+    expect((await listAll(ref(influencer.storage(), `deals/${listDeal}/attachments/${influencer.user.uid}`))).prefixes.map((p) => p.name)).toEqual(["m3"]);
 
+    // The other participant's folder, at any depth, and the deal's attachments root (which names every folder).
+    for (const path of [
+      `deals/${listDeal}/attachments/${brand.user.uid}`,
+      storagePaths.messageFolder(listDeal, brand.user.uid, "m1"),
+      `deals/${listDeal}/attachments`,
+      `deals/${listDeal}`,
+    ]) {
+      await expect(listAll(ref(influencer.storage(), path)), path).rejects.toMatchObject(denied);
+    }
+    await expect(list(ref(influencer.storage(), `deals/${listDeal}/attachments/${brand.user.uid}`), { maxResults: 1 })).rejects.toMatchObject(denied);
+    // A folder named after the lister but in a deal they are not part of.
+    await expect(listAll(ref(stranger.storage(), `deals/${listDeal}/attachments/${stranger.user.uid}`))).rejects.toMatchObject(denied);
     await expect(listAll(ref(stranger.storage(), `deals/${listDeal}/attachments`))).rejects.toMatchObject(denied);
-    await expect(listAll(ref(brand.storage(), `deals/${listDeal}`))).rejects.toMatchObject(denied);
   });
 });

@@ -5,6 +5,7 @@ import { connectFirestoreEmulator, getFirestore, type Firestore } from "firebase
 import { connectStorageEmulator, getStorage, type FirebaseStorage } from "firebase/storage";
 import { getApps, initializeApp as initializeAdminApp, type App } from "firebase-admin/app";
 import { getFirestore as getAdminFirestore, type Firestore as AdminFirestore } from "firebase-admin/firestore";
+import { getStorage as getAdminStorage, type Storage as AdminStorage } from "firebase-admin/storage";
 import { authEmulator, firestoreEmulator, projectId, storageEmulator, uniqueId } from "./emulators.ts";
 
 export interface WebClient {
@@ -45,8 +46,17 @@ export async function signedInWebClient(label = "user"): Promise<WebClient> {
 let adminApp: App | undefined;
 
 /** firebase-admin talks to the emulators through the *_EMULATOR_HOST variables and bypasses rules. */
-export function adminFirestore(): AdminFirestore {
+function admin(): App {
   adminApp ??= getApps().find((a) => a.name === "dealchat-tests") ?? initializeAdminApp({ projectId }, "dealchat-tests");
-  return getAdminFirestore(adminApp);
+  return adminApp;
+}
+
+export function adminFirestore(): AdminFirestore {
+  return getAdminFirestore(admin());
+}
+
+/** The default bucket through firebase-admin (FIREBASE_STORAGE_EMULATOR_HOST points it at the emulator). */
+export function adminBucket(): ReturnType<AdminStorage["bucket"]> {
+  return getAdminStorage(admin()).bucket(`${projectId}.appspot.com`);
 }
 

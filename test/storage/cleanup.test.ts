@@ -1,0 +1,214 @@
+// What storage.rules cannot do, done by the functions (functions/src/handlers/attachments.ts) on the real
+// emulators: the Storage emulator fires onAttachmentFinalized and onDealMembershipChanged in the Functions
+// emulator; the scheduled sweep is called in-process (the emulator does not run schedules), against the same
+// emulators. Uploads go through the web Storage SDK as real Auth-emulator users.
+import { getBytes, getDownloadURL, getMetadata, ref, uploadBytes, type UploadMetadata } from "firebase/storage";
+import { Timestamp } from "firebase-admin/firestore";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { limits, storagePaths, type Attachment } from "@dealchat/model";
+import { uploadRecordId } from "../../functions/src/domain/attachments.ts";
+import { handleAttachmentFinalized, sweepOrphanedUploads, uploadsCollection } from "../../functions/src/handlers/attachments.ts";
+import { adminBucket, adminFirestore, signedInWebClient, type WebClient } from "../support/clients.ts";
+import { projectId, storageEmulator, uniqueId } from "../support/emulators.ts";
+import { pollUntil } from "../support/wait.ts";
+
+const bucketName = `${projectId}.appspot.com`;
+/** How long a trigger may take: a cold Functions-emulator worker on a loaded 2-core machine needs tens of seconds. */
+const FUNCTIONS_DEADLINE_MS = 90_000;
+const png: UploadMetadata = { contentType: "image/png" };
+const denied = { code: "storage/unauthorized" };
+const bytes = (n: number, seed = 3) => Uint8Array.from({ length: n }, (_, i) => (i * seed + 1) & 0xff);
+
+async function createDeal(brand: string, influencer: string): Promise<string> {
+  const dealId = uniqueId("deal");
+  const now = Timestamp.now();
+  await adminFirestore().doc(`deals/${dealId}`).set({ brandId: brand, influencerId: influencer, participants: [brand, influencer], status: "active", createdAt: now, updatedAt: now });
+  return dealId;
+}
+
+/** A message as the SDK writes it, stored by the platform (the sweep and the bound only read messages). */
+async function createMessage(dealId: string, senderId: string, messageId: string, files: string[], extra: Record<string, unknown> = {}) {
+  const attachments: Attachment[] = files.map((name) => ({ name, size: 10, contentType: "image/png", storagePath: storagePaths.attachment(dealId, senderId, messageId, name) }));
+  await adminFirestore()
+    .doc(`deals/${dealId}/messages/${messageId}`)
+    .set({ senderId, senderSide: "brand", text: null, attachments, hasAttachments: attachments.length > 0, createdAt: Timestamp.now(), editedAt: null, deleted: false, deletedAt: null, ...extra });
+}
+
+const fileExists = async (path: string) => (await adminBucket().file(path).exists())[0];
+const recordOf = (path: string) => adminFirestore().collection(uploadsCollection).doc(uploadRecordId(path));
+
+/** Waits until onAttachmentFinalized has recorded the upload and checked the limit (its tokens are revoked by then). */
+async function waitRecorded(path: string, timeoutMs = FUNCTIONS_DEADLINE_MS): Promise<number> {
+  const snap = await pollUntil(() => recordOf(path).get(), (s) => s.get("limitCheckedAt") !== undefined, { timeoutMs, intervalMs: 100, what: `the upload record of ${path}` });
+  return (snap.get("uploadedAt") as Timestamp).toMillis();
+}
+
+function tokenUrl(path: string, token: string): string {
+  const at = storageEmulator();
+  return `http://${at.host}:${at.port}/v0/b/${bucketName}/o/${encodeURIComponent(path)}?alt=media&token=${encodeURIComponent(token)}`;
+}
+const status = async (url: string) => (await fetch(url)).status;
+
+describe("attachment clean-up by the functions", () => {
+  let brand: WebClient;
+  let influencer: WebClient;
+  let stranger: WebClient;
+
+  beforeAll(async () => {
+    [brand, influencer, stranger] = await Promise.all([signedInWebClient("brand"), signedInWebClient("infl"), signedInWebClient("stranger")]);
+  });
+  afterAll(async () => {
+    await Promise.all([brand?.close(), influencer?.close(), stranger?.close()]);
+  });
+
+  it("a download token chosen by the uploader never works (the emulator hides it from the rules; the upload trigger revokes it)", { timeout: 3 * FUNCTIONS_DEADLINE_MS }, async () => {
+    const dealId = await createDeal(brand.user.uid, influencer.user.uid);
+    const path = storagePaths.attachment(dealId, brand.user.uid, "m-token", "public.png");
+    const chosen = `chosen-${uniqueId("t")}`;
+    const refusedByRules = await uploadBytes(ref(brand.storage(), path), bytes(10), { ...png, customMetadata: { firebaseStorageDownloadTokens: chosen } }).then(
+      () => false,
+      (e: unknown) => (expect(e).toMatchObject(denied), true),
+    );
+    if (!refusedByRules) {
+      // Accepted (the emulator moves the key out of the custom metadata before the rules see it): the link
+      // must stop working once the trigger has run, and the file stays readable through the rules.
+      await pollUntil(() => status(tokenUrl(path, chosen)), (s) => s === 403, { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 100, what: "the chosen token to be revoked" });
+      expect(new Uint8Array(await getBytes(ref(influencer.storage(), path)))).toEqual(bytes(10));
+    }
+    expect(await status(tokenUrl(path, chosen))).not.toBe(200);
+  });
+
+  it("after removal from the deal, a download link minted while a participant stops working", { timeout: 3 * FUNCTIONS_DEADLINE_MS }, async () => {
+    const dealId = await createDeal(brand.user.uid, influencer.user.uid);
+    const path = storagePaths.attachment(dealId, brand.user.uid, "m-link", "contract.png");
+    await uploadBytes(ref(brand.storage(), path), bytes(64), png);
+    await waitRecorded(path);
+    // An attacker's client (not the SDK, which never asks for links) mints a link while still a participant.
+    const url = await getDownloadURL(ref(influencer.storage(), path));
+    const first = await fetch(url);
+    expect(first.status).toBe(200);
+    expect(new Uint8Array(await first.arrayBuffer())).toEqual(bytes(64));
+
+    // The platform replaces the influencer; `participants` is not touched (membership is brandId/influencerId).
+    await adminFirestore().doc(`deals/${dealId}`).update({ influencerId: stranger.user.uid });
+    await pollUntil(() => status(url), (s) => s === 403, { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 100, what: "the minted link to be revoked" });
+    await expect(getBytes(ref(influencer.storage(), path))).rejects.toMatchObject(denied);
+    await expect(getDownloadURL(ref(influencer.storage(), path))).rejects.toMatchObject(denied);
+    // The file itself stays, for the deal's current participants.
+    expect(new Uint8Array(await getBytes(ref(stranger.storage(), path)))).toEqual(bytes(64));
+  });
+
+  it("metadata the rules cannot see in the emulator (cacheControl, contentLanguage) gets the file deleted; a plain upload stays", { timeout: 3 * FUNCTIONS_DEADLINE_MS }, async () => {
+    const dealId = await createDeal(brand.user.uid, influencer.user.uid);
+    const folder = (name: string) => storagePaths.attachment(dealId, influencer.user.uid, "m-meta", name);
+    await uploadBytes(ref(influencer.storage(), folder("cache.png")), bytes(10), { ...png, cacheControl: "public, max-age=31536000" });
+    await uploadBytes(ref(influencer.storage(), folder("language.png")), bytes(10), { ...png, contentLanguage: "de" });
+    await uploadBytes(ref(influencer.storage(), folder("plain.png")), bytes(10), png);
+    for (const name of ["cache.png", "language.png"]) {
+      await pollUntil(() => fileExists(folder(name)), (exists) => !exists, { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 100, what: `${name} to be deleted` });
+    }
+    await waitRecorded(folder("plain.png"));
+    expect(await fileExists(folder("plain.png"))).toBe(true);
+    expect((await getMetadata(ref(brand.storage(), folder("plain.png")))).size).toBe(10);
+  });
+
+  it(`orphans: an upload no message references is deleted ${limits.orphanUploadGraceMs / 60_000} min after its upload, not before; referenced and tombstoned ones are told apart`, { timeout: 3 * FUNCTIONS_DEADLINE_MS }, async () => {
+    const db = adminFirestore();
+    const bucket = adminBucket();
+    const dealId = await createDeal(brand.user.uid, influencer.user.uid);
+    const uid = brand.user.uid;
+    const orphan = storagePaths.attachment(dealId, uid, "m-never-sent", "orphan.png");
+    const sent = storagePaths.attachment(dealId, uid, "m-sent", "sent.png");
+    const unlisted = storagePaths.attachment(dealId, uid, "m-sent", "not-in-the-message.png");
+    const tombstoned = storagePaths.attachment(dealId, uid, "m-deleted", "gone.png");
+    const squatted = storagePaths.attachment(dealId, uid, "m-squatted", "squatted.png");
+    for (const path of [orphan, sent, unlisted, tombstoned, squatted]) await uploadBytes(ref(brand.storage(), path), bytes(10), png);
+    await createMessage(dealId, uid, "m-sent", ["sent.png"]);
+    await createMessage(dealId, uid, "m-deleted", [], { deleted: true, deletedAt: Timestamp.now() });
+    // Someone else's message under the id of this sender's folder lists the file: it does not count.
+    await createMessage(dealId, influencer.user.uid, "m-squatted", [], {
+      senderSide: "influencer",
+      attachments: [{ name: "squatted.png", size: 10, contentType: "image/png", storagePath: squatted }],
+      hasAttachments: true,
+    });
+    const uploaded = await Promise.all([orphan, sent, unlisted, tombstoned, squatted].map((p) => waitRecorded(p)));
+    const newest = Math.max(...uploaded);
+    const oldest = Math.min(...uploaded);
+
+    // Within the grace period nothing is touched.
+    const early = await sweepOrphanedUploads({ db, bucket, dealId, now: oldest + limits.orphanUploadGraceMs - 1 });
+    expect(early).toEqual({ deleted: [], referenced: [] });
+    for (const path of [orphan, sent, unlisted, tombstoned, squatted]) expect(await fileExists(path), path).toBe(true);
+
+    // At the grace period: orphans deleted, the referenced file kept and its record dropped.
+    const due = await sweepOrphanedUploads({ db, bucket, dealId, now: newest + limits.orphanUploadGraceMs });
+    expect(due.referenced).toEqual([sent]);
+    expect(due.deleted.sort()).toEqual([orphan, unlisted, tombstoned, squatted].sort());
+    for (const path of [orphan, unlisted, tombstoned, squatted]) expect(await fileExists(path), path).toBe(false);
+    expect(await fileExists(sent)).toBe(true);
+    for (const path of [orphan, sent, unlisted, tombstoned, squatted]) expect((await recordOf(path).get()).exists, path).toBe(false);
+    expect(new Uint8Array(await getBytes(ref(influencer.storage(), sent)))).toEqual(bytes(10));
+
+    // Idempotent: a second run (or a concurrent one) finds nothing left to do.
+    expect(await sweepOrphanedUploads({ db, bucket, dealId, now: newest + limits.orphanUploadGraceMs })).toEqual({ deleted: [], referenced: [] });
+  });
+
+  it(`a sender keeps at most ${limits.pendingUploadsPerSenderAndDeal} unreferenced uploads per deal; referenced uploads do not count`, { timeout: 6 * FUNCTIONS_DEADLINE_MS }, async () => {
+    const dealId = await createDeal(brand.user.uid, influencer.user.uid);
+    const uid = influencer.user.uid;
+    const limit = limits.pendingUploadsPerSenderAndDeal;
+    const pathOf = (i: number) => storagePaths.attachment(dealId, uid, `m-${Math.floor(i / limits.attachmentsPerMessage)}`, `f-${String(i).padStart(3, "0")}.png`);
+    const storage = influencer.storage();
+    // Exactly the limit: every upload stays.
+    for (let i = 0; i < limit; i++) await uploadBytes(ref(storage, pathOf(i)), bytes(10, i), png);
+    for (let i = 0; i < limit; i++) await waitRecorded(pathOf(i));
+    for (let i = 0; i < limit; i++) expect(await fileExists(pathOf(i)), pathOf(i)).toBe(true);
+
+    // One past it: the newest is deleted, the others stay.
+    const extra = storagePaths.attachment(dealId, uid, "m-extra", "one-too-many.png");
+    await uploadBytes(ref(storage, extra), bytes(10), png);
+    await pollUntil(() => fileExists(extra), (exists) => !exists, { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 100, what: "the upload past the limit to be deleted" });
+    for (let i = 0; i < limit; i++) expect(await fileExists(pathOf(i)), pathOf(i)).toBe(true);
+    // The other sender of the same deal has a limit of their own.
+    const brandsOwn = storagePaths.attachment(dealId, brand.user.uid, "m-brand", "fine.png");
+    await uploadBytes(ref(brand.storage(), brandsOwn), bytes(10), png);
+    await waitRecorded(brandsOwn);
+    expect(await fileExists(brandsOwn)).toBe(true);
+
+    // Once a message references the first folder's files, they no longer count: the next upload stays.
+    await createMessage(dealId, uid, "m-0", Array.from({ length: limits.attachmentsPerMessage }, (_, i) => `f-${String(i).padStart(3, "0")}.png`), { senderSide: "influencer" });
+    const after = storagePaths.attachment(dealId, uid, "m-after", "fits-again.png");
+    await uploadBytes(ref(storage, after), bytes(10), png);
+    await waitRecorded(after);
+    expect(await fileExists(after)).toBe(true);
+    for (let i = 0; i < limit; i++) expect(await fileExists(pathOf(i)), pathOf(i)).toBe(true);
+  });
+
+  it("the upload trigger is idempotent and order-safe, and skips bad input without throwing", { timeout: 3 * FUNCTIONS_DEADLINE_MS }, async () => {
+    const deps = { db: adminFirestore(), bucket: adminBucket() };
+    const dealId = await createDeal(brand.user.uid, influencer.user.uid);
+    const path = storagePaths.attachment(dealId, brand.user.uid, "m-again", "again.png");
+    await uploadBytes(ref(brand.storage(), path), bytes(10), png);
+    const uploadedAt = await waitRecorded(path);
+    const [metadata] = await adminBucket().file(path).getMetadata();
+    // A redelivery of the same event: same record, file kept, nothing else changes.
+    for (let i = 0; i < 2; i++) expect(await handleAttachmentFinalized(metadata, deps)).toMatchObject({ outcome: "recorded" });
+    expect(await fileExists(path)).toBe(true);
+    expect(((await recordOf(path).get()).get("uploadedAt") as Timestamp).toMillis()).toBe(uploadedAt);
+    // A late event for a file that is gone (swept, tombstoned) records nothing.
+    const gone = storagePaths.attachment(dealId, brand.user.uid, "m-again", "gone.png");
+    expect(await handleAttachmentFinalized({ ...metadata, name: gone }, deps)).toMatchObject({ outcome: "ignored", reason: "the file no longer exists" });
+    expect((await recordOf(gone).get()).exists).toBe(false);
+    // Bad input: skipped and logged, never thrown, nothing deleted.
+    for (const object of [{}, { name: 42 }, { name: "users/u/avatar.png" }, { name: `deals/${dealId}/attachments/u/m/..` }, { name: path, metadata: "not a map" }, { name: path, cacheControl: 5 }]) {
+      expect(await handleAttachmentFinalized(object, deps), JSON.stringify(object)).toMatchObject({ outcome: "ignored" });
+    }
+    expect(await fileExists(path)).toBe(true);
+    // A malformed record is dropped by the sweep, which carries on with the rest.
+    const bogus = adminFirestore().collection(uploadsCollection).doc(uniqueId("bogus"));
+    await bogus.set({ dealId, storagePath: 17 });
+    const swept = await sweepOrphanedUploads({ ...deps, dealId, now: uploadedAt + limits.orphanUploadGraceMs });
+    expect(swept).toEqual({ deleted: [path], referenced: [] });
+    expect((await bogus.get()).exists).toBe(false);
+  });
+});
