@@ -118,17 +118,20 @@ describe("Cloud Functions through the Functions emulator", () => {
       "the three messages to be reflected",
     );
     const [t1, t2, t3] = [await createdAt(m1), await createdAt(m2), await createdAt(m3)];
-    expect(conv.responseTime).toEqual({
-      brand: { count: 1, totalMs: t3 - t2, averageMs: t3 - t2 },
-      influencer: { count: 1, totalMs: t2 - t1, averageMs: t2 - t1 },
+    // Whole milliseconds (timestamps carry microseconds). The influencer owes m3's answer since m3.
+    const [brandMs, influencerMs] = [Math.round(t3 - t2), Math.round(t2 - t1)];
+    expect(conv.responseTime).toMatchObject({
+      brand: { count: 1, totalMs: brandMs, averageMs: brandMs, medianMs: brandMs, p90Ms: brandMs, waitingSince: null, unansweredTurns: 0 },
+      influencer: { count: 1, totalMs: influencerMs, averageMs: influencerMs, medianMs: influencerMs, p90Ms: influencerMs, unansweredTurns: 1 },
     });
+    expect((conv.responseTime.influencer.waitingSince as Timestamp).toMillis()).toBe(t3);
     expect(conv.hasUnread).toEqual({ brand: true, influencer: true });
     expect(conv.lastMessage).toMatchObject({ senderId: brand.user.uid, senderSide: "brand", snippet: "Café shoot on Friday?", kind: "text" });
     expect((conv.lastActivityAt as Timestamp).toMillis()).toBe(t3);
 
     const third = await messageUntil(brand, m3, (m) => Array.isArray(m.searchTokens), "m3's search tokens");
     expect(third.searchTokens).toEqual(["cafe", "shoot", "friday", "caf", "sho", "fri", "shoo", "frid", "frida"]);
-    expect((await messageUntil(brand, m2, (m) => m.responseTimeMs !== undefined, "m2's response time")).responseTimeMs).toBe(t2 - t1);
+    expect((await messageUntil(brand, m2, (m) => m.responseTimeMs !== undefined, "m2's response time")).responseTimeMs).toBe(Math.round(t2 - t1));
 
     // A search for a prefix of a diacritic word finds the message through the one token it allows.
     const token = searchQueryToken("CAFÉ");
@@ -243,8 +246,11 @@ describe("Cloud Functions through the Functions emulator", () => {
     expect(conv.lastMessage).toMatchObject({ senderId: "system", senderSide: "system", snippet: "Deal completed" });
     const system = await getDoc(doc(brand.db, "deals", dealId, "messages", conv.lastMessage.messageId));
     expect(system.data()).toMatchObject({ senderId: "system", senderSide: "system", text: "Deal completed", deleted: false });
-    // System messages are nobody's unread and nobody's answer.
+    // System messages are nobody's unread and nobody's answer; the closing stops the influencer's clock (the
+    // answer is still owed, but no longer waited for) and changes nothing else.
     expect(conv.unread).toEqual(before.unread);
-    expect(conv.responseTime).toEqual(before.responseTime);
+    const closed = await conversationUntil(brand, (c) => c.responseTime.influencer.waitingSince === null, "the influencer's clock to stop");
+    expect(before.responseTime.influencer.waitingSince).not.toBeNull();
+    expect(closed.responseTime).toEqual({ brand: before.responseTime.brand, influencer: { ...before.responseTime.influencer, waitingSince: null } });
   }, 90_000);
 });

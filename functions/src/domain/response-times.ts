@@ -40,6 +40,8 @@ export interface ResponseTimeDerivation {
   owedBy: Side | null;
   /** When the owing side's clock counts from (ms), shifted forward by closed time; null while the deal is closed. */
   waitingSinceMs: number | null;
+  /** The same instant as a timestamp: the unanswered message's own createdAt when no closed time shifts it. */
+  waitingSince: TimestampLike | null;
 }
 
 /** Conversation order: createdAt, then message id (two messages can share a timestamp). */
@@ -64,6 +66,7 @@ export function deriveResponseTimes(messages: readonly StoredMessage[], complete
   const answers: Answer[] = [];
   let owedBy: Side | null = null;
   let sinceMs = 0;
+  let since: TimestampLike | null = null;
   let pausedMs = 0;
   // Whether the deal was closed when the window starts: the first status change says what it changed from.
   const firstChange = ordered.find((m) => m.message.statusChange)?.message.statusChange;
@@ -91,7 +94,8 @@ export function deriveResponseTimes(messages: readonly StoredMessage[], complete
     if (owedBy === side) {
       // The clock stopped when the deal closed (the platform may still post while it is closed).
       const end = closedSinceMs ?? t;
-      const ms = Math.max(0, end - sinceMs - pausedMs);
+      // Whole milliseconds: timestamps carry microseconds, the statistics do not need them.
+      const ms = Math.max(0, Math.round(end - sinceMs - pausedMs));
       if (decided) {
         perMessage.set(id, ms);
         answers.push({ messageId: id, side, senderId: message.senderId, at: message.createdAt, ms });
@@ -99,17 +103,32 @@ export function deriveResponseTimes(messages: readonly StoredMessage[], complete
       decided = true;
       owedBy = otherSide(side);
       sinceMs = t;
+      since = message.createdAt;
       pausedMs = 0;
     } else {
       if (owedBy === null) {
         owedBy = otherSide(side);
         sinceMs = t;
+        since = message.createdAt;
         pausedMs = 0;
       }
       if (decided) perMessage.set(id, null);
     }
   }
-  return { perMessage, answers, owedBy, waitingSinceMs: owedBy && closedSinceMs === null ? sinceMs + pausedMs : null };
+  const waiting = owedBy !== null && closedSinceMs === null;
+  return {
+    perMessage,
+    answers,
+    owedBy,
+    waitingSinceMs: waiting ? sinceMs + pausedMs : null,
+    waitingSince: waiting && pausedMs === 0 ? since : null,
+  };
+}
+
+/** The owing side's waitingSince as a stored timestamp (null when nobody owes or the deal is closed). */
+function waitingTimestamp<T extends TimestampLike>(derivation: ResponseTimeDerivation, toTimestamp: (ms: number) => T): TimestampLike | null {
+  if (derivation.waitingSinceMs === null) return null;
+  return derivation.waitingSince ?? toTimestamp(Math.round(derivation.waitingSinceMs));
 }
 
 /** conversations/{dealId}.responseTime from a derivation; `toTimestamp` builds the SDK's Timestamp. */
@@ -119,7 +138,7 @@ export function responseTimeStats<T extends TimestampLike>(derivation: ResponseT
     const owes = derivation.owedBy === side;
     stats[side] = {
       ...summarizeResponseTimes(derivation.answers.filter((a) => a.side === side).map((a) => a.ms)),
-      waitingSince: owes && derivation.waitingSinceMs !== null ? toTimestamp(derivation.waitingSinceMs) : null,
+      waitingSince: owes ? waitingTimestamp(derivation, toTimestamp) : null,
       unansweredTurns: owes ? 1 : 0,
     };
   }
@@ -138,7 +157,7 @@ export function userDealEntry<T extends TimestampLike>(derivation: ResponseTimeD
   return {
     side,
     answers,
-    waitingSince: owes && derivation.waitingSinceMs !== null ? toTimestamp(derivation.waitingSinceMs) : null,
+    waitingSince: owes ? waitingTimestamp(derivation, toTimestamp) : null,
     unansweredTurns: owes ? 1 : 0,
   };
 }
