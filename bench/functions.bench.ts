@@ -97,7 +97,7 @@ function costRows(action: string, client: { reads: number; writes: number }, rul
   ];
 }
 
-async function costPerAction(): Promise<BenchRow[]> {
+export async function costPerAction(): Promise<BenchRow[]> {
   const db = isolatedDb();
   const deal = await seedDeal(db);
   const event = () => uniqueId("bench-evt");
