@@ -12,6 +12,7 @@ import {
   type DealStatus,
   type ResponseTimeStats,
   type UserDealResponses,
+  UserResponseStats,
   dealStatuses,
   Id,
   limits,
@@ -94,7 +95,7 @@ export const fieldOwnership = {
   presenceConnection: { client: ["lastSeen", "expiresAt"], platform: [] },
   attachment: { client: ["name", "size", "contentType", "storagePath"], platform: [] },
   deal: { client: [], platform: ["brandId", "influencerId", "participants", "status", "title", "createdAt", "updatedAt"] },
-  responseStats: { client: [], platform: ["uid", "deals", "windows", "computedAt"] },
+  responseStats: { client: [], platform: Object.keys(UserResponseStats.shape) },
 } as const satisfies Record<string, { client: readonly string[]; platform: readonly string[] }>;
 
 export const messageClientFields = fieldOwnership.message.client;

@@ -175,6 +175,7 @@ describe("new messages: firestore.rules and the model agree", () => {
     createCase("an unknown key", false, { data: msg({ priority: "high" }) }),
     createCase("a platform field (searchTokens)", false, { data: msg({ searchTokens: ["hi"] }) }),
     createCase("a platform field (responseTimeMs)", false, { data: msg({ responseTimeMs: 1 }) }),
+    createCase("a platform field (statusChange: a forged deal closing)", false, { data: msg({ statusChange: { from: "active", to: "completed" } }) }),
     ...Object.keys(msg()).map((key) => createCase(`without ${key}`, false, { data: withoutKey(msg(), key) })),
     createCase("a spoofed sender", false, { data: msg({ senderId: influencer }) }),
     createCase("the other side", false, { data: msg({ senderSide: "influencer" }) }),
