@@ -108,7 +108,7 @@ function costRows(action: string, client: { reads: number; writes: number }, rul
   ];
 }
 
-async function costPerAction(): Promise<BenchRow[]> {
+export async function costPerAction(): Promise<BenchRow[]> {
   const db = isolatedDb();
   const deal = await seedDeal(db);
   const event = () => uniqueId("bench-evt");
@@ -153,9 +153,9 @@ async function costPerAction(): Promise<BenchRow[]> {
   const listReads = Math.max(1, page.size);
 
   return [
-    ...costRows("send a message", { reads: 0, writes: 1 }, rulesGets.messageCreate, send, "event record, message, conversation, previous-message query, unread count()"),
+    ...costRows("send a message", { reads: 0, writes: 1 }, rulesGets.messageCreate, send, "event record, message, conversation, response-time window of the deal's 2 messages, unread count(), 2 responseStats"),
     ...costRows("edit a message", { reads: 0, writes: 1 }, rulesGets.messageUpdate, edit, "event record, message, conversation"),
-    ...costRows("delete a message", { reads: 0, writes: 1 }, rulesGets.messageUpdate, remove, "event record, message, conversation, unread count()"),
+    ...costRows("delete a message", { reads: 0, writes: 1 }, rulesGets.messageUpdate, remove, "event record, message, conversation, response-time window of 2 messages, unread count(), 2 responseStats"),
     ...costRows("mark read", { reads: 0, writes: 1 }, rulesGets.watermarkMove, markRead, "event record, conversation, unread count()"),
     {
       benchmark: `functions: Firestore cost of "list a page of conversations"`,

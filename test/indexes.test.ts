@@ -15,7 +15,7 @@ import {
   type QuerySpec,
   type CatalogEntry,
 } from "@dealchat/model";
-import { previousParticipantMessageQuery, unreadCountQuery } from "../functions/src/domain/queries.ts";
+import { responseTimeWindowQuery, unreadCountQuery } from "../functions/src/domain/queries.ts";
 
 const config = JSON.parse(readFileSync("firestore.indexes.json", "utf8")) as IndexConfig;
 const someTime = { seconds: 1_700_000_000, nanoseconds: 0, toMillis: () => 1_700_000_000_000 };
@@ -26,7 +26,7 @@ function everyQuery(): CatalogEntry[] {
     { label: `functions unreadCountQuery ${side} without watermark`, spec: unreadCountQuery("deal-1", side, null) },
     { label: `functions unreadCountQuery ${side} with watermark`, spec: unreadCountQuery("deal-1", side, someTime) },
   ]);
-  functionsQueries.push({ label: "functions previousParticipantMessageQuery", spec: previousParticipantMessageQuery("deal-1", someTime) });
+  functionsQueries.push({ label: "functions responseTimeWindowQuery", spec: responseTimeWindowQuery("deal-1") });
   return [...queryCatalog(), ...functionsQueries];
 }
 

@@ -22,6 +22,7 @@ import {
 } from "./messages.ts";
 import { connectPresence, watchPresence, type PresenceConnection, type PresenceOptions, type PresenceState } from "./presence.ts";
 import { ReadReceipts } from "./receipts.ts";
+import { myResponseStats, watchMyResponseStats, type MyResponseStats } from "./response-times.ts";
 import {
   deleteMessage,
   editMessage,
@@ -120,7 +121,16 @@ export class DealChat {
     return watchPresence(this.ctx, uid, onChange, onError);
   }
 
-  // 8. Lifecycle
+  // 8. Response times (each conversation's `responseTimes` holds both sides' figures in that deal)
+  /** The signed-in user's own response times across deals, over the last 30 and 90 days (one read). */
+  myResponseStats(): Promise<MyResponseStats> {
+    return myResponseStats(this.ctx);
+  }
+  watchMyResponseStats(onChange: (s: MyResponseStats) => void, onError?: (e: DealChatError) => void): Unsubscribe {
+    return watchMyResponseStats(this.ctx, onChange, onError);
+  }
+
+  // 9. Lifecycle
   /** Listener, write and read counts of this client. */
   stats(): UsageStats {
     return this.ctx.stats();

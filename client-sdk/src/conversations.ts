@@ -7,7 +7,9 @@ import {
   Side,
   closedStatuses,
   conversationListQuery,
+  noResponseTimes,
   type LastMessageSummary,
+  type ResponseTimeStats,
 } from "@dealchat/model";
 import type { DocumentSnapshot, Timestamp } from "firebase/firestore";
 import * as z from "zod/mini";
@@ -29,6 +31,11 @@ export interface ConversationSummary {
   unreadCount: number;
   /** Everything the other side created at or before this time has been read by them. */
   otherReadWatermark: Timestamp | null;
+  /**
+   * How fast each side replies in this deal (docs/response-times.md): count, mean, median and p90 of its answers,
+   * `waitingSince` while it owes an answer on an open deal, and `unansweredTurns` (1 while it owes one).
+   */
+  responseTimes: Record<Side, ResponseTimeStats>;
 }
 
 export const ConversationListInput = z.object({
@@ -66,6 +73,7 @@ export function parseConversation(snap: DocumentSnapshot, uid: string): Conversa
     lastActivityAt: (c.lastActivityAt as Timestamp | undefined) ?? null,
     unreadCount: c.unread?.[mySide] ?? 0,
     otherReadWatermark: (c.readWatermark?.[otherSide] as Timestamp | null | undefined) ?? null,
+    responseTimes: c.responseTime ?? { brand: noResponseTimes(), influencer: noResponseTimes() },
   };
 }
 

@@ -9,4 +9,5 @@ export { READ_THROTTLE_MS } from "./receipts.ts";
 export { TYPING_REFRESH_MS, type TypingIndicator, type TypingState } from "./typing.ts";
 export { PRESENCE_HEARTBEAT_MS, type PresenceConnection, type PresenceOptions, type PresenceState } from "./presence.ts";
 export { toWebQuery } from "./query.ts";
+export type { MyResponseStats } from "./response-times.ts";
 export type { Unsubscribe } from "./lifecycle.ts";

@@ -2,7 +2,7 @@
 // (unread counters, last-message summaries) reaches the SDK's live list, and markRead's watermark brings the
 // counter back to zero.
 import { describe, expect, it } from "vitest";
-import type { ConversationListState, ConversationViewState, UnreadTotal } from "../src/index.ts";
+import type { ConversationListState, ConversationViewState, MyResponseStats, UnreadTotal } from "../src/index.ts";
 import { Recorder, adminFirestore, seedDeal, type Party, useBrandAndInfluencer } from "./support.ts";
 import { pollUntil } from "../../test/support/wait.ts";
 import { getMetadata, ref } from "firebase/storage";
@@ -62,6 +62,58 @@ describe("with the Cloud Functions", () => {
     await expect(brand.chat.send({ dealId, text: "one more thing" }).done).rejects.toMatchObject({ code: "failed-precondition", reason: "deal-closed" });
     view.unsubscribe();
   }, 3 * FUNCTIONS_DEADLINE_MS);
+});
+
+describe("response times through the SDK", () => {
+  it("shows both sides' statistics and 'waiting since' on the conversation, and each user's own statistics", async () => {
+    const dealId = await newDeal();
+    const states = new Recorder<ConversationViewState>();
+    const view = brand.chat.openConversation({ dealId }, states.next, states.fail);
+    await states.until((s) => !s.fromCache && s.conversation !== null, "the conversation");
+    await brand.chat.send({ dealId, text: "Can you post on Friday?" }).done;
+    await brand.chat.send({ dealId, text: "(just checking)" }).done;
+    const asked = await states.until(
+      (s) => s.messages.filter((m) => !m.pending).length === 2 && s.conversation?.responseTimes.influencer.waitingSince != null,
+      "the influencer to owe an answer",
+      { timeoutMs: FUNCTIONS_DEADLINE_MS },
+    );
+    const question = asked.messages.find((m) => m.text === "Can you post on Friday?")!;
+    // The nudge does not reset the clock: the influencer has been waited for since the question.
+    expect(asked.conversation!.responseTimes.influencer.waitingSince!.toMillis()).toBe(question.createdAt!.toMillis());
+    expect(asked.conversation!.responseTimes.influencer.unansweredTurns).toBe(1);
+
+    await influencer.chat.send({ dealId, text: "Friday works" }).done;
+    const answered = await states.until(
+      (s) => s.conversation?.responseTimes.influencer.count === 1 && s.messages.filter((m) => !m.pending).length === 3,
+      "the influencer's answer to be counted",
+      { timeoutMs: FUNCTIONS_DEADLINE_MS },
+    );
+    const reply = answered.messages.find((m) => m.text === "Friday works")!;
+    // Whole milliseconds (server timestamps carry microseconds).
+    const expected = Math.round(reply.createdAt!.toMillis() - question.createdAt!.toMillis());
+    expect(answered.conversation!.responseTimes.influencer).toMatchObject({ count: 1, totalMs: expected, averageMs: expected, medianMs: expected, p90Ms: expected, waitingSince: null, unansweredTurns: 0 });
+    expect(answered.conversation!.responseTimes.brand).toMatchObject({ count: 0, unansweredTurns: 1 });
+    expect(answered.conversation!.responseTimes.brand.waitingSince!.toMillis()).toBe(reply.createdAt!.toMillis());
+    view.unsubscribe();
+
+    // The influencer's own statistics: a one-off read and a live watch agree on this deal's answer.
+    const mine = await pollUntil(() => influencer.chat.myResponseStats(), (s) => s.deals[dealId]?.answers.length === 1, {
+      what: "the influencer's responseStats",
+      timeoutMs: FUNCTIONS_DEADLINE_MS,
+      intervalMs: 250,
+    });
+    expect(mine.uid).toBe(influencer.uid);
+    expect(mine.deals[dealId]!.answers.map((a) => [a.at.toMillis(), a.ms])).toEqual([[reply.createdAt!.toMillis(), expected]]);
+    const all = Object.values(mine.deals).flatMap((d) => d.answers);
+    expect(mine.windows.d30.count).toBe(all.length);
+    expect(mine.windows.d30.count).toBeGreaterThanOrEqual(1);
+    const live = new Recorder<MyResponseStats>();
+    const stop = brand.chat.watchMyResponseStats(live.next, live.fail);
+    const brandStats = await live.until((s) => s.deals[dealId]?.unansweredTurns === 1, "the brand's own debt in this deal", { timeoutMs: FUNCTIONS_DEADLINE_MS });
+    expect(brandStats.deals[dealId]!.waitingSince!.toMillis()).toBe(reply.createdAt!.toMillis());
+    expect(brandStats.windows.d30.unansweredTurns).toBeGreaterThanOrEqual(1);
+    stop();
+  }, 4 * FUNCTIONS_DEADLINE_MS);
 });
 
 describe("attachment clean-up by the functions", () => {

@@ -24,14 +24,14 @@ function report(name: string, eventId: string, params: Record<string, string>, r
 
 export const onMessageCreated = onDocumentCreated({ document: "deals/{dealId}/messages/{messageId}", ...options }, async (event) => {
   const { dealId, messageId } = event.params;
-  return report("onMessageCreated", event.id, event.params, await handleMessageCreated({ eventId: event.id, dealId, messageId }));
+  return report("onMessageCreated", event.id, event.params, await handleMessageCreated({ eventId: event.id, time: event.time, dealId, messageId }));
 });
 
 export const onMessageUpdated = onDocumentUpdated({ document: "deals/{dealId}/messages/{messageId}", ...options }, async (event) => {
   const { dealId, messageId } = event.params;
   const before = event.data?.before.data() ?? {};
   const after = event.data?.after.data() ?? {};
-  return report("onMessageUpdated", event.id, event.params, await handleMessageUpdated({ eventId: event.id, dealId, messageId, before, after }));
+  return report("onMessageUpdated", event.id, event.params, await handleMessageUpdated({ eventId: event.id, time: event.time, dealId, messageId, before, after }));
 });
 
 export const onConversationUpdated = onDocumentUpdated({ document: "conversations/{dealId}", ...options }, async (event) => {

@@ -12,6 +12,8 @@ import {
   type Deal,
   type DealStatus,
   type ResponseTimeStats,
+  type UserDealResponses,
+  UserResponseStats,
   dealStatuses,
   FileName,
   Id,
@@ -21,6 +23,7 @@ import {
   type TimestampLike,
   timestamp,
 } from "./schemas.ts";
+import { responseWindows } from "./response-times.ts";
 
 // ---- membership: the one definition ------------------------------------------------------------------
 
@@ -83,7 +86,7 @@ export const textLength = (text: string): number => text.length;
 export const fieldOwnership = {
   message: {
     client: ["senderId", "senderSide", "text", "attachments", "hasAttachments", "createdAt", "editedAt", "deleted", "deletedAt"],
-    platform: ["searchTokens", "responseTimeMs"],
+    platform: ["searchTokens", "responseTimeMs", "statusChange"],
   },
   conversation: {
     client: ["readWatermark"],
@@ -94,6 +97,7 @@ export const fieldOwnership = {
   presenceConnection: { client: ["lastSeen", "expiresAt"], platform: [] },
   attachment: { client: ["name", "size", "contentType", "storagePath"], platform: [] },
   deal: { client: [], platform: ["brandId", "influencerId", "participants", "status", "title", "createdAt", "updatedAt"] },
+  responseStats: { client: [], platform: Object.keys(UserResponseStats.shape) },
 } as const satisfies Record<string, { client: readonly string[]; platform: readonly string[] }>;
 
 export const messageClientFields = fieldOwnership.message.client;
@@ -124,9 +128,16 @@ export function newMessage<T>(input: NewMessageInput, now: T) {
   };
 }
 
-/** The platform's message (deal status changes): sender "system", never edited. */
-export function systemMessage<T>(text: string, createdAt: T) {
-  return { ...newMessage({ senderId: "system", senderSide: "system" as Side, text, attachments: [] }, createdAt), senderSide: "system" as const };
+/**
+ * The platform's message (deal status changes): sender "system", never edited. A status change carries the status
+ * before and after, which is what pauses and resumes the response-time clock (docs/response-times.md).
+ */
+export function systemMessage<T>(text: string, createdAt: T, statusChange?: { from: DealStatus; to: DealStatus }) {
+  return {
+    ...newMessage({ senderId: "system", senderSide: "system" as Side, text, attachments: [] }, createdAt),
+    senderSide: "system" as const,
+    ...(statusChange ? { statusChange } : {}),
+  };
 }
 
 /** The update that edits a message's text. */
@@ -156,7 +167,12 @@ export const presenceConnectionField = (connectionId: string) => `connections.${
 /** A whole presence document holding the given connections. */
 export const presenceDoc = <T, C>(now: T, connections: Record<string, C>) => ({ connections, lastSeen: now });
 
-export const noResponseTimes = (): ResponseTimeStats => ({ count: 0, totalMs: 0, averageMs: null });
+export const noResponseTimes = (): ResponseTimeStats => ({ count: 0, totalMs: 0, averageMs: null, medianMs: null, p90Ms: null, waitingSince: null, unansweredTurns: 0 });
+
+/** responseStats/{uid}: a user's part of each deal, and the windows evaluated at `computedAt`. */
+export function userResponseStats<T extends TimestampLike>(uid: string, deals: Record<string, UserDealResponses>, computedAt: T) {
+  return { uid, deals, windows: responseWindows(deals, computedAt.toMillis()), computedAt };
+}
 
 /** conversations/{dealId} as the platform first writes it: a mirror of the deal, nothing read, no message. */
 export function initialConversation(dealId: string, deal: Pick<Deal, "brandId" | "influencerId" | "status" | "createdAt">, statusChangedAt: TimestampLike): ConversationState {

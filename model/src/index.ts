@@ -6,3 +6,4 @@ export * from "./index-checker.ts";
 export * from "./query-catalog.ts";
 export * from "./contract.ts";
 export * from "./rules-constants.ts";
+export * from "./response-times.ts";

@@ -6,6 +6,7 @@ export const collections = {
   conversations: "conversations",
   typing: "typing",
   presence: "presence",
+  responseStats: "responseStats",
 } as const;
 
 export const paths = {
@@ -18,6 +19,8 @@ export const paths = {
   typingCollection: (dealId: string) => `deals/${dealId}/typing`,
   typing: (dealId: string, uid: string) => `deals/${dealId}/typing/${uid}`,
   presence: (uid: string) => `presence/${uid}`,
+  /** A user's response-time statistics across deals (functions-written, readable by that user). */
+  responseStats: (uid: string) => `responseStats/${uid}`,
 } as const;
 
 export const storagePaths = {

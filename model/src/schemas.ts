@@ -99,7 +99,20 @@ export const limits = {
    * delete an upload that would go past it; rules cannot count files.
    */
   pendingUploadsPerSenderAndDeal: 30,
+  /**
+   * Response times are re-derived from a deal's newest messages on every create or tombstone (docs/response-times.md):
+   * at most this many, read in one ordered query inside the trigger's transaction.
+   */
+  responseTimeWindowMessages: 500,
+  /** Answers kept per user in responseStats/{uid} (the newest; older ones and those outside the longest window are dropped). */
+  responseStatsMaxAnswers: 2_000,
 } as const;
+
+/** The rolling windows of the per-user statistics (responseStats/{uid}.windows). */
+export const responseStatsWindows = { d30: 30 * 24 * 60 * 60 * 1000, d90: 90 * 24 * 60 * 60 * 1000 } as const;
+export type ResponseStatsWindow = keyof typeof responseStatsWindows;
+/** The longest window: answers older than this are never kept. */
+export const responseStatsRetentionMs = Math.max(...Object.values(responseStatsWindows));
 
 export const attachmentContentTypes = [
   "image/jpeg",
@@ -166,8 +179,13 @@ export const Message = z.object({
   deletedAt: z.nullable(timestamp),
   /** Written by Cloud Functions only. */
   searchTokens: z.optional(z.array(z.string())),
-  /** Written by Cloud Functions only: ms since the other side's last message, when this answers it. */
+  /**
+   * Written by Cloud Functions only: when this message answers the other side, the time since the first of their
+   * messages it had not answered, without the time the deal was closed (docs/response-times.md).
+   */
   responseTimeMs: z.optional(z.number().check(z.nonnegative())),
+  /** Written by the platform on status-change system messages: the deal's status before and after. */
+  statusChange: z.optional(z.object({ from: DealStatus, to: DealStatus })),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -184,12 +202,71 @@ export type LastMessageSummary = z.infer<typeof LastMessageSummary>;
 
 export const PerSide = <T extends z.ZodMiniType>(value: T) => z.object({ brand: value, influencer: value });
 
+const durationMs = z.number().check(z.nonnegative());
+
+/** count, total, mean, median and p90 (nearest rank) of a list of response times. */
+export const ResponseTimeSummary = z.object({
+  count: z.int().check(z.nonnegative()),
+  totalMs: durationMs,
+  averageMs: z.nullable(durationMs),
+  medianMs: z.nullable(durationMs),
+  p90Ms: z.nullable(durationMs),
+});
+export type ResponseTimeSummary = z.infer<typeof ResponseTimeSummary>;
+
+/**
+ * One side's response times in one deal (conversations/{dealId}.responseTime.<side>), derived from the deal's
+ * newest limits.responseTimeWindowMessages messages. `medianMs`, `p90Ms`, `waitingSince` and `unansweredTurns`
+ * default for documents written before they existed (the next derivation writes them).
+ */
 export const ResponseTimeStats = z.object({
   count: z.int().check(z.nonnegative()),
-  totalMs: z.number().check(z.nonnegative()),
-  averageMs: z.nullable(z.number().check(z.nonnegative())),
+  totalMs: durationMs,
+  averageMs: z.nullable(durationMs),
+  medianMs: z._default(z.nullable(durationMs), null),
+  p90Ms: z._default(z.nullable(durationMs), null),
+  /** When this side owes an answer and the deal is open: the instant its clock counts from (null otherwise). */
+  waitingSince: z._default(z.nullable(timestamp), null),
+  /** 1 when this side owes an answer (even while the deal is closed and the clock is paused), else 0. */
+  unansweredTurns: z._default(z.int().check(z.nonnegative()), 0),
 });
 export type ResponseTimeStats = z.infer<typeof ResponseTimeStats>;
+
+/** One answer a user gave: when, and how long the other side had waited. */
+export const ResponseAnswer = z.object({ at: timestamp, ms: durationMs });
+export type ResponseAnswer = z.infer<typeof ResponseAnswer>;
+
+/** A user's part of one deal in responseStats/{uid}: replaced whole whenever the deal is re-derived. */
+export const UserDealResponses = z.object({
+  side: Side,
+  /** This user's answers in the deal within the longest window, oldest first. */
+  answers: z.array(ResponseAnswer),
+  waitingSince: z.nullable(timestamp),
+  unansweredTurns: z.int().check(z.nonnegative()),
+});
+export type UserDealResponses = z.infer<typeof UserDealResponses>;
+
+/** A user's statistics over one rolling window, across deals. */
+export const ResponseWindowStats = z.object({
+  ...ResponseTimeSummary.shape,
+  /** Answers this user owes now, in deals whose wait started within the window. */
+  unansweredTurns: z.int().check(z.nonnegative()),
+  /** The oldest of those waits (open deals only), or null. */
+  waitingSince: z.nullable(timestamp),
+});
+export type ResponseWindowStats = z.infer<typeof ResponseWindowStats>;
+
+/**
+ * responseStats/{uid}: written by the functions only, readable by that user (and the platform). `windows` is as of
+ * `computedAt`; readers can re-evaluate them for another instant from `deals` (model `responseWindows`).
+ */
+export const UserResponseStats = z.object({
+  uid: Id,
+  deals: z.record(z.string(), UserDealResponses),
+  windows: z.object({ d30: ResponseWindowStats, d90: ResponseWindowStats }),
+  computedAt: timestamp,
+});
+export type UserResponseStats = z.infer<typeof UserResponseStats>;
 
 /**
  * conversations/{dealId}: the conversation list entry and shared state of one deal. Everything is written by

@@ -25,6 +25,8 @@ import {
   watermarkMove,
   watermarkVerdict,
   initialConversation,
+  fieldOwnership,
+  userResponseStats,
   type Attachment,
   type Deal,
   type Verdict,
@@ -170,6 +172,7 @@ describe("new messages: firestore.rules and the model agree", () => {
     createCase("an unknown key", false, { data: msg({ priority: "high" }) }),
     createCase("a platform field (searchTokens)", false, { data: msg({ searchTokens: ["hi"] }) }),
     createCase("a platform field (responseTimeMs)", false, { data: msg({ responseTimeMs: 1 }) }),
+    createCase("a platform field (statusChange: a forged deal closing)", false, { data: msg({ statusChange: { from: "active", to: "completed" } }) }),
     ...Object.keys(msg()).map((key) => createCase(`without ${key}`, false, { data: withoutKey(msg(), key) })),
     createCase("a spoofed sender", false, { data: msg({ senderId: influencer }) }),
     createCase("the other side", false, { data: msg({ senderSide: "influencer" }) }),
@@ -374,6 +377,26 @@ describe("presence: firestore.rules and the model agree", () => {
     // A connection leaving is an update that removes its entry, paced like any other.
     const left = applyUpdate(stored, { [presenceConnectionField("tab0")]: undefined, lastSeen: at(NOW + limits.presenceMinIntervalMs) });
     expect(firestoreAllows(rules, { uid: brand, nowMs: NOW + limits.presenceMinIntervalMs, path: `presence/${brand}`, method: "update", stored, next: left })).toBe(true);
+  });
+});
+
+// ---- responseStats/{uid} -----------------------------------------------------------------------------------
+
+describe("responseStats: the owner reads, nobody writes", () => {
+  const stored = userResponseStats(influencer, {}, at(NOW));
+  const as = (uid: string | null, method: "get" | "list" | "create" | "update" | "delete", next?: Data) =>
+    firestoreAllows(rules, { uid, nowMs: NOW, path: `responseStats/${influencer}`, method, stored: method === "create" ? null : stored, next });
+  it("get by the owner only", () => {
+    expect(as(influencer, "get")).toBe(true);
+    expect(as(brand, "get")).toBe(false);
+    expect(as(null, "get")).toBe(false);
+    expect(as(influencer, "list")).toBe(false);
+  });
+  it("no client write, not even the owner's, and none of its fields is a client field", () => {
+    expect(fieldOwnership.responseStats.client).toEqual([]);
+    expect(as(influencer, "create", stored)).toBe(false);
+    expect(as(influencer, "update", { ...stored, windows: {} })).toBe(false);
+    expect(as(influencer, "delete")).toBe(false);
   });
 });
 

@@ -2,7 +2,7 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { describe, expect, it } from "vitest";
 import { limits, matchesSearch, MAX_TOKEN_LENGTH, normalizeSearchText, searchQueryToken, searchTokens, type Message } from "@dealchat/model";
-import { nextLastMessage, responseTimeMs, summarize } from "../../functions/src/domain/conversation.ts";
+import { nextLastMessage, summarize } from "../../functions/src/domain/conversation.ts";
 import { attachmentPathsToDelete, onlyFunctionFieldsChanged } from "../../functions/src/domain/messages.ts";
 import { processedEventId } from "../../functions/src/domain/events.ts";
 
@@ -78,12 +78,6 @@ describe("functions domain", () => {
     expect(nextLastMessage(newer, "a", message({ createdAt: t(1), text: "older" }))).toBe(newer);
     expect(nextLastMessage(newer, "c", message({ createdAt: t(5), text: "same time, later id" }))?.messageId).toBe("c");
     expect(nextLastMessage(newer, "b", message({ createdAt: t(5), deleted: true, text: null }))?.kind).toBe("deleted");
-  });
-
-  it("derives a response time only when a message answers the other side", () => {
-    expect(responseTimeMs(message({ senderSide: "influencer", createdAt: t(9) }), message({ createdAt: t(4) }))).toBe(5000);
-    expect(responseTimeMs(message({ createdAt: t(9) }), message({ createdAt: t(4) }))).toBeNull();
-    expect(responseTimeMs(message({ createdAt: t(9) }), null)).toBeNull();
   });
 
   it("deletes only files inside the tombstoned message's own folder", () => {

@@ -28,8 +28,7 @@ interface Sent {
 }
 
 /** Writes a message as the SDK would and captures the event its create trigger would receive. */
-async function send(deal: SeededDeal, side: "brand" | "influencer", text: string | null, seconds: number, extra: Partial<ReturnType<typeof messageData>> = {}): Promise<Sent> {
-  const id = uniqueId("msg");
+async function send(deal: SeededDeal, side: "brand" | "influencer", text: string | null, seconds: number, extra: Partial<ReturnType<typeof messageData>> = {}, id = uniqueId("msg")): Promise<Sent> {
   const ref = db.doc(`deals/${deal.dealId}/messages/${id}`);
   await ref.set({ ...messageData(side === "brand" ? deal.brandId : deal.influencerId, side, text, at(seconds)), ...extra });
   return { id, event: { id: uniqueId("evt"), time: at(seconds).toDate().toISOString(), params: { dealId: deal.dealId, messageId: id }, data: await ref.get() } };
@@ -74,15 +73,20 @@ describe("onMessageCreated", () => {
       hasUnread: { brand: true, influencer: true },
       readWatermark: { brand: null, influencer: null },
       readAt: { brand: null, influencer: null },
-      // m3 answers m2 after 4 s; m5 answers m4 after 3 s; m2 and m4 follow their own side and answer nothing.
-      responseTime: { brand: { count: 1, totalMs: 3000, averageMs: 3000 }, influencer: { count: 1, totalMs: 4000, averageMs: 4000 } },
+      // m3 (5 s) answers m1 (0 s), the first brand message it had not answered: 5 s (m2 is a nudge); m5 (9 s)
+      // answers m3 (5 s): 4 s. m2 and m4 follow their own side and answer nothing. The influencer owes from 9 s.
+      responseTime: {
+        brand: { count: 1, totalMs: 4000, averageMs: 4000, medianMs: 4000, p90Ms: 4000, waitingSince: null, unansweredTurns: 0 },
+        influencer: { count: 1, totalMs: 5000, averageMs: 5000, medianMs: 5000, p90Ms: 5000, unansweredTurns: 1 },
+      },
       lastMessage: { messageId: m[4]!.id, senderId: deal.brandId, senderSide: "brand", snippet: "Yes please", kind: "text" },
     });
     expect(millis(conv.lastMessage.at)).toBe(at(9).toMillis());
     expect(millis(conv.lastActivityAt)).toBe(at(9).toMillis());
+    expect(millis(conv.responseTime.influencer.waitingSince)).toBe(at(9).toMillis());
 
     const stored = await Promise.all(m.map((x) => message(deal.dealId, x.id)));
-    expect(stored.map((s) => s.responseTimeMs)).toEqual([undefined, undefined, 4000, undefined, 3000]);
+    expect(stored.map((s) => s.responseTimeMs)).toEqual([undefined, undefined, 5000, undefined, 4000]);
     expect(stored[0]!.searchTokens).toEqual(expect.arrayContaining(["hello", "summer", "campaign", "brief", "attached", "sum", "camp", "campa", "bri"]));
     expect(stored[0]!.searchTokens).not.toContain("our");
     expect(stored[3]!.searchTokens).toEqual(["cafe", "photos", "too", "caf", "pho", "phot", "photo"]);
@@ -113,7 +117,7 @@ describe("onMessageCreated", () => {
     for (const sent of [question, answer, answer]) {
       await messageCreated({ ...sent.event, id: uniqueId("evt") });
     }
-    expect((await conversation(deal.dealId)).responseTime.influencer).toEqual({ count: 1, totalMs: 2000, averageMs: 2000 });
+    expect((await conversation(deal.dealId)).responseTime.influencer).toEqual({ count: 1, totalMs: 2000, averageMs: 2000, medianMs: 2000, p90Ms: 2000, waitingSince: null, unansweredTurns: 0 });
   });
 
   it("skips messages of a deal that does not exist, and malformed messages, without writing state", async () => {
@@ -220,7 +224,7 @@ describe("onMessageUpdated", () => {
       unread: { brand: 1, influencer: 1 },
       hasUnread: { brand: true, influencer: true },
       lastMessage: { messageId: answer.id, snippet: "1200", kind: "text" },
-      responseTime: { brand: { count: 0, totalMs: 0, averageMs: null }, influencer: { count: 1, totalMs: 4000, averageMs: 4000 } },
+      responseTime: { brand: { count: 0, totalMs: 0, averageMs: null, medianMs: null, p90Ms: null, unansweredTurns: 1 }, influencer: { count: 1, totalMs: 4000, averageMs: 4000, medianMs: 4000, p90Ms: 4000, waitingSince: null, unansweredTurns: 0 } },
     });
     expect((await message(deal.dealId, answer.id)).searchTokens).toEqual(["1200", "120"]);
   });
@@ -242,7 +246,10 @@ describe("onMessageUpdated", () => {
     // The tombstoned message no longer counts as unread; the brand's question still does for the influencer.
     expect(conv.unread).toEqual({ brand: 0, influencer: 1 });
     expect(conv.hasUnread).toEqual({ brand: false, influencer: true });
-    expect(conv.responseTime.influencer).toEqual({ count: 1, totalMs: 3000, averageMs: 3000 });
+    // The tombstoned answer no longer counts: the influencer owes the brand's question (0 s) again.
+    expect(conv.responseTime.influencer).toMatchObject({ count: 0, totalMs: 0, averageMs: null, unansweredTurns: 1 });
+    expect(millis(conv.responseTime.influencer.waitingSince)).toBe(at(0).toMillis());
+    expect((await message(deal.dealId, id)).responseTimeMs).toBeUndefined();
   }
 });
 
@@ -320,7 +327,7 @@ describe("onDealWritten", () => {
     const after = await conversation(deal.dealId);
     expect(after.lastMessage).toMatchObject({ messageId: statusMessageId(complete.id), senderSide: "system", snippet: "Deal completed", kind: "system" });
     expect(after.unread).toEqual({ brand: 0, influencer: 0 });
-    expect(after.responseTime.brand).toEqual({ count: 0, totalMs: 0, averageMs: null });
+    expect(after.responseTime.brand).toEqual({ count: 0, totalMs: 0, averageMs: null, medianMs: null, p90Ms: null, waitingSince: null, unansweredTurns: 0 });
   });
 
   it("derives the conversation's participants from brandId and influencerId, not from the deal's own list", async () => {
@@ -356,5 +363,167 @@ describe("onDealWritten", () => {
     const result = await dealWritten(changeEvent({ dealId: deal.dealId }, missing, await ref.get()));
     expect(result).toMatchObject({ outcome: "skipped" });
     expect((await db.doc(`conversations/${deal.dealId}`).get()).exists).toBe(false);
+  });
+});
+
+describe("response times (docs/response-times.md)", () => {
+  const DAY = 86_400;
+  const stats = async (uid: string) => {
+    const snap = await db.doc(`responseStats/${uid}`).get();
+    expect(snap.exists).toBe(true);
+    return snap.data()!;
+  };
+  const answers = (entry: { answers: Array<{ at: Timestamp; ms: number }> }) => entry.answers.map((a) => [millis(a.at), a.ms]);
+
+  it("nudges and interleaved bursts, every event twice in a shuffled order: exact per-side and per-user statistics", async () => {
+    const deal = await seedDeal(db);
+    const m = {
+      b1: await send(deal, "brand", "b1", 0),
+      b2: await send(deal, "brand", "b2 (nudge)", 10),
+      i1: await send(deal, "influencer", "i1", 30), // answers b1: 30 s
+      i2: await send(deal, "influencer", "i2 (nudge)", 40),
+      b3: await send(deal, "brand", "b3", 100), // answers i1 (30): 70 s
+      i3: await send(deal, "influencer", "i3", 130), // answers b3 (100): 30 s
+      i4: await send(deal, "influencer", "i4 (nudge)", 131),
+      b4: await send(deal, "brand", "b4", 250), // answers i3 (130): 120 s
+      b5: await send(deal, "brand", "b5 (nudge)", 251),
+    };
+    for (const key of ["i3", "b1", "b5", "i1", "b3", "i4", "b2", "b4", "i2"] as const) {
+      expect(await messageCreated(m[key].event)).toMatchObject({ outcome: "applied" });
+      expect(await messageCreated(m[key].event)).toMatchObject({ outcome: "duplicate", cost: { writes: 0 } });
+    }
+    const conv = await conversation(deal.dealId);
+    // brand [70 s, 120 s]: median (nearest rank 1 of 2) 70 s, p90 (rank 2) 120 s, mean 95 s.
+    expect(conv.responseTime.brand).toEqual({ count: 2, totalMs: 190_000, averageMs: 95_000, medianMs: 70_000, p90Ms: 120_000, waitingSince: null, unansweredTurns: 0 });
+    // influencer [30 s, 30 s]; b4 (250) is unanswered, b5 a nudge: the influencer has owed since 250 s.
+    expect(conv.responseTime.influencer).toMatchObject({ count: 2, totalMs: 60_000, averageMs: 30_000, medianMs: 30_000, p90Ms: 30_000, unansweredTurns: 1 });
+    expect(millis(conv.responseTime.influencer.waitingSince)).toBe(at(250).toMillis());
+    const perMessage = await Promise.all(Object.values(m).map(async (x) => (await message(deal.dealId, x.id)).responseTimeMs));
+    expect(perMessage).toEqual([undefined, undefined, 30_000, undefined, 70_000, 30_000, undefined, 120_000, undefined]);
+
+    const influencer = await stats(deal.influencerId);
+    expect(influencer.uid).toBe(deal.influencerId);
+    expect(Object.keys(influencer.deals)).toEqual([deal.dealId]);
+    expect(answers(influencer.deals[deal.dealId])).toEqual([[at(30).toMillis(), 30_000], [at(130).toMillis(), 30_000]]);
+    expect(influencer.deals[deal.dealId]).toMatchObject({ side: "influencer", unansweredTurns: 1 });
+    expect(millis(influencer.deals[deal.dealId].waitingSince)).toBe(at(250).toMillis());
+    // Evaluated at the latest event time (251 s), whatever the processing order.
+    expect(millis(influencer.computedAt)).toBe(at(251).toMillis());
+    expect(influencer.windows.d30).toMatchObject({ count: 2, totalMs: 60_000, averageMs: 30_000, medianMs: 30_000, p90Ms: 30_000, unansweredTurns: 1 });
+    expect(millis(influencer.windows.d30.waitingSince)).toBe(at(250).toMillis());
+    const brand = await stats(deal.brandId);
+    expect(answers(brand.deals[deal.dealId])).toEqual([[at(100).toMillis(), 70_000], [at(250).toMillis(), 120_000]]);
+    expect(brand.windows.d90).toEqual({ count: 2, totalMs: 190_000, averageMs: 95_000, medianMs: 70_000, p90Ms: 120_000, unansweredTurns: 0, waitingSince: null });
+  });
+
+  it("corrects a later message's response time when an earlier one becomes visible after it (any event order, duplicates)", async () => {
+    const deal = await seedDeal(db);
+    const question = await send(deal, "brand", "Rate?", 0);
+    const late = await send(deal, "influencer", "Let me check", 100);
+    await messageCreated(question.event);
+    await messageCreated(late.event);
+    expect((await message(deal.dealId, late.id)).responseTimeMs).toBe(100_000);
+    // A message created at 50 s becomes visible only now: it is the answer (50 s), and "Let me check" a nudge.
+    const early = await send(deal, "influencer", "500", 50);
+    expect(await messageCreated(early.event)).toMatchObject({ outcome: "applied" });
+    for (const event of [late.event, { ...late.event, id: uniqueId("evt") }, question.event, early.event]) await messageCreated(event);
+    expect((await message(deal.dealId, early.id)).responseTimeMs).toBe(50_000);
+    expect((await message(deal.dealId, late.id)).responseTimeMs).toBeUndefined();
+    expect((await conversation(deal.dealId)).responseTime.influencer).toEqual({ count: 1, totalMs: 50_000, averageMs: 50_000, medianMs: 50_000, p90Ms: 50_000, waitingSince: null, unansweredTurns: 0 });
+    expect(answers((await stats(deal.influencerId)).deals[deal.dealId])).toEqual([[at(50).toMillis(), 50_000]]);
+  });
+
+  it("orders messages with equal timestamps by id: the later id answers in 0 ms", async () => {
+    const deal = await seedDeal(db);
+    const base = uniqueId("same");
+    const influencerFirst = await send(deal, "influencer", "question", 5, {}, `${base}-a`);
+    const brandSecond = await send(deal, "brand", "answer", 5, {}, `${base}-b`);
+    for (const sent of [brandSecond, influencerFirst, brandSecond]) await messageCreated({ ...sent.event, id: uniqueId("evt") });
+    expect((await message(deal.dealId, brandSecond.id)).responseTimeMs).toBe(0);
+    expect((await message(deal.dealId, influencerFirst.id)).responseTimeMs).toBeUndefined();
+    const conv = await conversation(deal.dealId);
+    expect(conv.responseTime.brand).toMatchObject({ count: 1, medianMs: 0, unansweredTurns: 0 });
+    expect(conv.responseTime.influencer).toMatchObject({ count: 0, unansweredTurns: 1 });
+  });
+
+  it("stops the clock while the deal is completed and resumes it when the deal reopens", async () => {
+    const deal = await seedDeal(db, "active");
+    const question = await send(deal, "brand", "Final numbers?", 10);
+    const dealRef = db.doc(`deals/${deal.dealId}`);
+    const statusChange = async (status: "completed" | "open", seconds: number) => {
+      const before = await dealRef.get();
+      await dealRef.set(dealData(deal, status, at(seconds)));
+      const event = changeEvent({ dealId: deal.dealId }, before, await dealRef.get(), at(seconds).toDate().toISOString());
+      await dealWritten(event);
+      const ref = db.doc(`deals/${deal.dealId}/messages/${statusMessageId(event.id)}`);
+      return { id: uniqueId("evt"), time: event.time, params: { dealId: deal.dealId, messageId: ref.id }, data: await ref.get() };
+    };
+    await messageCreated(question.event);
+    const completed = await statusChange("completed", 100);
+    expect(completed.data.get("statusChange")).toEqual({ from: "active", to: "completed" });
+    await messageCreated(completed);
+    // Closed: the influencer still owes the answer, but no clock runs.
+    expect((await conversation(deal.dealId)).responseTime.influencer).toMatchObject({ count: 0, unansweredTurns: 1, waitingSince: null });
+    expect((await stats(deal.influencerId)).windows.d30).toMatchObject({ unansweredTurns: 0, waitingSince: null });
+
+    const reopened = await statusChange("open", 400);
+    await messageCreated(reopened);
+    // Open again: 90 s had passed before the closing (10 → 100), so the clock reads as if started at 400 − 90 = 310 s.
+    const waiting = (await conversation(deal.dealId)).responseTime.influencer;
+    expect(millis(waiting.waitingSince)).toBe(at(310).toMillis());
+    expect((await stats(deal.influencerId)).windows.d30).toMatchObject({ unansweredTurns: 1 });
+
+    const answer = await send(deal, "influencer", "Here they are", 450);
+    for (const event of [answer.event, reopened, completed, question.event, answer.event]) await messageCreated({ ...event, id: uniqueId("evt") });
+    // (100 − 10) + (450 − 400) = 140 s, not 440 s.
+    expect((await message(deal.dealId, answer.id)).responseTimeMs).toBe(140_000);
+    expect((await conversation(deal.dealId)).responseTime.influencer).toEqual({ count: 1, totalMs: 140_000, averageMs: 140_000, medianMs: 140_000, p90Ms: 140_000, waitingSince: null, unansweredTurns: 0 });
+  });
+
+  it("keeps a user's 30- and 90-day windows across deals exact under reordering, duplicates and a deleted answer", async () => {
+    const influencerId = uniqueId("influencer");
+    const dealA = await seedDeal(db, "active", newDealIds(uniqueId("brand"), influencerId));
+    const dealB = await seedDeal(db, "active", newDealIds(uniqueId("brand"), influencerId));
+    const a = [await send(dealA, "brand", "A?", 0), await send(dealA, "influencer", "A!", 60)]; // 60 s, on day 0
+    const b = [await send(dealB, "brand", "B?", 40 * DAY), await send(dealB, "influencer", "B!", 40 * DAY + 600)]; // 600 s, on day 40
+    const b2 = [await send(dealB, "brand", "B2?", 40 * DAY + 700), await send(dealB, "influencer", "B2!", 40 * DAY + 760)]; // 60 s
+    for (const sent of [...b2, ...b, ...a].reverse()) await messageCreated(sent.event);
+    for (const sent of [...a, ...b, ...b2]) expect(await messageCreated(sent.event)).toMatchObject({ outcome: "duplicate" });
+
+    let doc = await stats(influencerId);
+    expect(millis(doc.computedAt)).toBe(at(40 * DAY + 760).toMillis());
+    // 30 days back from day 40: B's 600 s and 60 s → sorted [60, 600] s: median 60 s, p90 600 s. A's answer is 40 days old.
+    expect(doc.windows.d30).toEqual({ count: 2, totalMs: 660_000, averageMs: 330_000, medianMs: 60_000, p90Ms: 600_000, unansweredTurns: 0, waitingSince: null });
+    // 90 days: [60, 60, 600] s: median rank 2 = 60 s, p90 rank 3 = 600 s, mean 240 s.
+    expect(doc.windows.d90).toEqual({ count: 3, totalMs: 720_000, averageMs: 240_000, medianMs: 60_000, p90Ms: 600_000, unansweredTurns: 0, waitingSince: null });
+    expect(answers(doc.deals[dealA.dealId])).toEqual([[at(60).toMillis(), 60_000]]);
+
+    // B's 600 s answer is deleted (within its edit window): the wait runs on to the next answer, B2! at +760 s
+    // (B2? is a nudge): 760 s. 90 days: [60, 760] s.
+    const ref = db.doc(`deals/${dealB.dealId}/messages/${b[1]!.id}`);
+    const before = await ref.get();
+    await ref.update({ text: null, attachments: [], hasAttachments: false, deleted: true, deletedAt: at(40 * DAY + 800) });
+    const tombstone = changeEvent({ dealId: dealB.dealId, messageId: b[1]!.id }, before, await ref.get(), at(40 * DAY + 800).toDate().toISOString());
+    expect(await messageUpdated(tombstone)).toMatchObject({ outcome: "applied" });
+    expect(await messageUpdated(tombstone)).toMatchObject({ outcome: "duplicate" });
+    doc = await stats(influencerId);
+    expect(doc.windows.d90).toEqual({ count: 2, totalMs: 820_000, averageMs: 410_000, medianMs: 60_000, p90Ms: 760_000, unansweredTurns: 0, waitingSince: null });
+    expect(doc.windows.d30).toMatchObject({ count: 1, medianMs: 760_000 });
+    expect((await message(dealB.dealId, b2[1]!.id)).responseTimeMs).toBe(760_000);
+    // Deal A's brand answered nothing and has owed an answer since A! (60 s); its document is evaluated at 60 s.
+    const brandA = await stats(dealA.brandId);
+    expect(Object.keys(brandA.deals)).toEqual([dealA.dealId]);
+    expect(brandA.deals[dealA.dealId]).toMatchObject({ side: "brand", answers: [], unansweredTurns: 1 });
+    expect(brandA.windows.d30).toMatchObject({ count: 0, medianMs: null, unansweredTurns: 1 });
+    expect(millis(brandA.windows.d30.waitingSince)).toBe(at(60).toMillis());
+  });
+
+  it("costs one read per message of the window on a send", async () => {
+    const deal = await seedDeal(db);
+    const sent = [await send(deal, "brand", "one", 0), await send(deal, "influencer", "two", 5), await send(deal, "brand", "three", 9)];
+    for (const x of sent.slice(0, 2)) await messageCreated(x.event);
+    // event record, message, conversation, window query (3 messages), unread count(), 2 responseStats documents = 9 reads;
+    // message, conversation, 2 responseStats, event record = 5 writes.
+    expect(await messageCreated(sent[2]!.event)).toMatchObject({ outcome: "applied", cost: { reads: 9, writes: 5 } });
   });
 });

@@ -2,9 +2,11 @@
 import { describeRulesCoverage } from "./coverage.ts";
 import { describeDealRules } from "./deals-conversations.ts";
 import { describeMessageRules } from "./messages.ts";
+import { describeResponseStatsRules } from "./response-stats.ts";
 import { describeTypingAndPresenceRules } from "./typing-presence.ts";
 
 describeDealRules();
 describeMessageRules();
 describeTypingAndPresenceRules();
+describeResponseStatsRules();
 describeRulesCoverage();

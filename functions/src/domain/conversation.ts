@@ -1,6 +1,6 @@
 // Pure rules for the derived conversation state: no SDK calls here, only values in and values out, so the
 // order-safety and idempotency arguments can be read (and tested) without an emulator.
-import { limits, type LastMessageSummary, type Message, type ResponseTimeStats, type TimestampLike } from "@dealchat/model";
+import { limits, type LastMessageSummary, type Message, type TimestampLike } from "@dealchat/model";
 
 export type { ConversationState, ResponseTimeStats } from "@dealchat/model";
 
@@ -44,21 +44,4 @@ export function nextLastMessage(current: LastMessageSummary | null, messageId: s
     return summarize(messageId, message);
   }
   return current;
-}
-
-/**
- * Response time of a message: it answers the other side when the latest earlier participant message is
- * from the other side, and the response time is the gap to that message. Derived from stored messages,
- * not from the order events arrive in.
- */
-export function responseTimeMs(message: Pick<Message, "senderSide" | "createdAt">, previous: Pick<Message, "senderSide" | "createdAt"> | null): number | null {
-  if (message.senderSide === "system" || previous === null || previous.senderSide === "system") return null;
-  if (previous.senderSide === message.senderSide) return null;
-  return Math.max(0, message.createdAt.toMillis() - previous.createdAt.toMillis());
-}
-
-export function addResponseTime(stats: ResponseTimeStats, ms: number): ResponseTimeStats {
-  const count = stats.count + 1;
-  const totalMs = stats.totalMs + ms;
-  return { count, totalMs, averageMs: Math.round(totalMs / count) };
 }

@@ -27,7 +27,8 @@ export function onlyFunctionFieldsChanged(before: Record<string, unknown>, after
   return true;
 }
 
-function deepEqual(a: unknown, b: unknown): boolean {
+/** Deep equality of stored values; Timestamps compare by instant. */
+export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (typeof (a as { isEqual?: unknown }).isEqual === "function") return (a as { isEqual: (o: unknown) => boolean }).isEqual(b);

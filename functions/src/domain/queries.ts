@@ -1,6 +1,6 @@
 // The queries the functions issue, as QuerySpecs like every other DealChat query (model/src/queries.ts), so
 // the index checker can cover them next to the SDK's and the handlers and the checker cannot drift apart.
-import { otherSide, paths, type QuerySpec, type Side, type TimestampLike } from "@dealchat/model";
+import { limits, otherSide, paths, type QuerySpec, type Side, type TimestampLike } from "@dealchat/model";
 
 /** Messages `reader` has not read: from the other side, not tombstoned, created after the watermark. Used with count(). */
 export function unreadCountQuery(dealId: string, reader: Side, watermark: TimestampLike | null): QuerySpec {
@@ -15,15 +15,18 @@ export function unreadCountQuery(dealId: string, reader: Side, watermark: Timest
   };
 }
 
-/** The latest participant (non-system) message created before `before`: the one a new message may answer. */
-export function previousParticipantMessageQuery(dealId: string, before: TimestampLike): QuerySpec {
+/**
+ * The newest limits.responseTimeWindowMessages messages of a deal, newest first: what response times are
+ * re-derived from (docs/response-times.md). Served by the automatic createdAt index.
+ */
+export function responseTimeWindowQuery(dealId: string): QuerySpec {
   return {
     collection: paths.messages(dealId),
-    filters: [
-      { field: "senderSide", op: "in", value: ["brand", "influencer"] },
-      { field: "createdAt", op: "<", value: before },
+    filters: [],
+    orderBy: [
+      { field: "createdAt", direction: "desc" },
+      { field: "__name__", direction: "desc" },
     ],
-    orderBy: [{ field: "createdAt", direction: "desc" }],
-    limit: 1,
+    limit: limits.responseTimeWindowMessages,
   };
 }

@@ -1,7 +1,7 @@
 // A deal written by the platform (admin SDK): create or mirror its conversation, and when its status
 // changes, post the system message that tells both sides.
 import type { Firestore } from "firebase-admin/firestore";
-import { Deal, DealSides, inEnglish, initialConversation, paths } from "@dealchat/model";
+import { Deal, DealSides, DealStatus, inEnglish, initialConversation, paths } from "@dealchat/model";
 import { db as defaultDb } from "../app.ts";
 import { compareTimes } from "../domain/conversation.ts";
 import { statusChangeText, systemMessage } from "../domain/status.ts";
@@ -32,7 +32,8 @@ export async function handleDealWritten(event: DealWrite, db: Firestore = defaul
     return sides.success ? mirrorMembershipOnly(event, sides.data, reason, db) : { outcome: "skipped", reason, cost: noCost() };
   }
   const deal = parsed.data;
-  const previousStatus = typeof event.before?.status === "string" ? event.before.status : null;
+  const before = DealStatus.safeParse(event.before?.status);
+  const previousStatus = before.success ? before.data : null;
   const statusChanged = previousStatus !== null && previousStatus !== deal.status;
   // The deal version's own time orders status changes (events carry no order of their own).
   const dealTime = deal.updatedAt;
@@ -62,8 +63,8 @@ export async function handleDealWritten(event: DealWrite, db: Firestore = defaul
       if (newer) update.statusChangedAt = dealTime;
       if (Object.keys(update).length > 0) tx.update(ref, update);
     }
-    if (statusChanged) {
-      tx.set(db.doc(paths.message(event.dealId, statusMessageId(event.eventId))), systemMessage(statusChangeText(deal.status), dealTime));
+    if (statusChanged && previousStatus !== null) {
+      tx.set(db.doc(paths.message(event.dealId, statusMessageId(event.eventId))), systemMessage(statusChangeText(deal.status), dealTime, { from: previousStatus, to: deal.status }));
     }
     recordEvent(tx, record, handler, event.dealId, "applied");
     return { outcome: "applied" as const };

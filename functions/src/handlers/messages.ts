@@ -1,24 +1,28 @@
 // Message create, edit and tombstone. Both handlers re-read the message and derive everything from the
 // stored state instead of the event payload, so a late or repeated event converges on the same result.
-import type { Firestore } from "firebase-admin/firestore";
+import { FieldValue, Timestamp, type DocumentReference, type Firestore } from "firebase-admin/firestore";
 import { logger } from "firebase-functions";
-import { otherSide, paths, type Message, type Side } from "@dealchat/model";
+import { limits, otherSide, paths, type Side } from "@dealchat/model";
 import { db as defaultDb, bucket, storageReachable } from "../app.ts";
-import { addResponseTime, laterOf, nextLastMessage, responseTimeMs } from "../domain/conversation.ts";
-import { attachmentPathsToDelete, onlyFunctionFieldsChanged, parseMessage, sameTokens, tokensFor } from "../domain/messages.ts";
-import { previousParticipantMessageQuery } from "../domain/queries.ts";
-import { runCounted, type CountedTransaction } from "../store/counted.ts";
+import { laterOf, nextLastMessage } from "../domain/conversation.ts";
+import { attachmentPathsToDelete, deepEqual, onlyFunctionFieldsChanged, parseMessage, sameTokens, tokensFor } from "../domain/messages.ts";
+import { responseTimeWindowQuery } from "../domain/queries.ts";
+import { deriveResponseTimes, responseTimeStats, type StoredMessage } from "../domain/response-times.ts";
+import { runCounted } from "../store/counted.ts";
 import { toAdminQuery } from "../store/query.ts";
-import { alreadyProcessed, eventRecordRef, loadConversation, noCost, recordEvent, unreadQuery, type HandlerResult } from "./shared.ts";
+import { alreadyProcessed, eventRecordRef, eventTime, loadConversation, noCost, recordEvent, unreadQuery, type HandlerResult } from "./shared.ts";
+import { readUserStats, writeUserStats } from "./response-stats.ts";
 
 export interface MessageEvent {
   eventId: string;
+  /** RFC 3339 time of the write; the per-user rolling windows are evaluated at the latest one seen. */
+  time?: string;
   dealId: string;
   messageId: string;
 }
 
 interface ReconcileOptions {
-  /** Derive this message's response time if it has none yet (the create event). */
+  /** Re-derive the deal's response times from its stored messages (a create, or a tombstone). */
   responseTime: boolean;
   /** Recount the unread messages of the side that receives this one (a create, or a tombstone). */
   recountUnread: boolean;
@@ -49,15 +53,33 @@ async function reconcile(handler: string, event: MessageEvent, options: Reconcil
     const state = conversation.state;
     const side: Side | null = message.senderSide === "system" ? null : message.senderSide;
 
-    if (side && options.responseTime && message.responseTimeMs === undefined) {
-      const ms = await answeredGap(tx, db, dealId, message);
-      if (ms !== null) {
-        // The message's own responseTimeMs is the guard: written in the same transaction as the running
-        // total, it keeps the total exact even if the same message is seen under another event id.
-        messageUpdate.responseTimeMs = ms;
-        state.responseTime[side] = addResponseTime(state.responseTime[side], ms);
-        conversationUpdate[`responseTime.${side}`] = state.responseTime[side];
+    const corrections: Array<[DocumentReference, Record<string, unknown>]> = [];
+    let userStats: Awaited<ReturnType<typeof readUserStats>> = [];
+    if (options.responseTime) {
+      // The correction pass: the whole (bounded) window is re-derived, so a message that became visible late
+      // fixes the response times of the messages after it, and the statistics follow the definition.
+      const window = await tx.getQuery(toAdminQuery(db, responseTimeWindowQuery(dealId)));
+      const stored: StoredMessage[] = [];
+      for (const doc of window.docs) {
+        const parsed = doc.id === messageId ? message : parseMessage(doc.data());
+        if (parsed) stored.push({ id: doc.id, message: parsed });
+        else logger.warn("message does not match the model; left out of response times", { dealId, messageId: doc.id });
       }
+      const derivation = deriveResponseTimes(stored, window.size < limits.responseTimeWindowMessages);
+      for (const { id, message: m } of stored) {
+        if (!derivation.perMessage.has(id)) continue;
+        const want = derivation.perMessage.get(id) ?? null;
+        if (want === (m.responseTimeMs ?? null)) continue;
+        const value = want === null ? FieldValue.delete() : want;
+        if (id === messageId) messageUpdate.responseTimeMs = value;
+        else corrections.push([db.doc(paths.message(dealId, id)), { responseTimeMs: value }]);
+      }
+      const stats = responseTimeStats(derivation, Timestamp.fromMillis);
+      if (!deepEqual(stats, state.responseTime)) {
+        state.responseTime = stats;
+        conversationUpdate.responseTime = stats;
+      }
+      userStats = await readUserStats(tx, db, dealId, state, derivation, eventTime(event.time));
     }
     // A conversation this handler creates (its deal event has not been processed yet) may already have
     // history: count both sides rather than starting from zero.
@@ -84,19 +106,13 @@ async function reconcile(handler: string, event: MessageEvent, options: Reconcil
     }
 
     if (Object.keys(messageUpdate).length > 0) tx.update(messageRef, messageUpdate);
+    for (const [ref, update] of corrections) tx.update(ref, update);
+    writeUserStats(tx, userStats);
     if (conversation.isNew) tx.set(conversation.ref, { ...state });
     else if (Object.keys(conversationUpdate).length > 0) tx.update(conversation.ref, conversationUpdate);
     recordEvent(tx, record, handler, dealId, "applied");
     return { outcome: "applied" as const };
   });
-}
-
-/** The gap to the other side's message that this one answers, from the latest earlier participant message. */
-async function answeredGap(tx: CountedTransaction, db: Firestore, dealId: string, message: Message): Promise<number | null> {
-  const previous = await tx.getQuery(toAdminQuery(db, previousParticipantMessageQuery(dealId, message.createdAt)));
-  const earlier = previous.docs[0]?.data();
-  if (!earlier) return null;
-  return responseTimeMs(message, { senderSide: earlier.senderSide, createdAt: earlier.createdAt });
 }
 
 export function handleMessageCreated(event: MessageEvent, db: Firestore = defaultDb()): Promise<HandlerResult> {
@@ -114,8 +130,9 @@ export async function handleMessageUpdated(event: MessageUpdate, db: Firestore =
     return { outcome: "ignored", reason: "only function-written fields changed", cost: noCost() };
   }
   const tombstoned = event.after.deleted === true;
-  // No response time here: the message's own create event derives it whenever it arrives, even after this one.
-  const result = await reconcile("messageUpdated", event, { responseTime: false, recountUnread: event.before.deleted !== event.after.deleted }, db);
+  // A tombstone takes the message out of the response times (docs/response-times.md); an edit changes nothing there.
+  const deletion = event.before.deleted !== event.after.deleted;
+  const result = await reconcile("messageUpdated", event, { responseTime: deletion, recountUnread: deletion }, db);
   // Outside the transaction (Storage is not transactional) and also on a duplicate: a redelivery usually
   // means the first attempt failed, possibly after its commit and before this clean-up.
   if (tombstoned) await deleteAttachmentFiles(event);

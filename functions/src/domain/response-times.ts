@@ -1,0 +1,195 @@
+// The response-time definition (docs/response-times.md) as one pure pass over a deal's messages in conversation
+// order. Nothing here depends on the order events arrive in: the handlers re-run it on the stored messages, so
+// a message that lands before later ones re-derives their response times (the correction pass).
+import {
+  isWritableStatus,
+  limits,
+  otherSide,
+  sides,
+  summarizeResponseTimes,
+  type Message,
+  type ResponseTimeStats,
+  type Side,
+  type TimestampLike,
+  type UserDealResponses,
+} from "@dealchat/model";
+import { compareTimes } from "./conversation.ts";
+
+export interface StoredMessage {
+  id: string;
+  message: Message;
+}
+
+export interface Answer {
+  messageId: string;
+  side: Side;
+  senderId: string;
+  at: TimestampLike;
+  ms: number;
+}
+
+export interface ResponseTimeDerivation {
+  /**
+   * The response time each message should carry: a number when it answers, null when it does not. Messages
+   * the window cannot decide (the first turn of a truncated window) are absent and keep what they have.
+   */
+  perMessage: Map<string, number | null>;
+  /** Every answer in the window, in conversation order. */
+  answers: Answer[];
+  /** The side that owes an answer now, if any. */
+  owedBy: Side | null;
+  /** When the owing side's clock counts from (ms), shifted forward by closed time; null while the deal is closed. */
+  waitingSinceMs: number | null;
+  /** The same instant as a timestamp: the unanswered message's own createdAt when no closed time shifts it. */
+  waitingSince: TimestampLike | null;
+}
+
+/** Conversation order: createdAt, then message id (two messages can share a timestamp). */
+export function conversationOrder(a: StoredMessage, b: StoredMessage): number {
+  return compareTimes(a.message.createdAt, b.message.createdAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * Walks the messages in conversation order. `complete` says the list is the deal's whole history; otherwise it is
+ * the newest window, and the messages of its first turn (which may answer something older) are left undecided.
+ *
+ * - A participant's live message starts a wait for the other side when nobody owes; when its sender owes, it
+ *   answers: its response time runs from the first unanswered message of the other side (not the latest: a
+ *   nudge does not reset the clock), minus the time the deal was closed in between; when the other side owes,
+ *   it is a nudge and changes nothing.
+ * - Tombstoned messages are neither questions, nudges nor answers. System messages only open and close the
+ *   deal (their statusChange): while it is closed the clock stands still.
+ */
+export function deriveResponseTimes(messages: readonly StoredMessage[], complete: boolean): ResponseTimeDerivation {
+  const ordered = [...messages].sort(conversationOrder);
+  const perMessage = new Map<string, number | null>();
+  const answers: Answer[] = [];
+  let owedBy: Side | null = null;
+  let sinceMs = 0;
+  let since: TimestampLike | null = null;
+  let pausedMs = 0;
+  // Whether the deal was closed when the window starts: the first status change says what it changed from.
+  const firstChange = ordered.find((m) => m.message.statusChange)?.message.statusChange;
+  let closedSinceMs: number | null = firstChange && !isWritableStatus(firstChange.from) ? Number.NEGATIVE_INFINITY : null;
+  let decided = complete;
+
+  for (const { id, message } of ordered) {
+    const t = message.createdAt.toMillis();
+    if (message.senderSide === "system") {
+      const change = message.statusChange;
+      if (!change) continue;
+      const closes = !isWritableStatus(change.to);
+      if (closes && closedSinceMs === null) closedSinceMs = t;
+      else if (!closes && closedSinceMs !== null) {
+        if (owedBy) pausedMs += t - Math.max(closedSinceMs, sinceMs);
+        closedSinceMs = null;
+      }
+      continue;
+    }
+    if (message.deleted) {
+      if (decided) perMessage.set(id, null);
+      continue;
+    }
+    const side = message.senderSide;
+    if (owedBy === side) {
+      // The clock stopped when the deal closed (the platform may still post while it is closed).
+      const end = closedSinceMs ?? t;
+      // Whole milliseconds: timestamps carry microseconds, the statistics do not need them.
+      const ms = Math.max(0, Math.round(end - sinceMs - pausedMs));
+      if (decided) {
+        perMessage.set(id, ms);
+        answers.push({ messageId: id, side, senderId: message.senderId, at: message.createdAt, ms });
+      }
+      decided = true;
+      owedBy = otherSide(side);
+      sinceMs = t;
+      since = message.createdAt;
+      pausedMs = 0;
+    } else {
+      if (owedBy === null) {
+        owedBy = otherSide(side);
+        sinceMs = t;
+        since = message.createdAt;
+        pausedMs = 0;
+      }
+      if (decided) perMessage.set(id, null);
+    }
+  }
+  const waiting = owedBy !== null && closedSinceMs === null;
+  return {
+    perMessage,
+    answers,
+    owedBy,
+    waitingSinceMs: waiting ? sinceMs + pausedMs : null,
+    waitingSince: waiting && pausedMs === 0 ? since : null,
+  };
+}
+
+/** The owing side's waitingSince as a stored timestamp (null when nobody owes or the deal is closed). */
+function waitingTimestamp<T extends TimestampLike>(derivation: ResponseTimeDerivation, toTimestamp: (ms: number) => T): TimestampLike | null {
+  if (derivation.waitingSinceMs === null) return null;
+  return derivation.waitingSince ?? toTimestamp(Math.round(derivation.waitingSinceMs));
+}
+
+/** conversations/{dealId}.responseTime from a derivation; `toTimestamp` builds the SDK's Timestamp. */
+export function responseTimeStats<T extends TimestampLike>(derivation: ResponseTimeDerivation, toTimestamp: (ms: number) => T): Record<Side, ResponseTimeStats> {
+  const stats = {} as Record<Side, ResponseTimeStats>;
+  for (const side of sides) {
+    const owes = derivation.owedBy === side;
+    stats[side] = {
+      ...summarizeResponseTimes(derivation.answers.filter((a) => a.side === side).map((a) => a.ms)),
+      waitingSince: owes ? waitingTimestamp(derivation, toTimestamp) : null,
+      unansweredTurns: owes ? 1 : 0,
+    };
+  }
+  return stats;
+}
+
+/**
+ * `uid`'s part of a deal, where they are `side`: their own answers (by senderId, so answers given before a
+ * participant was replaced stay with whoever gave them) since `fromMs`, and the answer they owe now.
+ * Null when there is nothing to keep.
+ */
+export function userDealEntry<T extends TimestampLike>(derivation: ResponseTimeDerivation, side: Side, uid: string, fromMs: number, toTimestamp: (ms: number) => T): UserDealResponses | null {
+  const answers = derivation.answers.filter((a) => a.senderId === uid && a.at.toMillis() > fromMs).map((a) => ({ at: a.at, ms: a.ms }));
+  const owes = derivation.owedBy === side;
+  if (answers.length === 0 && !owes) return null;
+  return {
+    side,
+    answers,
+    waitingSince: owes ? waitingTimestamp(derivation, toTimestamp) : null,
+    unansweredTurns: owes ? 1 : 0,
+  };
+}
+
+/**
+ * responseStats/{uid}.deals after replacing one deal's entry: every entry's answers older than `fromMs` dropped,
+ * empty entries removed, and at most limits.responseStatsMaxAnswers answers kept (the newest).
+ */
+export function nextUserDeals(current: Record<string, UserDealResponses>, dealId: string, entry: UserDealResponses | null, fromMs: number): Record<string, UserDealResponses> {
+  const deals: Record<string, UserDealResponses> = {};
+  for (const [id, e] of Object.entries({ ...current, [dealId]: entry })) {
+    if (!e) continue;
+    const answers = e.answers.filter((a) => a.at.toMillis() > fromMs);
+    if (answers.length > 0 || e.unansweredTurns > 0) deals[id] = { ...e, answers };
+  }
+  const all = Object.entries(deals).flatMap(([id, e]) => e.answers.map((a) => ({ id, ms: a.at.toMillis() })));
+  if (all.length > limits.responseStatsMaxAnswers) {
+    all.sort((a, b) => b.ms - a.ms);
+    // The oldest kept answer; equal instants at the cut are kept or dropped together with the stable rule below.
+    const cut = all[limits.responseStatsMaxAnswers - 1]!.ms;
+    let keepAtCut = all.slice(0, limits.responseStatsMaxAnswers).filter((a) => a.ms === cut).length;
+    for (const [id, e] of Object.entries(deals).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const answers = e.answers.filter((a) => {
+        const ms = a.at.toMillis();
+        if (ms > cut) return true;
+        if (ms < cut || keepAtCut === 0) return false;
+        keepAtCut -= 1;
+        return true;
+      });
+      if (answers.length > 0 || e.unansweredTurns > 0) deals[id] = { ...e, answers };
+      else delete deals[id];
+    }
+  }
+  return deals;
+}
