@@ -47,24 +47,41 @@ export async function run(): Promise<BenchRow[]> {
       metric: "document reads",
       value: viewReads,
       unit: "reads",
-      notes: "what the receiving view's listeners delivered during 40 sequential sends (tail of 10), incl. the tail's one switch to an unlimited listener at the first push-out",
+      notes:
+        "what the receiving view's listeners delivered during 40 sequential sends (tail of 10), incl. the tail's one switch to an unlimited listener at the first push-out",
     });
 
     // 2. Opening a conversation: 60 messages stored, tail of 30, then one older page of 30.
     const bigDeal = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
     const db = adminFirestore();
     const start = Date.now() - 60 * 60_000;
-    await Promise.all(Array.from({ length: 60 }, (_, i) => seedMessage(db, bigDeal, { senderId: brand.uid, senderSide: "brand", text: `m${i}`, createdAt: new Date(start + i * 1000) })));
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        seedMessage(db, bigDeal, { senderId: brand.uid, senderSide: "brand", text: `m${i}`, createdAt: new Date(start + i * 1000) }),
+      ),
+    );
     const fresh = freshClient(influencer.client);
     const before = fresh.stats().documentReads;
     const opened = new Recorder<ConversationViewState>();
     const conversation = fresh.openConversation({ dealId: bigDeal, tailSize: 30, pageSize: 30 }, opened.next, opened.fail);
     await opened.until((s) => !s.fromCache && s.messages.length === 30 && s.conversation !== null, "the opened conversation");
     const openReads = fresh.stats().documentReads - before;
-    rows.push({ benchmark: "client-sdk open a conversation", metric: "document reads", value: openReads, unit: "reads", notes: "tail of 30 messages + the conversation document (60 stored)" });
+    rows.push({
+      benchmark: "client-sdk open a conversation",
+      metric: "document reads",
+      value: openReads,
+      unit: "reads",
+      notes: "tail of 30 messages + the conversation document (60 stored)",
+    });
     const beforeOlder = fresh.stats().documentReads;
     await conversation.loadOlder();
-    rows.push({ benchmark: "client-sdk load an older page", metric: "document reads", value: fresh.stats().documentReads - beforeOlder, unit: "reads", notes: "page of 30" });
+    rows.push({
+      benchmark: "client-sdk load an older page",
+      metric: "document reads",
+      value: fresh.stats().documentReads - beforeOlder,
+      unit: "reads",
+      notes: "page of 30",
+    });
     conversation.unsubscribe();
     fresh.dispose();
 
@@ -74,13 +91,25 @@ export async function run(): Promise<BenchRow[]> {
     const listed = new Recorder<ConversationListState>();
     const list = lister.watchConversations({ pageSize: 20 }, listed.next, listed.fail);
     await listed.until((s) => !s.fromCache && s.items.length === 20, "20 conversations");
-    rows.push({ benchmark: "client-sdk list 20 conversations", metric: "document reads", value: lister.stats().documentReads, unit: "reads", notes: "one query, page of 20 (27 conversations stored)" });
+    rows.push({
+      benchmark: "client-sdk list 20 conversations",
+      metric: "document reads",
+      value: lister.stats().documentReads,
+      unit: "reads",
+      notes: "one query, page of 20 (27 conversations stored)",
+    });
     list.unsubscribe();
     const totals = new Recorder<{ fromCache: boolean }>();
     const beforeTotal = lister.stats().documentReads;
     const stop = lister.watchUnreadTotal(totals.next, totals.fail);
     await totals.until((t) => !t.fromCache, "the unread total");
-    rows.push({ benchmark: "client-sdk live unread total", metric: "document reads", value: lister.stats().documentReads - beforeTotal, unit: "reads", notes: "no unread conversation: one query costs at least 1 read; +1 per unread conversation" });
+    rows.push({
+      benchmark: "client-sdk live unread total",
+      metric: "document reads",
+      value: lister.stats().documentReads - beforeTotal,
+      unit: "reads",
+      notes: "no unread conversation: one query costs at least 1 read; +1 per unread conversation",
+    });
     stop();
     lister.dispose();
 
@@ -97,14 +126,26 @@ export async function run(): Promise<BenchRow[]> {
     }
     await typing.stop();
     if (typingErrors.length > 0) throw typingErrors[0];
-    rows.push({ benchmark: "client-sdk typing burst of 30 s", metric: "writes", value: typing.writes, unit: "writes", notes: `${keystrokes} keystrokes (every 150 ms, real time) + stop; refresh every 5 s` });
+    rows.push({
+      benchmark: "client-sdk typing burst of 30 s",
+      metric: "writes",
+      value: typing.writes,
+      unit: "writes",
+      notes: `${keystrokes} keystrokes (every 150 ms, real time) + stop; refresh every 5 s`,
+    });
     typist.dispose();
 
     // 5. Marking read on every incoming message: 10 calls in a row.
     const reader = freshClient(influencer.client);
     const beforeWrites = reader.stats().documentWrites;
     await Promise.all(Array.from({ length: 10 }, () => reader.markRead(dealId)));
-    rows.push({ benchmark: "client-sdk mark read ×10 within 2 s", metric: "writes", value: reader.stats().documentWrites - beforeWrites, unit: "writes", notes: "throttled: a leading and one trailing watermark write" });
+    rows.push({
+      benchmark: "client-sdk mark read ×10 within 2 s",
+      metric: "writes",
+      value: reader.stats().documentWrites - beforeWrites,
+      unit: "writes",
+      notes: "throttled: a leading and one trailing watermark write",
+    });
     reader.dispose();
 
     // 6. The SDK's overhead over the plain web SDK, both ways interleaved in one run.
@@ -131,7 +172,10 @@ async function viewSizeRows(brand: Party, influencer: Party): Promise<BenchRow[]
   for (let batchStart = 0; batchStart < HELD; batchStart += 500) {
     const batch = db.batch();
     for (let i = batchStart; i < Math.min(HELD, batchStart + 500); i++) {
-      batch.set(db.doc(`deals/${dealId}/messages/held-${String(i).padStart(5, "0")}`), newMessage({ senderId: brand.uid, senderSide: "brand", text: `held ${i}`, attachments: [] }, Timestamp.fromMillis(start + i * 1000)));
+      batch.set(
+        db.doc(`deals/${dealId}/messages/held-${String(i).padStart(5, "0")}`),
+        newMessage({ senderId: brand.uid, senderSide: "brand", text: `held ${i}`, attachments: [] }, Timestamp.fromMillis(start + i * 1000)),
+      );
     }
     await batch.commit();
   }
@@ -188,7 +232,11 @@ async function overheadRows(brand: Party, influencer: Party): Promise<BenchRow[]
   const rawDeal = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
   const sdkDeal = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
   const rawSeen = new Recorder<string[]>();
-  const stopRaw = onSnapshot(toWebQuery(influencer.client.db, messageHistoryQuery({ dealId: rawDeal, pageSize: 30 })), (snap) => rawSeen.next(snap.docs.map((d) => d.id)), rawSeen.fail);
+  const stopRaw = onSnapshot(
+    toWebQuery(influencer.client.db, messageHistoryQuery({ dealId: rawDeal, pageSize: 30 })),
+    (snap) => rawSeen.next(snap.docs.map((d) => d.id)),
+    rawSeen.fail,
+  );
   const view = new Recorder<ConversationViewState>();
   const open = influencer.chat.openConversation({ dealId: sdkDeal, tailSize: 30 }, view.next, view.fail);
   await view.until((s) => !s.fromCache, "the SDK view");

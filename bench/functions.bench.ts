@@ -103,8 +103,20 @@ function isolatedDb(): Firestore {
 function costRows(action: string, client: { reads: number; writes: number }, rules: number, handler: HandlerResult, breakdown: string): BenchRow[] {
   const name = `functions: Firestore cost of "${action}"`;
   return [
-    { benchmark: name, metric: "document reads", value: client.reads + rules + handler.cost.reads, unit: "reads", notes: `client ${client.reads} + rules get() ${rules} + trigger ${handler.cost.reads} (${breakdown})` },
-    { benchmark: name, metric: "document writes", value: client.writes + handler.cost.writes, unit: "writes", notes: `client ${client.writes} + trigger ${handler.cost.writes}` },
+    {
+      benchmark: name,
+      metric: "document reads",
+      value: client.reads + rules + handler.cost.reads,
+      unit: "reads",
+      notes: `client ${client.reads} + rules get() ${rules} + trigger ${handler.cost.reads} (${breakdown})`,
+    },
+    {
+      benchmark: name,
+      metric: "document writes",
+      value: client.writes + handler.cost.writes,
+      unit: "writes",
+      notes: `client ${client.writes} + trigger ${handler.cost.writes}`,
+    },
   ];
 }
 
@@ -123,11 +135,17 @@ export async function costPerAction(): Promise<BenchRow[]> {
 
   const beforeEdit = (await sendRef.get()).data()!;
   await sendRef.update({ text: "Here is the final draft for the summer campaign", editedAt: at(40) });
-  const edit = await handleMessageUpdated({ eventId: event(), dealId: deal.dealId, messageId: "a", before: beforeEdit, after: (await sendRef.get()).data()! }, db);
+  const edit = await handleMessageUpdated(
+    { eventId: event(), dealId: deal.dealId, messageId: "a", before: beforeEdit, after: (await sendRef.get()).data()! },
+    db,
+  );
 
   const beforeDelete = (await sendRef.get()).data()!;
   await sendRef.update({ text: null, attachments: [], hasAttachments: false, deleted: true, deletedAt: at(50) });
-  const remove = await handleMessageUpdated({ eventId: event(), dealId: deal.dealId, messageId: "a", before: beforeDelete, after: (await sendRef.get()).data()! }, db);
+  const remove = await handleMessageUpdated(
+    { eventId: event(), dealId: deal.dealId, messageId: "a", before: beforeDelete, after: (await sendRef.get()).data()! },
+    db,
+  );
 
   const conversationRef = db.doc(`conversations/${deal.dealId}`);
   const beforeRead = (await conversationRef.get()).data()!;
@@ -139,7 +157,10 @@ export async function costPerAction(): Promise<BenchRow[]> {
 
   // The functions' own echoes (their writes re-trigger the update triggers) cost nothing: checked, not assumed.
   const echoBefore = (await sendRef.get()).data()!;
-  const echo = await handleMessageUpdated({ eventId: event(), dealId: deal.dealId, messageId: "a", before: echoBefore, after: { ...echoBefore, searchTokens: ["x"] } }, db);
+  const echo = await handleMessageUpdated(
+    { eventId: event(), dealId: deal.dealId, messageId: "a", before: echoBefore, after: { ...echoBefore, searchTokens: ["x"] } },
+    db,
+  );
   if (echo.cost.reads + echo.cost.writes !== 0) throw new Error(`an echo update cost ${JSON.stringify(echo.cost)}`);
 
   // A page of the conversation list: one query, one read per returned conversation.
@@ -153,9 +174,21 @@ export async function costPerAction(): Promise<BenchRow[]> {
   const listReads = Math.max(1, page.size);
 
   return [
-    ...costRows("send a message", { reads: 0, writes: 1 }, rulesGets.messageCreate, send, "event record, message, conversation, response-time window of the deal's 2 messages, unread count(), 2 responseStats"),
+    ...costRows(
+      "send a message",
+      { reads: 0, writes: 1 },
+      rulesGets.messageCreate,
+      send,
+      "event record, message, conversation, response-time window of the deal's 2 messages, unread count(), 2 responseStats",
+    ),
     ...costRows("edit a message", { reads: 0, writes: 1 }, rulesGets.messageUpdate, edit, "event record, message, conversation"),
-    ...costRows("delete a message", { reads: 0, writes: 1 }, rulesGets.messageUpdate, remove, "event record, message, conversation, response-time window of 2 messages, unread count(), 2 responseStats"),
+    ...costRows(
+      "delete a message",
+      { reads: 0, writes: 1 },
+      rulesGets.messageUpdate,
+      remove,
+      "event record, message, conversation, response-time window of 2 messages, unread count(), 2 responseStats",
+    ),
     ...costRows("mark read", { reads: 0, writes: 1 }, rulesGets.watermarkMove, markRead, "event record, conversation, unread count()"),
     {
       benchmark: `functions: Firestore cost of "list a page of conversations"`,
@@ -201,7 +234,9 @@ async function derivedState(): Promise<BenchRow[]> {
     const ids = newDealIds();
     const visible = whenDoc(admin.doc(`conversations/${ids.dealId}`), (s) => s.exists, "the new deal's conversation");
     const started = performance.now();
-    await admin.doc(`deals/${ids.dealId}`).set({ ...dealData(ids, "active", at(0)), createdAt: FieldValue.serverTimestamp(), updatedAt: FieldValue.serverTimestamp() });
+    await admin
+      .doc(`deals/${ids.dealId}`)
+      .set({ ...dealData(ids, "active", at(0)), createdAt: FieldValue.serverTimestamp(), updatedAt: FieldValue.serverTimestamp() });
     await visible;
     conversationLag.push(performance.now() - started);
   }

@@ -17,7 +17,9 @@ function mustCompile(source: string): Ruleset {
 
 /** A large ruleset in the shape real ones grow into: many collections, helper functions, nested matches. */
 export function largeRules(collections: number): string {
-  const blocks = Array.from({ length: collections }, (_, k) => `
+  const blocks = Array.from(
+    { length: collections },
+    (_, k) => `
     function canRead${k}(owner) {
       let doc = firestore.get(/databases/(default)/documents/owners${k}/$(owner));
       return request.auth != null && (request.auth.uid == owner || request.auth.uid in doc.data.members);
@@ -30,7 +32,8 @@ export function largeRules(collections: number): string {
       match /versions/{rest=**} {
         allow list: if request.auth.uid == owner;
       }
-    }`).join("\n");
+    }`,
+  ).join("\n");
   return `rules_version = '2';\nservice firebase.storage {\n  match /b/{bucket}/o {${blocks}\n  }\n}\n`;
 }
 
@@ -76,8 +79,22 @@ export async function run(): Promise<BenchRow[]> {
   const storageRules = readFileSync(new URL("../storage.rules", import.meta.url), "utf8");
   const large = largeRules(300);
 
-  out.push(...rows("compile storage.rules", time(300, () => mustCompile(storageRules)), "ms", `${storageRules.length} chars, 300 runs`));
-  out.push(...rows("compile large generated rules", time(30, () => mustCompile(large)), "ms", `${(large.length / 1024).toFixed(0)} KB, 300 match blocks, 30 runs`));
+  out.push(
+    ...rows(
+      "compile storage.rules",
+      time(300, () => mustCompile(storageRules)),
+      "ms",
+      `${storageRules.length} chars, 300 runs`,
+    ),
+  );
+  out.push(
+    ...rows(
+      "compile large generated rules",
+      time(30, () => mustCompile(large)),
+      "ms",
+      `${(large.length / 1024).toFixed(0)} KB, 300 match blocks, 30 runs`,
+    ),
+  );
 
   const storage = mustCompile(storageRules);
   const deal: DocumentLookup = {
@@ -99,20 +116,42 @@ export async function run(): Promise<BenchRow[]> {
   });
   const createPath = "/b/demo-dealchat.appspot.com/o/deals/d1/attachments/alice/m1/photo.png";
   const check = (r: ReturnType<typeof evaluate>, expected: boolean, what: string) => {
-    if (r.kind !== "decided" || r.allowed !== expected) throw new Error(`bench setup: ${what} gave ${JSON.stringify(r.kind === "decided" ? r.diagnostics : r)}`);
+    if (r.kind !== "decided" || r.allowed !== expected)
+      throw new Error(`bench setup: ${what} gave ${JSON.stringify(r.kind === "decided" ? r.diagnostics : r)}`);
   };
   // A denial that stops before any lookup (wrong sender) and an upload that needs the deal document.
   const noLookup = storageRequest("/b/demo-dealchat.appspot.com/o/deals/d1/attachments/bob/m1/photo.png", "create", incoming, () => deal);
   check(evaluate(storage, noLookup), false, "create into someone else's folder");
-  out.push(...rows("storage.rules evaluation, no Firestore lookup", time(20_000, () => evaluate(storage, noLookup)), "µs", "create denied before the lookup; 20000 runs"));
+  out.push(
+    ...rows(
+      "storage.rules evaluation, no Firestore lookup",
+      time(20_000, () => evaluate(storage, noLookup)),
+      "µs",
+      "create denied before the lookup; 20000 runs",
+    ),
+  );
   const withLookup = storageRequest(createPath, "create", incoming, () => deal);
   check(evaluate(storage, withLookup), true, "create by a participant");
-  out.push(...rows("storage.rules evaluation, with Firestore lookup", time(20_000, () => evaluate(storage, withLookup)), "µs", "allowed create, deal document from an in-memory reader; 20000 runs"));
+  out.push(
+    ...rows(
+      "storage.rules evaluation, with Firestore lookup",
+      time(20_000, () => evaluate(storage, withLookup)),
+      "µs",
+      "allowed create, deal document from an in-memory reader; 20000 runs",
+    ),
+  );
 
   const largeRuleset = mustCompile(large);
   const owners: DocumentLookup = { status: "found", data: new Map<string, Value>([["members", { type: "list", value: [s("carol"), s("alice")] }]]) };
   const largeGet = storageRequest("/b/bucket/o/c299/dave/report.pdf", "get", NULL, () => owners);
   check(evaluate(largeRuleset, largeGet), true, "large ruleset get");
-  out.push(...rows("large rules evaluation (last of 300 blocks, 1 lookup)", time(10_000, () => evaluate(largeRuleset, largeGet)), "µs", "get allowed via members list; 10000 runs"));
+  out.push(
+    ...rows(
+      "large rules evaluation (last of 300 blocks, 1 lookup)",
+      time(10_000, () => evaluate(largeRuleset, largeGet)),
+      "µs",
+      "get allowed via members list; 10000 runs",
+    ),
+  );
   return out;
 }

@@ -43,13 +43,27 @@ export async function run(): Promise<BenchRow[]> {
   if (!existsSync(runtimeScript)) throw new Error(`${runtimeScript} is missing: run \`npm run build -w @dealchat/rules-engine\``);
   const out: BenchRow[] = [];
 
-  out.push(...rows("storage runtime start-up (node, spawn → handshake)", "ms", await startupTimes(process.execPath, [runtimeScript, "serve"], process.env), `${STARTS} starts`));
+  out.push(
+    ...rows(
+      "storage runtime start-up (node, spawn → handshake)",
+      "ms",
+      await startupTimes(process.execPath, [runtimeScript, "serve"], process.env),
+      `${STARTS} starts`,
+    ),
+  );
   const jdk = findJdk();
   if (jdk) {
     const jar = ensureLauncherJar(jdk);
     const env = { ...process.env, DEALCHAT_STORAGE_RUNTIME_SCRIPT: runtimeScript, DEALCHAT_NODE: process.execPath };
     const args = ["-Djava.security.manager=disallow", "-Duser.language=en", "-jar", jar, "serve"];
-    out.push(...rows("storage runtime start-up (launcher jar, as firebase-tools starts it)", "ms", await startupTimes(join(jdk.bin, "java"), args, env), `${STARTS} starts, JDK ${jdk.major}`));
+    out.push(
+      ...rows(
+        "storage runtime start-up (launcher jar, as firebase-tools starts it)",
+        "ms",
+        await startupTimes(join(jdk.bin, "java"), args, env),
+        `${STARTS} starts, JDK ${jdk.major}`,
+      ),
+    );
   }
 
   const runtime = await StorageRulesRuntimeClient.start(process.execPath, [runtimeScript, "serve"]);
@@ -66,12 +80,22 @@ export async function run(): Promise<BenchRow[]> {
     const cases = {
       // A participant downloads: isParticipant() reads the deal document through the protocol.
       withLookup: {
-        context: { rulesetName: "storage", path: objectPath("brand-1"), method: "get", variables: storageVariables({ path: objectPath("brand-1"), uid: "infl-1", existing: { name: "x", bucket, size: 1000, contentType: "image/png" } }) },
+        context: {
+          rulesetName: "storage",
+          path: objectPath("brand-1"),
+          method: "get",
+          variables: storageVariables({ path: objectPath("brand-1"), uid: "infl-1", existing: { name: "x", bucket, size: 1000, contentType: "image/png" } }),
+        },
         expect: true,
       },
       // An upload of a refused content type: denied by the cheap checks before any Firestore read.
       withoutLookup: {
-        context: { rulesetName: "storage", path: objectPath("infl-1"), method: "create", variables: storageVariables({ path: objectPath("infl-1"), uid: "infl-1", incoming: { name: "x", bucket, size: 1000, contentType: "text/html" } }) },
+        context: {
+          rulesetName: "storage",
+          path: objectPath("infl-1"),
+          method: "create",
+          variables: storageVariables({ path: objectPath("infl-1"), uid: "infl-1", incoming: { name: "x", bucket, size: 1000, contentType: "text/html" } }),
+        },
         expect: false,
       },
     };

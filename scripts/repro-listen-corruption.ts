@@ -19,7 +19,8 @@ const started = Date.now();
 for (let round = 0; round < rounds; round++) {
   const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
   const oldest = Date.now() - 60 * 60_000;
-  for (let i = 0; i < 25; i++) await seedMessage(db, dealId, { senderId: brand.uid, senderSide: "brand", text: `old ${i}`, createdAt: new Date(oldest + i * 1000) });
+  for (let i = 0; i < 25; i++)
+    await seedMessage(db, dealId, { senderId: brand.uid, senderSide: "brand", text: `old ${i}`, createdAt: new Date(oldest + i * 1000) });
   const view = new Recorder<ConversationViewState>();
   const open = influencer.chat.openConversation({ dealId, tailSize: 10, pageSize: 7 }, view.next, view.fail);
   await view.until((s) => !s.fromCache && s.conversation !== null, "the opened conversation", { timeoutMs: 120_000 });

@@ -81,13 +81,25 @@ describe("index checker (Firestore's index rules)", () => {
   });
 
   it("a single field ordered against its __name__ direction needs a composite index", () => {
-    const q = spec([], [{ field: "createdAt", direction: "desc" }, { field: "__name__", direction: "asc" }]);
+    const q = spec(
+      [],
+      [
+        { field: "createdAt", direction: "desc" },
+        { field: "__name__", direction: "asc" },
+      ],
+    );
     expect(checkQuery(q, { indexes: [] })).toMatchObject({ ok: false });
     expect(checkQuery(q, { indexes: [index([desc("createdAt"), asc("__name__")])] })).toMatchObject({ ok: true, servedBy: "composite" });
   });
 
   it("equality-only queries are served by merging single-field indexes", () => {
-    const q = spec([{ field: "senderSide", op: "==", value: "brand" }, { field: "hasAttachments", op: "==", value: true }], []);
+    const q = spec(
+      [
+        { field: "senderSide", op: "==", value: "brand" },
+        { field: "hasAttachments", op: "==", value: true },
+      ],
+      [],
+    );
     expect(checkQuery(q, { indexes: [] })).toMatchObject({ ok: true, servedBy: "merged-single-field" });
   });
 
@@ -107,7 +119,13 @@ describe("index checker (Firestore's index rules)", () => {
   });
 
   it("an inequality on an unordered field is appended to the orderings", () => {
-    const q = spec([{ field: "senderSide", op: "==", value: "brand" }, { field: "size", op: ">", value: 3 }], []);
+    const q = spec(
+      [
+        { field: "senderSide", op: "==", value: "brand" },
+        { field: "size", op: ">", value: 3 },
+      ],
+      [],
+    );
     expect(requiredIndex(q)).toEqual(index([asc("senderSide"), asc("size")]));
   });
 
@@ -117,13 +135,19 @@ describe("index checker (Firestore's index rules)", () => {
   });
 
   it("collection-group queries need collection-group indexes, also for single fields unless overridden", () => {
-    const group = spec([{ field: "senderId", op: "==", value: "u" }], [{ field: "createdAt", direction: "desc" }], { collection: "messages", collectionGroup: true });
+    const group = spec([{ field: "senderId", op: "==", value: "u" }], [{ field: "createdAt", direction: "desc" }], {
+      collection: "messages",
+      collectionGroup: true,
+    });
     expect(checkQuery(group, { indexes: [index([asc("senderId"), desc("createdAt")])] }).ok).toBe(false);
     expect(checkQuery(group, { indexes: [index([asc("senderId"), desc("createdAt")], "COLLECTION_GROUP")] }).ok).toBe(true);
     const single = spec([{ field: "senderId", op: "==", value: "u" }], [], { collection: "messages", collectionGroup: true });
     expect(checkQuery(single, { indexes: [] }).ok).toBe(false);
     expect(
-      checkQuery(single, { indexes: [], fieldOverrides: [{ collectionGroup: "messages", fieldPath: "senderId", indexes: [{ order: "ASCENDING", queryScope: "COLLECTION_GROUP" }] }] }).ok,
+      checkQuery(single, {
+        indexes: [],
+        fieldOverrides: [{ collectionGroup: "messages", fieldPath: "senderId", indexes: [{ order: "ASCENDING", queryScope: "COLLECTION_GROUP" }] }],
+      }).ok,
     ).toBe(true);
   });
 

@@ -44,7 +44,9 @@ describe("listen stream recovery (test support)", () => {
     );
     expect(back.exists()).toBe(false);
 
-    await adminFirestore().doc(ref.path).set({ connections: {}, lastSeen: new Date(1_000) });
+    await adminFirestore()
+      .doc(ref.path)
+      .set({ connections: {}, lastSeen: new Date(1_000) });
     const updated = await snapshots.until((s) => s.exists(), "the change after the restart");
     expect(updated.get("lastSeen").toMillis()).toBe(1_000);
     stop();

@@ -42,11 +42,16 @@ describe("Emulator Suite smoke", () => {
     const listening = new Promise<void>((resolve) => (sawServerState = resolve));
     const updated = waitForSnapshot<DocumentSnapshot>(
       (next, fail) =>
-        onSnapshot(ref, { includeMetadataChanges: true }, (snap) => {
-          states.push(stateOf(snap));
-          if (!snap.metadata.fromCache) sawServerState();
-          next(snap);
-        }, fail),
+        onSnapshot(
+          ref,
+          { includeMetadataChanges: true },
+          (snap) => {
+            states.push(stateOf(snap));
+            if (!snap.metadata.fromCache) sawServerState();
+            next(snap);
+          },
+          fail,
+        ),
       (snap) => stateOf(snap) === "away" && !snap.metadata.hasPendingWrites,
       { what: "the presence document to become 'away'" },
     );

@@ -5,7 +5,7 @@
 // credentials and, for display, wraps them in a local object URL that the app revokes.
 import { AttachmentContentType, FileName, limits, storagePaths, type Attachment } from "@dealchat/model";
 import { getBytes, ref as storageRef, uploadBytesResumable, type UploadTask } from "firebase/storage";
-import * as z from "zod/mini";
+import type * as z from "zod/mini";
 import type { ClientContext } from "./context.ts";
 import { DealChatError, parseInput, toDealChatError } from "./errors.ts";
 
@@ -26,13 +26,15 @@ export interface UploadProgress {
   files: Array<{ name: string; bytesTransferred: number; totalBytes: number }>;
 }
 
-const byteLength = (data: AttachmentInput["data"]) => (data instanceof Uint8Array ? data.byteLength : data instanceof ArrayBuffer ? data.byteLength : data.size);
+const byteLength = (data: AttachmentInput["data"]) =>
+  data instanceof Uint8Array ? data.byteLength : data instanceof ArrayBuffer ? data.byteLength : data.size;
 
 /** Checks a file against the model's limits; throws invalid-argument naming what is wrong. */
 export function validateAttachment(file: AttachmentInput): { name: string; contentType: z.infer<typeof AttachmentContentType>; size: number } {
   const name = parseInput(FileName, file.name, "attachment name");
   const type = AttachmentContentType.safeParse(file.contentType);
-  if (!type.success) throw new DealChatError("invalid-argument", `attachment ${name}: content type ${file.contentType} is not allowed`, "file-type-not-allowed");
+  if (!type.success)
+    throw new DealChatError("invalid-argument", `attachment ${name}: content type ${file.contentType} is not allowed`, "file-type-not-allowed");
   const size = byteLength(file.data);
   if (size <= 0) throw new DealChatError("invalid-argument", `attachment ${name} is empty`);
   if (size > limits.attachmentMaxBytes)
@@ -96,7 +98,12 @@ export function uploadAttachments(
     }),
   );
   done.catch(() => {});
-  return { done, cancel: () => tasks.forEach((t) => t.cancel()) };
+  return {
+    done,
+    cancel: () => {
+      for (const t of tasks) t.cancel();
+    },
+  };
 }
 
 export async function attachmentBytes(ctx: ClientContext, attachment: Pick<Attachment, "storagePath" | "size">): Promise<ArrayBuffer> {
@@ -123,7 +130,10 @@ export interface AttachmentObjectUrl {
  * A local object URL for showing or saving the file, in place of a download link: the bytes come through
  * storage.rules with the user's credentials, the URL lives only in this page, and `revoke()` frees it.
  */
-export async function attachmentObjectUrl(ctx: ClientContext, attachment: Pick<Attachment, "storagePath" | "size"> & { contentType: string }): Promise<AttachmentObjectUrl> {
+export async function attachmentObjectUrl(
+  ctx: ClientContext,
+  attachment: Pick<Attachment, "storagePath" | "size"> & { contentType: string },
+): Promise<AttachmentObjectUrl> {
   const blob = await attachmentBlob(ctx, attachment);
   const url = URL.createObjectURL(blob);
   // Counted in stats().activeSubscriptions until revoked, so a leaked URL shows.

@@ -12,14 +12,7 @@ import {
 } from "./conversations.ts";
 import type { DealChatError } from "./errors.ts";
 import type { Unsubscribe } from "./lifecycle.ts";
-import {
-  historyPage,
-  openConversation,
-  type ConversationView,
-  type ConversationViewState,
-  type HistoryInput,
-  type HistoryPage,
-} from "./messages.ts";
+import { historyPage, openConversation, type ConversationView, type ConversationViewState, type HistoryInput, type HistoryPage } from "./messages.ts";
 import { connectPresence, watchPresence, type PresenceConnection, type PresenceOptions, type PresenceState } from "./presence.ts";
 import { ReadReceipts } from "./receipts.ts";
 import { myResponseStats, watchMyResponseStats, type MyResponseStats } from "./response-times.ts";
@@ -54,7 +47,11 @@ export class DealChat {
   }
 
   // 1. Conversations
-  watchConversations(input: ConversationListInput, onChange: (s: ConversationListState) => void, onError?: (e: DealChatError) => void): ConversationListSubscription {
+  watchConversations(
+    input: ConversationListInput,
+    onChange: (s: ConversationListState) => void,
+    onError?: (e: DealChatError) => void,
+  ): ConversationListSubscription {
     return watchConversations(this.ctx, this.side, input, onChange, onError);
   }
   watchUnreadTotal(onChange: (t: UnreadTotal) => void, onError?: (e: DealChatError) => void, input: { side?: Side } = {}): Unsubscribe {
@@ -62,7 +59,11 @@ export class DealChat {
   }
 
   // 2. Messages
-  openConversation(input: { dealId: string; tailSize?: number; pageSize?: number }, onChange: (s: ConversationViewState) => void, onError?: (e: DealChatError) => void): ConversationView {
+  openConversation(
+    input: { dealId: string; tailSize?: number; pageSize?: number },
+    onChange: (s: ConversationViewState) => void,
+    onError?: (e: DealChatError) => void,
+  ): ConversationView {
     return openConversation(this.ctx, input, onChange, onError);
   }
   history(input: HistoryInput): Promise<HistoryPage> {

@@ -89,7 +89,8 @@ export class ClientContext {
   }
 
   get storage(): FirebaseStorage {
-    if (!this.storageInstance) throw new DealChatError("failed-precondition", "attachments need a FirebaseStorage instance: pass `storage` to createDealChat()");
+    if (!this.storageInstance)
+      throw new DealChatError("failed-precondition", "attachments need a FirebaseStorage instance: pass `storage` to createDealChat()");
     return this.storageInstance;
   }
 
@@ -110,13 +111,7 @@ export class ClientContext {
   }
 
   /** onSnapshot for a query, registered for dispose() and counted. */
-  listenToQuery(
-    q: Query,
-    options: SnapshotListenOptions,
-    next: (snap: QuerySnapshot) => void,
-    error: (e: DealChatError) => void,
-    what: string,
-  ): Unsubscribe {
+  listenToQuery(q: Query, options: SnapshotListenOptions, next: (snap: QuerySnapshot) => void, error: (e: DealChatError) => void, what: string): Unsubscribe {
     this.assertLive();
     let first = true;
     const stop = onSnapshot(
@@ -215,7 +210,8 @@ export class ClientContext {
       snap = fresh ? await getDocFromServer(ref) : await getDoc(ref);
     } catch (e) {
       const error = toDealChatError(e, `reading deal ${dealId}`);
-      if (error.code === "permission-denied") throw new DealChatError("permission-denied", `you are not a participant of deal ${dealId}`, "not-participant", { cause: e });
+      if (error.code === "permission-denied")
+        throw new DealChatError("permission-denied", `you are not a participant of deal ${dealId}`, "not-participant", { cause: e });
       throw error;
     }
     if (!snap.metadata.fromCache) this.reads += 1;

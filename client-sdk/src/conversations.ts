@@ -82,7 +82,11 @@ const byActivityDesc = (a: ConversationSummary, b: ConversationSummary) =>
 
 function resolveSide(side: Side | undefined, defaultSide: Side | undefined): Side {
   const chosen = side ?? defaultSide;
-  if (!chosen) throw new DealChatError("invalid-argument", "the user's side (brand or influencer) is needed to list conversations: pass `side` here or to createDealChat()");
+  if (!chosen)
+    throw new DealChatError(
+      "invalid-argument",
+      "the user's side (brand or influencer) is needed to list conversations: pass `side` here or to createDealChat()",
+    );
   return chosen;
 }
 

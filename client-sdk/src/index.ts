@@ -3,7 +3,16 @@ export { DealChatError, toDealChatError, type DealChatErrorCode, type DealChatEr
 export type { DealChatOptions, UsageStats, DealMembership } from "./context.ts";
 export type { ConversationSummary, ConversationListInput, ConversationListState, ConversationListSubscription, UnreadTotal } from "./conversations.ts";
 export type { ChatMessage, ConversationView, ConversationViewState, HistoryInput, HistoryPage, OpenConversationInput } from "./messages.ts";
-export { remainingEditMs, SQUATTED_ID_RETRIES, type SendHandle, type SendInput, type SendOptions, type SendOutcome, type EditInput, type DeleteInput } from "./send.ts";
+export {
+  remainingEditMs,
+  SQUATTED_ID_RETRIES,
+  type SendHandle,
+  type SendInput,
+  type SendOptions,
+  type SendOutcome,
+  type EditInput,
+  type DeleteInput,
+} from "./send.ts";
 export { validateAttachment, type AttachmentInput, type AttachmentObjectUrl, type UploadProgress } from "./attachments.ts";
 export { READ_THROTTLE_MS } from "./receipts.ts";
 export { TYPING_REFRESH_MS, type TypingIndicator, type TypingState } from "./typing.ts";

@@ -1,7 +1,7 @@
 // Reading messages: the live view of one conversation (newest messages live, older pages on demand, read
 // state of the other side) and one-off history queries with the seed's filters and search.
 import {
-  Attachment,
+  type Attachment,
   MAX_PAGE_SIZE,
   Side,
   inEnglish,
@@ -154,7 +154,8 @@ export function openConversation(
   const window = openLiveWindow<ChatMessage>(
     ctx,
     {
-      spec: (cursor) => messageHistoryQuery({ dealId, pageSize: cursor ? options.pageSize : options.tailSize, ...(cursor ? { before: cursor as [Timestamp, string] } : {}) }),
+      spec: (cursor) =>
+        messageHistoryQuery({ dealId, pageSize: cursor ? options.pageSize : options.tailSize, ...(cursor ? { before: cursor as [Timestamp, string] } : {}) }),
       parse: (snap) => parseMessage(snap, dealId, uid, conversation?.otherReadWatermark ?? null, ctx),
       id: (m) => m.id,
       cursor: (m) => (m.pending || !m.createdAt ? undefined : [m.createdAt, m.id]),
@@ -231,8 +232,7 @@ export async function historyPage(ctx: ClientContext, input: HistoryInput): Prom
   }
   ctx.countReads(Math.max(1, snap.size));
   const last = snap.docs[snap.docs.length - 1];
-  const next: [Timestamp, string] | null =
-    last && snap.size >= (spec.limit ?? Number.POSITIVE_INFINITY) ? [last.get("createdAt") as Timestamp, last.id] : null;
+  const next: [Timestamp, string] | null = last && snap.size >= (spec.limit ?? Number.POSITIVE_INFINITY) ? [last.get("createdAt") as Timestamp, last.id] : null;
   const messages = snap.docs
     // The other words of a multi-word search are checked on the page (one array-contains per query).
     .filter((d) => options.search === undefined || matchesSearch(d.get("text") as string | null, options.search))

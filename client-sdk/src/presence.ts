@@ -71,7 +71,8 @@ export async function connectPresence(ctx: ClientContext, options: PresenceOptio
     const existing = await getDocFromServer(ref).catch(() => undefined);
     if (existing) ctx.countReads(1);
     const connections = (existing?.get("connections") ?? {}) as Record<string, { expiresAt?: Timestamp }>;
-    for (const [id, c] of Object.entries(connections)) if (!c.expiresAt || c.expiresAt.toMillis() <= ctx.now()) prune[presenceConnectionField(id)] = deleteField();
+    for (const [id, c] of Object.entries(connections))
+      if (!c.expiresAt || c.expiresAt.toMillis() <= ctx.now()) prune[presenceConnectionField(id)] = deleteField();
     await beat(existing?.exists() ? prune : {});
     stopHeartbeat = ctx.setIntervalTracked(() => void beat().catch(() => {}), heartbeatMs);
   };
@@ -120,7 +121,12 @@ export interface PresenceState {
 }
 
 /** Watches a user's presence; turns offline by itself when the last entry expires (a crashed app). */
-export function watchPresence(ctx: ClientContext, uid: string, onChange: (state: PresenceState) => void, onError: (e: DealChatError) => void = () => {}): Unsubscribe {
+export function watchPresence(
+  ctx: ClientContext,
+  uid: string,
+  onChange: (state: PresenceState) => void,
+  onError: (e: DealChatError) => void = () => {},
+): Unsubscribe {
   let stopTimer: Unsubscribe = () => {};
   let latest: Record<string, { expiresAt?: Timestamp; lastSeen?: Timestamp }> = {};
   let lastSeen: Date | null = null;

@@ -43,7 +43,11 @@ export async function myResponseStats(ctx: ClientContext): Promise<MyResponseSta
 }
 
 /** The signed-in user's statistics, live: one listener on their responseStats document. */
-export function watchMyResponseStats(ctx: ClientContext, onChange: (stats: MyResponseStats) => void, onError: (e: DealChatError) => void = () => {}): Unsubscribe {
+export function watchMyResponseStats(
+  ctx: ClientContext,
+  onChange: (stats: MyResponseStats) => void,
+  onError: (e: DealChatError) => void = () => {},
+): Unsubscribe {
   const uid = ctx.uid;
   return ctx.listenToDoc(doc(ctx.db, paths.responseStats(uid)), {}, (snap) => onChange(fromSnapshot(ctx, snap, uid)), onError, "your response statistics");
 }

@@ -62,7 +62,8 @@ export function sendMessage(ctx: ClientContext, input: SendInput, options: SendO
   const parsed = parseInput(SendInput, fields, "send");
   const text = parsed.text?.length ? parsed.text : null;
   // The same notion of blank as the rules: white space and invisible characters alone are not a message.
-  if (!hasContent(text, files.length)) throw new DealChatError("invalid-argument", "send: a message needs visible text or at least one attachment", "empty-message");
+  if (!hasContent(text, files.length))
+    throw new DealChatError("invalid-argument", "send: a message needs visible text or at least one attachment", "empty-message");
   if (files.length > limits.attachmentsPerMessage)
     throw new DealChatError("invalid-argument", `send: at most ${limits.attachmentsPerMessage} attachments per message`, "too-many-attachments");
   // Checked here, synchronously, so that a bad file is refused before any read or write.
@@ -101,7 +102,9 @@ export function sendMessage(ctx: ClientContext, input: SendInput, options: SendO
         const outcome = await explainRefusedSend(ctx, parsed.dealId, ref, e);
         if (outcome !== "id-taken") return outcome;
         if (attempt >= SQUATTED_ID_RETRIES) {
-          throw new DealChatError("already-exists", `send: message ids ${messageId} and earlier were taken by another user's messages`, "message-id-taken", { cause: e });
+          throw new DealChatError("already-exists", `send: message ids ${messageId} and earlier were taken by another user's messages`, "message-id-taken", {
+            cause: e,
+          });
         }
         // Someone else created a message under our id before we did. Nothing of ours is stored under it
         // (the files in our folder are orphans the platform sweeps), so the send goes on under a fresh id.
@@ -208,7 +211,12 @@ async function changeOwnMessage(ctx: ClientContext, dealId: string, messageId: s
     if (fresh?.closed) throw dealClosed(dealId, fresh.status);
     // Author, not deleted, deal open: what is left is the server's clock on the edit window or on the pacing.
     if (action === "edit" && editedAt && ctx.now() - editedAt.toMillis() < limits.editMinIntervalMs + CLOCK_SKEW_MS)
-      throw new DealChatError("resource-exhausted", `edit: message ${messageId} was edited less than ${limits.editMinIntervalMs / 1000} s ago`, "too-frequent", { cause: e });
+      throw new DealChatError(
+        "resource-exhausted",
+        `edit: message ${messageId} was edited less than ${limits.editMinIntervalMs / 1000} s ago`,
+        "too-frequent",
+        { cause: e },
+      );
     if (createdAt) throw windowClosed(action, messageId, e);
     throw refused;
   }

@@ -39,34 +39,35 @@ export function typingIndicator(ctx: ClientContext, dealId: string, onError: (e:
     return chain as Promise<void>;
   };
   const keystroke = (): void => {
-      const now = ctx.now();
-      if (active && now - lastOnAt < TYPING_REFRESH_MS) return;
-      if (deferred) return;
-      const wait = lastWriteAt + limits.typingMinIntervalMs + PACING_MARGIN_MS - now;
-      if (wait > 0) {
-        deferred = ctx.setTimeoutTracked(() => {
-          deferred = undefined;
-          keystroke();
-        }, wait);
-        return;
+    const now = ctx.now();
+    if (active && now - lastOnAt < TYPING_REFRESH_MS) return;
+    if (deferred) return;
+    const wait = lastWriteAt + limits.typingMinIntervalMs + PACING_MARGIN_MS - now;
+    if (wait > 0) {
+      deferred = ctx.setTimeoutTracked(() => {
+        deferred = undefined;
+        keystroke();
+      }, wait);
+      return;
+    }
+    active = true;
+    lastWriteAt = now;
+    lastOnAt = now;
+    writes += 1;
+    ctx.countWrites();
+    void enqueue(async () => {
+      const { side, closed, status } = await ctx.membership(dealId);
+      if (closed) throw new DealChatError("failed-precondition", `deal ${dealId} is ${status}: nobody can type in it`, "deal-closed");
+      try {
+        await setDoc(ref, typingOn(side, serverTimestamp(), Timestamp.fromMillis(now + limits.typingTtlMs)));
+      } catch (e) {
+        const refused = toDealChatError(e, "typing indicator");
+        const fresh = refused.code === "permission-denied" ? await ctx.membership(dealId, { fresh: true }).catch(() => undefined) : undefined;
+        if (fresh?.closed)
+          throw new DealChatError("failed-precondition", `deal ${dealId} is ${fresh.status}: nobody can type in it`, "deal-closed", { cause: e });
+        throw refused;
       }
-      active = true;
-      lastWriteAt = now;
-      lastOnAt = now;
-      writes += 1;
-      ctx.countWrites();
-      void enqueue(async () => {
-        const { side, closed, status } = await ctx.membership(dealId);
-        if (closed) throw new DealChatError("failed-precondition", `deal ${dealId} is ${status}: nobody can type in it`, "deal-closed");
-        try {
-          await setDoc(ref, typingOn(side, serverTimestamp(), Timestamp.fromMillis(now + limits.typingTtlMs)));
-        } catch (e) {
-          const refused = toDealChatError(e, "typing indicator");
-          const fresh = refused.code === "permission-denied" ? await ctx.membership(dealId, { fresh: true }).catch(() => undefined) : undefined;
-          if (fresh?.closed) throw new DealChatError("failed-precondition", `deal ${dealId} is ${fresh.status}: nobody can type in it`, "deal-closed", { cause: e });
-          throw refused;
-        }
-      });
+    });
   };
   return {
     keystroke,
@@ -98,7 +99,12 @@ export interface TypingState {
 }
 
 /** Watches the other participant's indicator; flips back to not typing when it expires, without a new snapshot. */
-export function watchTyping(ctx: ClientContext, dealId: string, onChange: (state: TypingState) => void, onError: (e: DealChatError) => void = () => {}): Unsubscribe {
+export function watchTyping(
+  ctx: ClientContext,
+  dealId: string,
+  onChange: (state: TypingState) => void,
+  onError: (e: DealChatError) => void = () => {},
+): Unsubscribe {
   let stopped = false;
   let stopListener: Unsubscribe = () => {};
   let stopTimer: Unsubscribe = () => {};

@@ -32,10 +32,14 @@ describe("attachment checks before upload", () => {
         { name: "same.png", contentType: "image/png", data: bytes(10) },
       ]),
     ).toThrow(expect.objectContaining({ code: "invalid-argument" }));
-    expect(attempt(Array.from({ length: limits.attachmentsPerMessage + 1 }, (_, i) => ({ name: `f${i}.png`, contentType: "image/png", data: bytes(10) })))).toThrow(
-      expect.objectContaining({ code: "invalid-argument", reason: "too-many-attachments" }),
-    );
-    expect(brand.chat.validateAttachment({ name: "ok.pdf", contentType: "application/pdf", data: bytes(10) })).toEqual({ name: "ok.pdf", contentType: "application/pdf", size: 10 });
+    expect(
+      attempt(Array.from({ length: limits.attachmentsPerMessage + 1 }, (_, i) => ({ name: `f${i}.png`, contentType: "image/png", data: bytes(10) }))),
+    ).toThrow(expect.objectContaining({ code: "invalid-argument", reason: "too-many-attachments" }));
+    expect(brand.chat.validateAttachment({ name: "ok.pdf", contentType: "application/pdf", data: bytes(10) })).toEqual({
+      name: "ok.pdf",
+      contentType: "application/pdf",
+      size: 10,
+    });
     expect(brand.chat.stats().documentWrites).toBe(writes);
   });
 });
@@ -51,12 +55,23 @@ describe("upload, send and download", () => {
     const brief = bytes(2048, 5);
     const progress: UploadProgress[] = [];
     const handle = brand.chat.send(
-      { dealId, text: "Mood board and brief", files: [{ name: "mood.png", contentType: "image/png", data: photo }, { name: "brief.pdf", contentType: "application/pdf", data: brief }] },
+      {
+        dealId,
+        text: "Mood board and brief",
+        files: [
+          { name: "mood.png", contentType: "image/png", data: photo },
+          { name: "brief.pdf", contentType: "application/pdf", data: brief },
+        ],
+      },
       { onProgress: (p) => progress.push(p) },
     );
     await expect(handle.done).resolves.toBe("sent");
     expect(progress.length).toBeGreaterThan(0);
-    expect(progress[progress.length - 1]).toMatchObject({ bytesTransferred: photo.length + brief.length, totalBytes: photo.length + brief.length, fraction: 1 });
+    expect(progress[progress.length - 1]).toMatchObject({
+      bytesTransferred: photo.length + brief.length,
+      totalBytes: photo.length + brief.length,
+      fraction: 1,
+    });
     expect(progress.map((p) => p.bytesTransferred)).toEqual([...progress.map((p) => p.bytesTransferred)].sort((a, b) => a - b));
 
     const seen = await theirs.until((s) => s.messages.some((m) => m.id === handle.messageId), "the message with attachments");

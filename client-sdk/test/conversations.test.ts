@@ -83,7 +83,9 @@ describe("conversation list", () => {
     for (const unread of [4, 0]) {
       const mark = states.mark();
       await db.doc(`conversations/${deals[1]}`).update({ "unread.brand": unread, "hasUnread.brand": unread > 0 });
-      const badge = await states.until((s) => s.items.find((c) => c.dealId === deals[1])?.unreadCount === unread, `the pushed-out badge at ${unread}`, { from: mark });
+      const badge = await states.until((s) => s.items.find((c) => c.dealId === deals[1])?.unreadCount === unread, `the pushed-out badge at ${unread}`, {
+        from: mark,
+      });
       expect(ids(badge)).toEqual(ids(again));
     }
     list.unsubscribe();
@@ -102,7 +104,11 @@ describe("conversation list", () => {
     const c = influencer.chat.watchConversations({ status: "active" }, theirs.next, theirs.fail);
     const seen = await theirs.until((s) => !s.fromCache, "the influencer's active conversations");
     expect(ids(seen).sort()).toEqual([deals[0]!, deals[2]!].sort()); // the first test moved deals[2] up
-    expect(seen.items.find((c) => c.dealId === deals[0])).toMatchObject({ mySide: "influencer", otherParticipant: { uid: brand.uid, side: "brand" }, unreadCount: 0 });
+    expect(seen.items.find((c) => c.dealId === deals[0])).toMatchObject({
+      mySide: "influencer",
+      otherParticipant: { uid: brand.uid, side: "brand" },
+      unreadCount: 0,
+    });
     a.unsubscribe();
     b.unsubscribe();
     c.unsubscribe();

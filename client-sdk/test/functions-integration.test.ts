@@ -18,102 +18,131 @@ useBrandAndInfluencer((parties) => ({ brand, influencer } = parties));
 const newDeal = () => seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
 
 describe("with the Cloud Functions", () => {
-  it("brings the functions' unread counter and last message to the other side's list, and back to 0 after markRead", async () => {
-    const dealId = await newDeal();
-    const states = new Recorder<ConversationListState>();
-    const list = influencer.chat.watchConversations({}, states.next, states.fail);
-    await states.until((s) => !s.fromCache && s.items.some((c) => c.dealId === dealId), "the conversation in the list");
-    const from = states.mark();
-    await brand.chat.send({ dealId, text: "are you there?" }).done;
-    await brand.chat.send({ dealId, text: "ping" }).done;
-    const converged = await states.until(
-      (s) => {
-        const c = s.items.find((c) => c.dealId === dealId);
-        return c?.unreadCount === 2 && c.lastMessage?.snippet === "ping";
-      },
-      "two unread messages, the last one summarized",
-      { from, timeoutMs: FUNCTIONS_DEADLINE_MS },
-    );
-    expect(converged.items.find((c) => c.dealId === dealId)!.lastMessage).toMatchObject({ senderSide: "brand", kind: "text", senderId: brand.uid });
+  it(
+    "brings the functions' unread counter and last message to the other side's list, and back to 0 after markRead",
+    async () => {
+      const dealId = await newDeal();
+      const states = new Recorder<ConversationListState>();
+      const list = influencer.chat.watchConversations({}, states.next, states.fail);
+      await states.until((s) => !s.fromCache && s.items.some((c) => c.dealId === dealId), "the conversation in the list");
+      const from = states.mark();
+      await brand.chat.send({ dealId, text: "are you there?" }).done;
+      await brand.chat.send({ dealId, text: "ping" }).done;
+      const converged = await states.until(
+        (s) => {
+          const c = s.items.find((c) => c.dealId === dealId);
+          return c?.unreadCount === 2 && c.lastMessage?.snippet === "ping";
+        },
+        "two unread messages, the last one summarized",
+        { from, timeoutMs: FUNCTIONS_DEADLINE_MS },
+      );
+      expect(converged.items.find((c) => c.dealId === dealId)!.lastMessage).toMatchObject({ senderSide: "brand", kind: "text", senderId: brand.uid });
 
-    const total = new Recorder<UnreadTotal>();
-    const stopTotal = influencer.chat.watchUnreadTotal(total.next, total.fail);
-    await total.until((t) => !t.fromCache && t.total === 2, "the unread total", { timeoutMs: FUNCTIONS_DEADLINE_MS });
-    await influencer.chat.markRead(dealId);
-    await states.until((s) => s.items.find((c) => c.dealId === dealId)?.unreadCount === 0, "nothing unread after markRead", { from, timeoutMs: FUNCTIONS_DEADLINE_MS });
-    stopTotal();
-    list.unsubscribe();
-  }, 3 * FUNCTIONS_DEADLINE_MS);
+      const total = new Recorder<UnreadTotal>();
+      const stopTotal = influencer.chat.watchUnreadTotal(total.next, total.fail);
+      await total.until((t) => !t.fromCache && t.total === 2, "the unread total", { timeoutMs: FUNCTIONS_DEADLINE_MS });
+      await influencer.chat.markRead(dealId);
+      await states.until((s) => s.items.find((c) => c.dealId === dealId)?.unreadCount === 0, "nothing unread after markRead", {
+        from,
+        timeoutMs: FUNCTIONS_DEADLINE_MS,
+      });
+      stopTotal();
+      list.unsubscribe();
+    },
+    3 * FUNCTIONS_DEADLINE_MS,
+  );
 
-  it("shows the platform's system message and the closed status live when a deal completes; sends are then refused", async () => {
-    const dealId = await newDeal();
-    const states = new Recorder<ConversationViewState>();
-    const view = brand.chat.openConversation({ dealId }, states.next, states.fail);
-    await states.until((s) => !s.fromCache && s.conversation !== null, "the conversation");
-    const from = states.mark();
-    await adminFirestore().doc(`deals/${dealId}`).update({ status: "completed", updatedAt: new Date() });
-    const closed = await states.until(
-      (s) => s.conversation?.closed === true && s.messages.some((m) => m.senderSide === "system"),
-      "the closed status and the system message",
-      { from, timeoutMs: FUNCTIONS_DEADLINE_MS },
-    );
-    expect(closed.conversation?.status).toBe("completed");
-    expect(closed.messages.find((m) => m.senderSide === "system")).toMatchObject({ isMine: false, deleted: false });
-    await expect(brand.chat.send({ dealId, text: "one more thing" }).done).rejects.toMatchObject({ code: "failed-precondition", reason: "deal-closed" });
-    view.unsubscribe();
-  }, 3 * FUNCTIONS_DEADLINE_MS);
+  it(
+    "shows the platform's system message and the closed status live when a deal completes; sends are then refused",
+    async () => {
+      const dealId = await newDeal();
+      const states = new Recorder<ConversationViewState>();
+      const view = brand.chat.openConversation({ dealId }, states.next, states.fail);
+      await states.until((s) => !s.fromCache && s.conversation !== null, "the conversation");
+      const from = states.mark();
+      await adminFirestore().doc(`deals/${dealId}`).update({ status: "completed", updatedAt: new Date() });
+      const closed = await states.until(
+        (s) => s.conversation?.closed === true && s.messages.some((m) => m.senderSide === "system"),
+        "the closed status and the system message",
+        { from, timeoutMs: FUNCTIONS_DEADLINE_MS },
+      );
+      expect(closed.conversation?.status).toBe("completed");
+      expect(closed.messages.find((m) => m.senderSide === "system")).toMatchObject({ isMine: false, deleted: false });
+      await expect(brand.chat.send({ dealId, text: "one more thing" }).done).rejects.toMatchObject({ code: "failed-precondition", reason: "deal-closed" });
+      view.unsubscribe();
+    },
+    3 * FUNCTIONS_DEADLINE_MS,
+  );
 });
 
 describe("response times through the SDK", () => {
-  it("shows both sides' statistics and 'waiting since' on the conversation, and each user's own statistics", async () => {
-    const dealId = await newDeal();
-    const states = new Recorder<ConversationViewState>();
-    const view = brand.chat.openConversation({ dealId }, states.next, states.fail);
-    await states.until((s) => !s.fromCache && s.conversation !== null, "the conversation");
-    await brand.chat.send({ dealId, text: "Can you post on Friday?" }).done;
-    await brand.chat.send({ dealId, text: "(just checking)" }).done;
-    const asked = await states.until(
-      (s) => s.messages.filter((m) => !m.pending).length === 2 && s.conversation?.responseTimes.influencer.waitingSince != null,
-      "the influencer to owe an answer",
-      { timeoutMs: FUNCTIONS_DEADLINE_MS },
-    );
-    const question = asked.messages.find((m) => m.text === "Can you post on Friday?")!;
-    // The nudge does not reset the clock: the influencer has been waited for since the question.
-    expect(asked.conversation!.responseTimes.influencer.waitingSince!.toMillis()).toBe(question.createdAt!.toMillis());
-    expect(asked.conversation!.responseTimes.influencer.unansweredTurns).toBe(1);
+  it(
+    "shows both sides' statistics and 'waiting since' on the conversation, and each user's own statistics",
+    async () => {
+      const dealId = await newDeal();
+      const states = new Recorder<ConversationViewState>();
+      const view = brand.chat.openConversation({ dealId }, states.next, states.fail);
+      await states.until((s) => !s.fromCache && s.conversation !== null, "the conversation");
+      await brand.chat.send({ dealId, text: "Can you post on Friday?" }).done;
+      await brand.chat.send({ dealId, text: "(just checking)" }).done;
+      const asked = await states.until(
+        (s) => s.messages.filter((m) => !m.pending).length === 2 && s.conversation?.responseTimes.influencer.waitingSince != null,
+        "the influencer to owe an answer",
+        { timeoutMs: FUNCTIONS_DEADLINE_MS },
+      );
+      const question = asked.messages.find((m) => m.text === "Can you post on Friday?")!;
+      // The nudge does not reset the clock: the influencer has been waited for since the question.
+      expect(asked.conversation!.responseTimes.influencer.waitingSince!.toMillis()).toBe(question.createdAt!.toMillis());
+      expect(asked.conversation!.responseTimes.influencer.unansweredTurns).toBe(1);
 
-    await influencer.chat.send({ dealId, text: "Friday works" }).done;
-    const answered = await states.until(
-      (s) => s.conversation?.responseTimes.influencer.count === 1 && s.messages.filter((m) => !m.pending).length === 3,
-      "the influencer's answer to be counted",
-      { timeoutMs: FUNCTIONS_DEADLINE_MS },
-    );
-    const reply = answered.messages.find((m) => m.text === "Friday works")!;
-    // Whole milliseconds (server timestamps carry microseconds).
-    const expected = Math.round(reply.createdAt!.toMillis() - question.createdAt!.toMillis());
-    expect(answered.conversation!.responseTimes.influencer).toMatchObject({ count: 1, totalMs: expected, averageMs: expected, medianMs: expected, p90Ms: expected, waitingSince: null, unansweredTurns: 0 });
-    expect(answered.conversation!.responseTimes.brand).toMatchObject({ count: 0, unansweredTurns: 1 });
-    expect(answered.conversation!.responseTimes.brand.waitingSince!.toMillis()).toBe(reply.createdAt!.toMillis());
-    view.unsubscribe();
+      await influencer.chat.send({ dealId, text: "Friday works" }).done;
+      const answered = await states.until(
+        (s) => s.conversation?.responseTimes.influencer.count === 1 && s.messages.filter((m) => !m.pending).length === 3,
+        "the influencer's answer to be counted",
+        { timeoutMs: FUNCTIONS_DEADLINE_MS },
+      );
+      const reply = answered.messages.find((m) => m.text === "Friday works")!;
+      // Whole milliseconds (server timestamps carry microseconds).
+      const expected = Math.round(reply.createdAt!.toMillis() - question.createdAt!.toMillis());
+      expect(answered.conversation!.responseTimes.influencer).toMatchObject({
+        count: 1,
+        totalMs: expected,
+        averageMs: expected,
+        medianMs: expected,
+        p90Ms: expected,
+        waitingSince: null,
+        unansweredTurns: 0,
+      });
+      expect(answered.conversation!.responseTimes.brand).toMatchObject({ count: 0, unansweredTurns: 1 });
+      expect(answered.conversation!.responseTimes.brand.waitingSince!.toMillis()).toBe(reply.createdAt!.toMillis());
+      view.unsubscribe();
 
-    // The influencer's own statistics: a one-off read and a live watch agree on this deal's answer.
-    const mine = await pollUntil(() => influencer.chat.myResponseStats(), (s) => s.deals[dealId]?.answers.length === 1, {
-      what: "the influencer's responseStats",
-      timeoutMs: FUNCTIONS_DEADLINE_MS,
-      intervalMs: 250,
-    });
-    expect(mine.uid).toBe(influencer.uid);
-    expect(mine.deals[dealId]!.answers.map((a) => [a.at.toMillis(), a.ms])).toEqual([[reply.createdAt!.toMillis(), expected]]);
-    const all = Object.values(mine.deals).flatMap((d) => d.answers);
-    expect(mine.windows.d30.count).toBe(all.length);
-    expect(mine.windows.d30.count).toBeGreaterThanOrEqual(1);
-    const live = new Recorder<MyResponseStats>();
-    const stop = brand.chat.watchMyResponseStats(live.next, live.fail);
-    const brandStats = await live.until((s) => s.deals[dealId]?.unansweredTurns === 1, "the brand's own debt in this deal", { timeoutMs: FUNCTIONS_DEADLINE_MS });
-    expect(brandStats.deals[dealId]!.waitingSince!.toMillis()).toBe(reply.createdAt!.toMillis());
-    expect(brandStats.windows.d30.unansweredTurns).toBeGreaterThanOrEqual(1);
-    stop();
-  }, 4 * FUNCTIONS_DEADLINE_MS);
+      // The influencer's own statistics: a one-off read and a live watch agree on this deal's answer.
+      const mine = await pollUntil(
+        () => influencer.chat.myResponseStats(),
+        (s) => s.deals[dealId]?.answers.length === 1,
+        {
+          what: "the influencer's responseStats",
+          timeoutMs: FUNCTIONS_DEADLINE_MS,
+          intervalMs: 250,
+        },
+      );
+      expect(mine.uid).toBe(influencer.uid);
+      expect(mine.deals[dealId]!.answers.map((a) => [a.at.toMillis(), a.ms])).toEqual([[reply.createdAt!.toMillis(), expected]]);
+      const all = Object.values(mine.deals).flatMap((d) => d.answers);
+      expect(mine.windows.d30.count).toBe(all.length);
+      expect(mine.windows.d30.count).toBeGreaterThanOrEqual(1);
+      const live = new Recorder<MyResponseStats>();
+      const stop = brand.chat.watchMyResponseStats(live.next, live.fail);
+      const brandStats = await live.until((s) => s.deals[dealId]?.unansweredTurns === 1, "the brand's own debt in this deal", {
+        timeoutMs: FUNCTIONS_DEADLINE_MS,
+      });
+      expect(brandStats.deals[dealId]!.waitingSince!.toMillis()).toBe(reply.createdAt!.toMillis());
+      expect(brandStats.windows.d30.unansweredTurns).toBeGreaterThanOrEqual(1);
+      stop();
+    },
+    4 * FUNCTIONS_DEADLINE_MS,
+  );
 });
 
 describe("attachment clean-up by the functions", () => {
@@ -130,7 +159,10 @@ describe("attachment clean-up by the functions", () => {
 
       const states = new Recorder<ConversationViewState>();
       const view = influencer.chat.openConversation({ dealId }, states.next, states.fail);
-      const delivered = await states.until((s) => s.messages.some((m) => m.id === sending.messageId && m.attachments.length === 2), "the message with its files");
+      const delivered = await states.until(
+        (s) => s.messages.some((m) => m.id === sending.messageId && m.attachments.length === 2),
+        "the message with its files",
+      );
       const attachments = delivered.messages.find((m) => m.id === sending.messageId)!.attachments;
       for (const attachment of attachments) expect((await influencer.chat.attachmentBytes(attachment)).byteLength).toBeGreaterThan(0);
 
@@ -141,7 +173,11 @@ describe("attachment clean-up by the functions", () => {
       const storage = influencer.client.storage();
       for (const attachment of attachments) {
         const outcome = await pollUntil(
-          () => getMetadata(ref(storage, attachment.storagePath)).then(() => "present", (error: { code?: string }) => error.code ?? String(error)),
+          () =>
+            getMetadata(ref(storage, attachment.storagePath)).then(
+              () => "present",
+              (error: { code?: string }) => error.code ?? String(error),
+            ),
           (result) => result !== "present",
           { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 200, what: `${attachment.storagePath} to be deleted` },
         );

@@ -71,7 +71,12 @@ describe("pacing", () => {
 describe("documents that do not match the model", () => {
   it("a malformed message is left out of the conversation; the others still show", async () => {
     const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
-    const good = await seedMessage(adminFirestore(), dealId, { senderId: brand.uid, senderSide: "brand", text: "fine", createdAt: new Date(Date.now() - 2_000) });
+    const good = await seedMessage(adminFirestore(), dealId, {
+      senderId: brand.uid,
+      senderSide: "brand",
+      text: "fine",
+      createdAt: new Date(Date.now() - 2_000),
+    });
     // Written by something other than the SDK or the functions: a senderSide the model does not know.
     await adminFirestore()
       .doc(`deals/${dealId}/messages/malformed`)
@@ -91,7 +96,8 @@ describe("lifecycle of a view's older pages", () => {
   it("loadOlder() after unsubscribe() attaches no listener, and one in flight at unsubscribe() settles", async () => {
     const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
     const start = Date.now() - 3_600_000;
-    for (let i = 0; i < 6; i++) await seedMessage(adminFirestore(), dealId, { senderId: brand.uid, senderSide: "brand", text: `m${i}`, createdAt: new Date(start + i * 1_000) });
+    for (let i = 0; i < 6; i++)
+      await seedMessage(adminFirestore(), dealId, { senderId: brand.uid, senderSide: "brand", text: `m${i}`, createdAt: new Date(start + i * 1_000) });
     const listenersBefore = influencer.chat.stats().activeListeners;
 
     const views = new Recorder<ConversationViewState>();

@@ -94,8 +94,14 @@ describe("sending and the live tail", () => {
     const hijack = influencer.chat.send({ dealId, messageId: first.messageId, text: "influencer's overwrite" });
     await expect(hijack.done).resolves.toBe("sent");
     expect(hijack.messageId).not.toBe(first.messageId);
-    expect((await adminFirestore().doc(`deals/${dealId}/messages/${first.messageId}`).get()).data()).toMatchObject({ senderId: brand.uid, text: "brand's message" });
-    expect((await adminFirestore().doc(`deals/${dealId}/messages/${hijack.messageId}`).get()).data()).toMatchObject({ senderId: influencer.uid, text: "influencer's overwrite" });
+    expect((await adminFirestore().doc(`deals/${dealId}/messages/${first.messageId}`).get()).data()).toMatchObject({
+      senderId: brand.uid,
+      text: "brand's message",
+    });
+    expect((await adminFirestore().doc(`deals/${dealId}/messages/${hijack.messageId}`).get()).data()).toMatchObject({
+      senderId: influencer.uid,
+      text: "influencer's overwrite",
+    });
   });
 
   it("queues sends made offline (pending, from cache) and stores each id exactly once after reconnecting", async () => {
@@ -170,7 +176,12 @@ describe("pagination", () => {
     const db = adminFirestore();
     const start = Date.now() - 60 * 60_000;
     for (let i = 0; i < 25; i++) {
-      await seedMessage(db, dealId, { senderId: i % 2 ? brand.uid : influencer.uid, senderSide: i % 2 ? "brand" : "influencer", text: `old ${i}`, createdAt: new Date(start + i * 1000) });
+      await seedMessage(db, dealId, {
+        senderId: i % 2 ? brand.uid : influencer.uid,
+        senderSide: i % 2 ? "brand" : "influencer",
+        text: `old ${i}`,
+        createdAt: new Date(start + i * 1000),
+      });
     }
     const theirs = open(influencer, dealId, { tailSize: 10, pageSize: 7 });
     const first = await theirs.ready;
@@ -247,10 +258,23 @@ describe("history queries", () => {
     const db = adminFirestore();
     const t0 = Date.now() - 24 * 60 * 60_000;
     const at = (minutes: number) => new Date(t0 + minutes * 60_000);
-    const file = (name: string, senderId: string, id: string) => ({ name, size: 10, contentType: "application/pdf", storagePath: `deals/${dealId}/attachments/${senderId}/${id}/${name}` });
+    const file = (name: string, senderId: string, id: string) => ({
+      name,
+      size: 10,
+      contentType: "application/pdf",
+      storagePath: `deals/${dealId}/attachments/${senderId}/${id}/${name}`,
+    });
     const seed = (id: string, side: "brand" | "influencer", text: string, minutes: number, withFile = false) => {
       const senderId = side === "brand" ? brand.uid : influencer.uid;
-      return seedMessage(db, dealId, { id, senderId, senderSide: side, text, createdAt: at(minutes), searchTokens: searchTokens(text), ...(withFile ? { attachments: [file("brief.pdf", senderId, id)] } : {}) });
+      return seedMessage(db, dealId, {
+        id,
+        senderId,
+        senderSide: side,
+        text,
+        createdAt: at(minutes),
+        searchTokens: searchTokens(text),
+        ...(withFile ? { attachments: [file("brief.pdf", senderId, id)] } : {}),
+      });
     };
     await seed("m1", "brand", "Let's negotiate the contract", 1);
     await seed("m2", "influencer", "Contract signed, see attached", 2, true);
@@ -305,7 +329,10 @@ describe("edit and delete within the window", () => {
     await brand.chat.delete({ dealId, messageId: sent.messageId });
     const deleted = await theirs.states.until((s) => s.messages.some((m) => m.id === sent.messageId && m.deleted), "the tombstone");
     expect(deleted.messages.find((m) => m.id === sent.messageId)).toMatchObject({ text: null, attachments: [], deleted: true });
-    await expect(brand.chat.edit({ dealId, messageId: sent.messageId, text: "revive" })).rejects.toMatchObject({ code: "failed-precondition", reason: "message-deleted" });
+    await expect(brand.chat.edit({ dealId, messageId: sent.messageId, text: "revive" })).rejects.toMatchObject({
+      code: "failed-precondition",
+      reason: "message-deleted",
+    });
     theirs.view.unsubscribe();
   });
 
@@ -324,11 +351,17 @@ describe("edit and delete within the window", () => {
 
     await brand.chat.edit({ dealId, messageId: recent, text: "recent, edited" });
     const writes = brand.chat.stats().documentWrites;
-    await expect(brand.chat.edit({ dealId, messageId: old, text: "old, edited" })).rejects.toMatchObject({ code: "failed-precondition", reason: "edit-window-closed" });
+    await expect(brand.chat.edit({ dealId, messageId: old, text: "old, edited" })).rejects.toMatchObject({
+      code: "failed-precondition",
+      reason: "edit-window-closed",
+    });
     await expect(brand.chat.delete({ dealId, messageId: old })).rejects.toMatchObject({ code: "failed-precondition", reason: "edit-window-closed" });
     expect(brand.chat.stats().documentWrites).toBe(writes); // refused locally: nothing was sent
     expect((await db.doc(`deals/${dealId}/messages/${old}`).get()).get("text")).toBe("old");
-    await expect(influencer.chat.edit({ dealId, messageId: recent, text: "not mine" })).rejects.toMatchObject({ code: "permission-denied", reason: "not-author" });
+    await expect(influencer.chat.edit({ dealId, messageId: recent, text: "not mine" })).rejects.toMatchObject({
+      code: "permission-denied",
+      reason: "not-author",
+    });
   });
 
   it("maps the server's refusal to edit-window-closed when the client's clock is behind", async () => {
@@ -341,7 +374,10 @@ describe("edit and delete within the window", () => {
       const id = await seedMessage(db, dealId, { senderId: slow.brand.uid, senderSide: "brand", text: "old", createdAt });
       expect(slow.brand.chat.remainingEditMs({ createdAt: { toMillis: () => createdAt.getTime() } })).toBeGreaterThan(0);
       const writes = slow.brand.chat.stats().documentWrites;
-      await expect(slow.brand.chat.edit({ dealId, messageId: id, text: "edited" })).rejects.toMatchObject({ code: "failed-precondition", reason: "edit-window-closed" });
+      await expect(slow.brand.chat.edit({ dealId, messageId: id, text: "edited" })).rejects.toMatchObject({
+        code: "failed-precondition",
+        reason: "edit-window-closed",
+      });
       await expect(slow.brand.chat.delete({ dealId, messageId: id })).rejects.toMatchObject({ code: "failed-precondition", reason: "edit-window-closed" });
       expect(slow.brand.chat.stats().documentWrites).toBe(writes + 2); // the server was asked and said no
       expect((await db.doc(`deals/${dealId}/messages/${id}`).get()).data()).toMatchObject({ text: "old", deleted: false });
@@ -373,5 +409,4 @@ describe("read receipts", () => {
     expect(stored.get("readWatermark.brand")).toBeNull();
     mine.view.unsubscribe();
   });
-
 });

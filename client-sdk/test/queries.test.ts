@@ -57,7 +57,12 @@ describe("queries and indexes", () => {
     for (const senderSide of [undefined, "brand", "system"] as const)
       for (const attachmentsOnly of [false, true])
         for (const search of [undefined, "first"])
-          for (const range of [{}, { from: new Date(Date.now() - day) }, { to: new Date(Date.now() + day) }, { from: new Date(Date.now() - day), to: new Date(Date.now() + day) }])
+          for (const range of [
+            {},
+            { from: new Date(Date.now() - day) },
+            { to: new Date(Date.now() + day) },
+            { from: new Date(Date.now() - day), to: new Date(Date.now() + day) },
+          ])
             variants.push({ ...(senderSide ? { senderSide } : {}), attachmentsOnly, ...(search ? { search } : {}), ...range });
     for (const variant of variants) await chat.history({ dealId, ...variant });
     const page = await chat.history({ dealId, pageSize: 1 });

@@ -131,7 +131,8 @@ describe("presence", () => {
     const states = new Recorder<FirebaseFirestore.DocumentSnapshot>();
     const stop = adminFirestore().doc(`presence/${influencer.uid}`).onSnapshot(states.next, states.fail);
     const connection = await influencer.chat.connectPresence({ heartbeatMs: limits.presenceMinIntervalMs + 500 });
-    const expiry = (snap: FirebaseFirestore.DocumentSnapshot) => (snap.get(`connections.${connection.connectionId}.expiresAt`) as Timestamp | undefined)?.toMillis();
+    const expiry = (snap: FirebaseFirestore.DocumentSnapshot) =>
+      (snap.get(`connections.${connection.connectionId}.expiresAt`) as Timestamp | undefined)?.toMillis();
     const first = await states.until((s) => expiry(s) !== undefined, "the first heartbeat");
     await states.until((s) => (expiry(s) ?? 0) > expiry(first)!, "a later heartbeat", { from: states.values.indexOf(first) + 1 });
     await connection.disconnect();

@@ -63,12 +63,23 @@ export async function seedDeal(seed: SeedDeal): Promise<string> {
 export async function seedMessage(
   db: AdminFirestore,
   dealId: string,
-  message: { id?: string; senderId: string; senderSide: "brand" | "influencer" | "system"; text?: string | null; createdAt: Date; searchTokens?: string[]; attachments?: unknown[] },
+  message: {
+    id?: string;
+    senderId: string;
+    senderSide: "brand" | "influencer" | "system";
+    text?: string | null;
+    createdAt: Date;
+    searchTokens?: string[];
+    attachments?: unknown[];
+  },
 ): Promise<string> {
   const id = message.id ?? uniqueId("m");
   const attachments = message.attachments ?? [];
   await db.doc(`deals/${dealId}/messages/${id}`).set({
-    ...newMessage({ senderId: message.senderId, senderSide: message.senderSide as Side, text: message.text ?? null, attachments: attachments as Attachment[] }, Timestamp.fromDate(message.createdAt)),
+    ...newMessage(
+      { senderId: message.senderId, senderSide: message.senderSide as Side, text: message.text ?? null, attachments: attachments as Attachment[] },
+      Timestamp.fromDate(message.createdAt),
+    ),
     senderSide: message.senderSide,
     ...(message.searchTokens ? { searchTokens: message.searchTokens } : {}),
   });
@@ -124,7 +135,9 @@ export class Recorder<T> {
 
 function describe(value: unknown): string {
   try {
-    return JSON.stringify(value, (_k, v) => (v && typeof v === "object" && "seconds" in v && "nanoseconds" in v ? `ts(${v.seconds}.${v.nanoseconds})` : v)).slice(0, 2000);
+    return JSON.stringify(value, (_k, v) =>
+      v && typeof v === "object" && "seconds" in v && "nanoseconds" in v ? `ts(${v.seconds}.${v.nanoseconds})` : v,
+    ).slice(0, 2000);
   } catch {
     return String(value);
   }

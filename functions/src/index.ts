@@ -31,7 +31,12 @@ export const onMessageUpdated = onDocumentUpdated({ document: "deals/{dealId}/me
   const { dealId, messageId } = event.params;
   const before = event.data?.before.data() ?? {};
   const after = event.data?.after.data() ?? {};
-  return report("onMessageUpdated", event.id, event.params, await handleMessageUpdated({ eventId: event.id, time: event.time, dealId, messageId, before, after }));
+  return report(
+    "onMessageUpdated",
+    event.id,
+    event.params,
+    await handleMessageUpdated({ eventId: event.id, time: event.time, dealId, messageId, before, after }),
+  );
 });
 
 export const onConversationUpdated = onDocumentUpdated({ document: "conversations/{dealId}", ...options }, async (event) => {

@@ -90,7 +90,20 @@ export const fieldOwnership = {
   },
   conversation: {
     client: ["readWatermark"],
-    platform: ["dealId", "brandId", "influencerId", "participants", "status", "statusChangedAt", "lastMessage", "lastActivityAt", "unread", "hasUnread", "readAt", "responseTime"],
+    platform: [
+      "dealId",
+      "brandId",
+      "influencerId",
+      "participants",
+      "status",
+      "statusChangedAt",
+      "lastMessage",
+      "lastActivityAt",
+      "unread",
+      "hasUnread",
+      "readAt",
+      "responseTime",
+    ],
   },
   typing: { client: ["side", "updatedAt", "expiresAt"], platform: [] },
   presence: { client: ["connections", "lastSeen"], platform: [] },
@@ -167,7 +180,15 @@ export const presenceConnectionField = (connectionId: string) => `connections.${
 /** A whole presence document holding the given connections. */
 export const presenceDoc = <T, C>(now: T, connections: Record<string, C>) => ({ connections, lastSeen: now });
 
-export const noResponseTimes = (): ResponseTimeStats => ({ count: 0, totalMs: 0, averageMs: null, medianMs: null, p90Ms: null, waitingSince: null, unansweredTurns: 0 });
+export const noResponseTimes = (): ResponseTimeStats => ({
+  count: 0,
+  totalMs: 0,
+  averageMs: null,
+  medianMs: null,
+  p90Ms: null,
+  waitingSince: null,
+  unansweredTurns: 0,
+});
 
 /** responseStats/{uid}: a user's part of each deal, and the windows evaluated at `computedAt`. */
 export function userResponseStats<T extends TimestampLike>(uid: string, deals: Record<string, UserDealResponses>, computedAt: T) {
@@ -175,7 +196,11 @@ export function userResponseStats<T extends TimestampLike>(uid: string, deals: R
 }
 
 /** conversations/{dealId} as the platform first writes it: a mirror of the deal, nothing read, no message. */
-export function initialConversation(dealId: string, deal: Pick<Deal, "brandId" | "influencerId" | "status" | "createdAt">, statusChangedAt: TimestampLike): ConversationState {
+export function initialConversation(
+  dealId: string,
+  deal: Pick<Deal, "brandId" | "influencerId" | "status" | "createdAt">,
+  statusChangedAt: TimestampLike,
+): ConversationState {
   return {
     dealId,
     brandId: deal.brandId,
@@ -337,7 +362,8 @@ export function presenceVerdict(ctx: WriteContext, ownerUid: string, stored: Rec
   if (!exactKeys(p, fieldOwnership.presence.client)) return "fields other than presence's";
   if (!isTimestampAt(p.lastSeen, ctx.nowMs)) return "lastSeen is not the server time";
   const connections = p.connections;
-  if (!connections || typeof connections !== "object" || Array.isArray(connections) || timestamp.safeParse(connections).success) return "connections is not a map";
+  if (!connections || typeof connections !== "object" || Array.isArray(connections) || timestamp.safeParse(connections).success)
+    return "connections is not a map";
   const entries = Object.entries(connections as Record<string, unknown>);
   if (entries.length > limits.presenceMaxConnections) return "too many connections";
   for (const [id, c] of entries) {

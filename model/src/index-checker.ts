@@ -79,7 +79,10 @@ export function normalizeQuery(spec: QuerySpec): NormalizedQuery {
   let nameOrder: IndexOrder | undefined;
   // The SDKs run limitToLast as the reversed query (and reverse the page locally): the server scans the
   // index in the opposite directions, so that is the index it needs.
-  const orderBy = spec.limitToLast === undefined ? spec.orderBy : spec.orderBy.map((o) => ({ ...o, direction: o.direction === "asc" ? ("desc" as const) : ("asc" as const) }));
+  const orderBy =
+    spec.limitToLast === undefined
+      ? spec.orderBy
+      : spec.orderBy.map((o) => ({ ...o, direction: o.direction === "asc" ? ("desc" as const) : ("asc" as const) }));
   for (const o of orderBy) {
     if (o.field === NAME) {
       nameOrder = toOrder(o.direction);
@@ -137,9 +140,7 @@ function servedBySingleField(q: NormalizedQuery, config: IndexConfig): boolean {
 }
 
 function servedByMerging(q: NormalizedQuery, config: IndexConfig): boolean {
-  return (
-    q.orderings.length === 0 && q.nameOrder === "ASCENDING" && q.equalities.length > 1 && q.equalities.every((f) => singleFieldIndexExists(q, config, f))
-  );
+  return q.orderings.length === 0 && q.nameOrder === "ASCENDING" && q.equalities.length > 1 && q.equalities.every((f) => singleFieldIndexExists(q, config, f));
 }
 
 /** Does `index` serve the normalized query exactly (Firestore does not scan composite indexes with extra fields)? */

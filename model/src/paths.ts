@@ -25,8 +25,6 @@ export const paths = {
 
 export const storagePaths = {
   /** Folder of one message's files: the sender's uid is in the path so rules can check the uploader. */
-  messageFolder: (dealId: string, senderId: string, messageId: string) =>
-    `deals/${dealId}/attachments/${senderId}/${messageId}`,
-  attachment: (dealId: string, senderId: string, messageId: string, fileName: string) =>
-    `deals/${dealId}/attachments/${senderId}/${messageId}/${fileName}`,
+  messageFolder: (dealId: string, senderId: string, messageId: string) => `deals/${dealId}/attachments/${senderId}/${messageId}`,
+  attachment: (dealId: string, senderId: string, messageId: string, fileName: string) => `deals/${dealId}/attachments/${senderId}/${messageId}/${fileName}`,
 } as const;

@@ -1,7 +1,14 @@
 // Response-time statistics as pure functions over values the functions derived (docs/response-times.md): the
 // summary of a list of response times, and a user's rolling windows across deals. The functions store them and
 // the SDK re-evaluates a user's windows for the current instant, so both use these and nothing else.
-import { responseStatsWindows, type ResponseStatsWindow, type ResponseTimeSummary, type ResponseWindowStats, type TimestampLike, type UserDealResponses } from "./schemas.ts";
+import {
+  responseStatsWindows,
+  type ResponseStatsWindow,
+  type ResponseTimeSummary,
+  type ResponseWindowStats,
+  type TimestampLike,
+  type UserDealResponses,
+} from "./schemas.ts";
 
 /**
  * The nearest-rank percentile of an ascending list: the smallest value with at least p of the list at or below
@@ -30,7 +37,11 @@ export function summarizeResponseTimes(values: readonly number[]): ResponseTimeS
  * A user's statistics over the window ending at `nowMs`: the answers given within it across deals, and the answers
  * owed now in open deals whose wait started within it (`waitingSince` the oldest of them).
  */
-export function responseWindow<T extends TimestampLike>(deals: Record<string, Omit<UserDealResponses, "waitingSince"> & { waitingSince: T | null }>, nowMs: number, windowMs: number): ResponseWindowStats {
+export function responseWindow<T extends TimestampLike>(
+  deals: Record<string, Omit<UserDealResponses, "waitingSince"> & { waitingSince: T | null }>,
+  nowMs: number,
+  windowMs: number,
+): ResponseWindowStats {
   const from = nowMs - windowMs;
   const values: number[] = [];
   let unansweredTurns = 0;
@@ -47,7 +58,10 @@ export function responseWindow<T extends TimestampLike>(deals: Record<string, Om
 }
 
 /** Every window of responseStatsWindows at `nowMs`. */
-export function responseWindows<T extends TimestampLike>(deals: Record<string, Omit<UserDealResponses, "waitingSince"> & { waitingSince: T | null }>, nowMs: number): Record<ResponseStatsWindow, ResponseWindowStats> {
+export function responseWindows<T extends TimestampLike>(
+  deals: Record<string, Omit<UserDealResponses, "waitingSince"> & { waitingSince: T | null }>,
+  nowMs: number,
+): Record<ResponseStatsWindow, ResponseWindowStats> {
   return {
     d30: responseWindow(deals, nowMs, responseStatsWindows.d30),
     d90: responseWindow(deals, nowMs, responseStatsWindows.d90),

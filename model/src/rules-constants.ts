@@ -49,7 +49,11 @@ export function firestoreRulesConstants(): string[] {
     fn("messageFields", rulesList(fieldOwnership.message.client)),
     fn("typingFields", rulesList(fieldOwnership.typing.client)),
     fn("presenceFields", rulesList(fieldOwnership.presence.client)),
-    fn("validAttachments", unrolled(limits.attachmentsPerMessage, "list.size()", (i) => `validAttachment(list[${i}], folder)`), "list, folder"),
+    fn(
+      "validAttachments",
+      unrolled(limits.attachmentsPerMessage, "list.size()", (i) => `validAttachment(list[${i}], folder)`),
+      "list, folder",
+    ),
     // Runs once per attachment, so its constants are inlined: Google's engine stops a request after 1,000
     // evaluated expressions, and a constant function call per check would cost ten attachments about 300 more.
     // Exactly the attachment's fields; a file name as model FileName; 1 byte .. limits.attachmentMaxBytes; a
@@ -66,7 +70,11 @@ export function firestoreRulesConstants(): string[] {
       "a, folder",
     ),
     // Each entry looked up by its own key, so the id check and the entry check always refer to the same pair.
-    fn("validConnections", unrolled(limits.presenceMaxConnections, "ids.size()", (i) => `validConnection(ids[${i}], connections[ids[${i}]])`), "connections, ids"),
+    fn(
+      "validConnections",
+      unrolled(limits.presenceMaxConnections, "ids.size()", (i) => `validConnection(ids[${i}], connections[ids[${i}]])`),
+      "connections, ids",
+    ),
     fn(
       "validConnection",
       [
@@ -97,6 +105,9 @@ export function withGeneratedBlock(source: string, lines: readonly string[]): st
   const end = source.indexOf(generatedBlockEnd);
   if (start < 0 || end < start) throw new Error("the rules file has no generated-block markers");
   const indent = source.slice(source.lastIndexOf("\n", start) + 1, start);
-  const body = lines.flatMap((line) => line.split("\n")).map((line) => `${indent}${line}`).join("\n");
+  const body = lines
+    .flatMap((line) => line.split("\n"))
+    .map((line) => `${indent}${line}`)
+    .join("\n");
   return `${source.slice(0, start)}${generatedBlockStart}\n${body}\n${indent}${source.slice(end)}`;
 }

@@ -14,10 +14,9 @@ export interface TimestampLike {
   nanoseconds: number;
   toMillis(): number;
 }
-export const timestamp = z.custom<TimestampLike>(
-  (v) => typeof v === "object" && v !== null && typeof (v as TimestampLike).toMillis === "function",
-  { error: "expected a Firestore Timestamp" },
-);
+export const timestamp = z.custom<TimestampLike>((v) => typeof v === "object" && v !== null && typeof (v as TimestampLike).toMillis === "function", {
+  error: "expected a Firestore Timestamp",
+});
 
 export const dealStatuses = ["open", "active", "completed", "cancelled"] as const;
 export const DealStatus = z.enum(dealStatuses);
@@ -140,14 +139,12 @@ export function codePointClass(codePoints: ReadonlyArray<number | readonly [numb
   return `[${negated ? "^" : ""}${codePoints.map((c) => (typeof c === "number" ? one(c) : `${one(c[0])}-${one(c[1])}`)).join("")}]`;
 }
 
-export const FileName = z
-  .string()
-  .check(
-    z.minLength(1),
-    z.maxLength(limits.fileNameMaxLength),
-    z.regex(new RegExp(`^${codePointClass(fileNameForbiddenCodePoints, "js", true)}+$`, "u"), "file names may not contain slashes or control characters"),
-    z.refine((name) => name !== "." && name !== "..", "a file name cannot be '.' or '..'"),
-  );
+export const FileName = z.string().check(
+  z.minLength(1),
+  z.maxLength(limits.fileNameMaxLength),
+  z.regex(new RegExp(`^${codePointClass(fileNameForbiddenCodePoints, "js", true)}+$`, "u"), "file names may not contain slashes or control characters"),
+  z.refine((name) => name !== "." && name !== "..", "a file name cannot be '.' or '..'"),
+);
 
 export const Attachment = z.object({
   name: FileName,

@@ -18,9 +18,7 @@ export function readFirebaseJson(path = join(repoRoot, "firebase.json")): Fireba
 
 export function configuredEmulators(config: FirebaseJson): string[] {
   // eventarc and tasks are support emulators that firebase-tools starts with functions on its own.
-  return Object.keys(config.emulators ?? {}).filter(
-    (name) => PRODUCT_EMULATORS.includes(name) && name !== "eventarc" && name !== "tasks",
-  );
+  return Object.keys(config.emulators ?? {}).filter((name) => PRODUCT_EMULATORS.includes(name) && name !== "eventarc" && name !== "tasks");
 }
 
 /**
@@ -28,10 +26,9 @@ export function configuredEmulators(config: FirebaseJson): string[] {
  * landing on one (8080 + 2000 = 10080) would make trigger registration with the Firestore emulator fail.
  */
 const FETCH_BLOCKED_PORTS = new Set([
-  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111,
-  113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548,
-  554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566,
-  6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137,
+  139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049,
+  3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
 ]);
 
 /** Writes firebase.json with every emulator port shifted by offset, next to it so relative paths still hold. */

@@ -30,10 +30,7 @@ export function cloudSdkFirestoreJar(): string | undefined {
   return existsSync(jar) ? jar : undefined;
 }
 
-export type FirestoreChoice =
-  | { kind: "official" }
-  | { kind: "cloud-sdk"; bridgeJar: string; componentJar: string }
-  | { kind: "download" };
+export type FirestoreChoice = { kind: "official" } | { kind: "cloud-sdk"; bridgeJar: string; componentJar: string } | { kind: "download" };
 
 export function prepareFirestoreEmulator(jdk: Jdk, env: NodeJS.ProcessEnv): FirestoreChoice {
   if (env.FIRESTORE_EMULATOR_BINARY_PATH || isOfficialJarCached("firestore", env)) return { kind: "official" };

@@ -20,7 +20,12 @@ export function packJar(jdk: Jdk, out: string, manifest: Record<string, string>,
   const work = mkdtempSync(join(tmpdir(), "dealchat-jar-"));
   try {
     const manifestFile = join(work, "MANIFEST.MF");
-    writeFileSync(manifestFile, Object.entries(manifest).map(([k, v]) => `${k}: ${v}\n`).join(""));
+    writeFileSync(
+      manifestFile,
+      Object.entries(manifest)
+        .map(([k, v]) => `${k}: ${v}\n`)
+        .join(""),
+    );
     const contents = classesDir ?? join(work, "empty");
     mkdirSync(contents, { recursive: true });
     const partial = `${out}.partial`;

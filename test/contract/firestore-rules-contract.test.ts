@@ -143,7 +143,9 @@ describe("new messages: firestore.rules and the model agree", () => {
     createCase("an attachment one byte past the limit", false, { data: msg({}, null, [file({ size: limits.attachmentMaxBytes + 1 })]) }),
     createCase("an empty attachment", false, { data: msg({}, null, [file({ size: 0 })]) }),
     createCase("a fractional attachment size", false, { data: msg({}, null, [file({ size: 1.5 })]) }),
-    createCase("a file name of limits.fileNameMaxLength characters", true, { data: msg({}, null, [file({ name: `${"n".repeat(limits.fileNameMaxLength - 4)}.pdf` })]) }),
+    createCase("a file name of limits.fileNameMaxLength characters", true, {
+      data: msg({}, null, [file({ name: `${"n".repeat(limits.fileNameMaxLength - 4)}.pdf` })]),
+    }),
     createCase("a file name one character too long", false, { data: msg({}, null, [file({ name: `${"n".repeat(limits.fileNameMaxLength - 3)}.pdf` })]) }),
     createCase("a file name with a slash", false, { data: msg({}, null, [file({ name: "a/b.pdf" })]) }),
     createCase("a file name with a backslash", false, { data: msg({}, null, [file({ name: "a\\b.pdf" })]) }),
@@ -156,13 +158,24 @@ describe("new messages: firestore.rules and the model agree", () => {
     createCase("a file name '...'", true, { data: msg({}, null, [file({ name: "..." })]) }),
     createCase("a non-Latin file name", true, { data: msg({}, null, [file({ name: "Angebot – Frühling 春.pdf" })]) }),
     ...attachmentContentTypes.map((type) => createCase(`content type ${type}`, true, { data: msg({}, null, [file({ contentType: type })]) })),
-    ...["image/svg+xml", "image/jpg", "application/pdfx", "text/plain", "IMAGE/PNG", "application/x-msdownload", "video/mp4", "application/vnd.ms-excel.sheet.macroEnabled.12"].map((type) =>
-      createCase(`content type ${type}`, false, { data: msg({}, null, [file({ contentType: type as Attachment["contentType"] })]) }),
-    ),
+    ...[
+      "image/svg+xml",
+      "image/jpg",
+      "application/pdfx",
+      "text/plain",
+      "IMAGE/PNG",
+      "application/x-msdownload",
+      "video/mp4",
+      "application/vnd.ms-excel.sheet.macroEnabled.12",
+    ].map((type) => createCase(`content type ${type}`, false, { data: msg({}, null, [file({ contentType: type as Attachment["contentType"] })]) })),
     // Rules have no loops: every unrolled position must be checked.
     ...Array.from({ length: limits.attachmentsPerMessage }, (_, i) =>
       createCase(`an invalid attachment at position ${i + 1} of ${limits.attachmentsPerMessage}`, false, {
-        data: msg({}, null, files(limits.attachmentsPerMessage).map((f, j) => (j === i ? { ...f, size: 0 } : f))),
+        data: msg(
+          {},
+          null,
+          files(limits.attachmentsPerMessage).map((f, j) => (j === i ? { ...f, size: 0 } : f)),
+        ),
       }),
     ),
     createCase("an attachment stored in someone else's folder", false, { data: msg({}, null, [file({ storagePath: `${folder(influencer)}brief.pdf` })]) }),
@@ -211,7 +224,15 @@ function updateCase(name: string, expected: boolean, o: { stored?: Data; change:
       const next = applyUpdate(stored, o.change);
       const dealDoc = o.dealDoc ?? deal();
       return {
-        rules: firestoreAllows(rules, { uid, nowMs: NOW, path: `deals/${dealId}/messages/${messageId}`, method: "update", stored, next, documents: { [`deals/${dealId}`]: dealDoc } }),
+        rules: firestoreAllows(rules, {
+          uid,
+          nowMs: NOW,
+          path: `deals/${dealId}/messages/${messageId}`,
+          method: "update",
+          stored,
+          next,
+          documents: { [`deals/${dealId}`]: dealDoc },
+        }),
         model: messageUpdateVerdict({ uid, nowMs: NOW, deal: dealDoc as WriteContext["deal"] }, stored, next),
       };
     },
@@ -228,8 +249,14 @@ describe("edits and tombstones: firestore.rules and the model agree", () => {
     updateCase("an edit with a client-clock editedAt", false, { change: textEdit("Hello", at(NOW - 5)) }),
     updateCase("an edit just inside the window", true, { stored: created(limits.editWindowMs - 1), change: textEdit("Hello", at(NOW)) }),
     updateCase("an edit when the window has closed", false, { stored: created(limits.editWindowMs), change: textEdit("Hello", at(NOW)) }),
-    updateCase("a second edit after limits.editMinIntervalMs", true, { stored: created(60_000, { editedAt: at(NOW - limits.editMinIntervalMs) }), change: textEdit("Again", at(NOW)) }),
-    updateCase("a second edit sooner than limits.editMinIntervalMs", false, { stored: created(60_000, { editedAt: at(NOW - limits.editMinIntervalMs + 1) }), change: textEdit("Again", at(NOW)) }),
+    updateCase("a second edit after limits.editMinIntervalMs", true, {
+      stored: created(60_000, { editedAt: at(NOW - limits.editMinIntervalMs) }),
+      change: textEdit("Again", at(NOW)),
+    }),
+    updateCase("a second edit sooner than limits.editMinIntervalMs", false, {
+      stored: created(60_000, { editedAt: at(NOW - limits.editMinIntervalMs + 1) }),
+      change: textEdit("Again", at(NOW)),
+    }),
     updateCase("an edit that also changes the sender", false, { change: { ...textEdit("Hello", at(NOW)), senderId: influencer } }),
     updateCase("an edit that clears the search tokens", false, { change: { ...textEdit("Hello", at(NOW)), searchTokens: [] } }),
     updateCase("an edit by the other participant", false, { uid: influencer, change: textEdit("Hello", at(NOW)) }),
@@ -239,7 +266,10 @@ describe("edits and tombstones: firestore.rules and the model agree", () => {
     updateCase("a tombstone right after an edit", true, { stored: created(60_000, { editedAt: at(NOW - 1) }), change: tombstone(at(NOW)) }),
     updateCase("a tombstone that keeps the text", false, { change: { ...tombstone(at(NOW)), text: "Hi" } }),
     updateCase("a tombstone with a client-clock time", false, { change: tombstone(at(NOW - 1)) }),
-    updateCase("reviving a tombstone", false, { stored: created(60_000, tombstone(at(NOW - 1_000))), change: { deleted: false, deletedAt: null, text: "back" } }),
+    updateCase("reviving a tombstone", false, {
+      stored: created(60_000, tombstone(at(NOW - 1_000))),
+      change: { deleted: false, deletedAt: null, text: "back" },
+    }),
   ]);
 });
 
@@ -255,13 +285,25 @@ function watermarkCase(name: string, expected: boolean, o: { uid?: string; chang
       const next = applyUpdate(stored, o.change ?? watermarkMove("brand", at(NOW)));
       const dealDoc = o.dealDoc === undefined ? deal() : o.dealDoc;
       return {
-        rules: firestoreAllows(rules, { uid, nowMs: NOW, path: `conversations/${dealId}`, method: "update", stored, next, documents: dealDoc ? { [`deals/${dealId}`]: dealDoc } : {} }),
+        rules: firestoreAllows(rules, {
+          uid,
+          nowMs: NOW,
+          path: `conversations/${dealId}`,
+          method: "update",
+          stored,
+          next,
+          documents: dealDoc ? { [`deals/${dealId}`]: dealDoc } : {},
+        }),
         model: watermarkVerdict({ uid, nowMs: NOW, deal: dealDoc as WriteContext["deal"] }, stored, next),
       };
     },
   };
 }
-const conversationWith = (watermarks: Data, over: Data = {}) => ({ ...initialConversation(dealId, deal() as Deal, at(NOW - 86_400_000)), readWatermark: watermarks, ...over });
+const conversationWith = (watermarks: Data, over: Data = {}) => ({
+  ...initialConversation(dealId, deal() as Deal, at(NOW - 86_400_000)),
+  readWatermark: watermarks,
+  ...over,
+});
 
 describe("read watermarks: firestore.rules and the model agree", () => {
   check([
@@ -271,8 +313,12 @@ describe("read watermarks: firestore.rules and the model agree", () => {
     watermarkCase("a watermark in the past", false, { change: watermarkMove("brand", at(NOW - 10)) }),
     watermarkCase("a watermark in the future", false, { change: watermarkMove("brand", at(NOW + 10)) }),
     watermarkCase("a watermark that is not a timestamp", false, { change: { "readWatermark.brand": "now" } }),
-    watermarkCase("a move limits.watermarkMinIntervalMs after the last", true, { stored: conversationWith({ brand: at(NOW - limits.watermarkMinIntervalMs), influencer: null }) }),
-    watermarkCase("a move sooner than limits.watermarkMinIntervalMs", false, { stored: conversationWith({ brand: at(NOW - limits.watermarkMinIntervalMs + 1), influencer: null }) }),
+    watermarkCase("a move limits.watermarkMinIntervalMs after the last", true, {
+      stored: conversationWith({ brand: at(NOW - limits.watermarkMinIntervalMs), influencer: null }),
+    }),
+    watermarkCase("a move sooner than limits.watermarkMinIntervalMs", false, {
+      stored: conversationWith({ brand: at(NOW - limits.watermarkMinIntervalMs + 1), influencer: null }),
+    }),
     watermarkCase("clearing the unread counter too", false, {
       stored: conversationWith({ brand: null, influencer: null }, { unread: { brand: 3, influencer: 0 } }),
       change: { ...watermarkMove("brand", at(NOW)), "unread.brand": 0 },
@@ -280,8 +326,13 @@ describe("read watermarks: firestore.rules and the model agree", () => {
     watermarkCase("on a completed deal", true, { dealDoc: deal("completed") }),
     watermarkCase("on a cancelled deal", true, { dealDoc: deal("cancelled") }),
     watermarkCase("a stranger", false, { uid: "stranger" }),
-    watermarkCase("a brand removed from the deal, entry not yet updated", false, { dealDoc: deal("active", { brandId: "new-brand", participants: ["new-brand", influencer] }) }),
-    watermarkCase("the new brand before the entry is updated", true, { uid: "new-brand", dealDoc: deal("active", { brandId: "new-brand", participants: ["new-brand", influencer] }) }),
+    watermarkCase("a brand removed from the deal, entry not yet updated", false, {
+      dealDoc: deal("active", { brandId: "new-brand", participants: ["new-brand", influencer] }),
+    }),
+    watermarkCase("the new brand before the entry is updated", true, {
+      uid: "new-brand",
+      dealDoc: deal("active", { brandId: "new-brand", participants: ["new-brand", influencer] }),
+    }),
     watermarkCase("a removed brand still listed in participants", false, { dealDoc: deal("active", { brandId: "new-brand" }) }),
     watermarkCase("when the deal is gone", false, { dealDoc: null }),
   ]);
@@ -300,13 +351,22 @@ function typingCase(name: string, expected: boolean, o: { uid?: string; typist?:
       const data = o.data ?? typingOn("brand", at(NOW), at(NOW + limits.typingTtlMs));
       const dealDoc = o.dealDoc ?? deal();
       return {
-        rules: firestoreAllows(rules, { uid, nowMs: NOW, path: `deals/${dealId}/typing/${typist}`, method: stored ? "update" : "create", stored, next: data, documents: { [`deals/${dealId}`]: dealDoc } }),
+        rules: firestoreAllows(rules, {
+          uid,
+          nowMs: NOW,
+          path: `deals/${dealId}/typing/${typist}`,
+          method: stored ? "update" : "create",
+          stored,
+          next: data,
+          documents: { [`deals/${dealId}`]: dealDoc },
+        }),
         model: typingVerdict({ uid, nowMs: NOW, deal: dealDoc as WriteContext["deal"] }, typist, stored, data),
       };
     },
   };
 }
-const typingWritten = (agoMs: number, on: boolean) => (on ? typingOn("brand", at(NOW - agoMs), at(NOW - agoMs + limits.typingTtlMs)) : typingOff("brand", at(NOW - agoMs)));
+const typingWritten = (agoMs: number, on: boolean) =>
+  on ? typingOn("brand", at(NOW - agoMs), at(NOW - agoMs + limits.typingTtlMs)) : typingOff("brand", at(NOW - agoMs));
 
 describe("typing: firestore.rules and the model agree", () => {
   check([
@@ -354,17 +414,28 @@ describe("presence: firestore.rules and the model agree", () => {
     presenceCase("someone else's document", false, { owner: influencer }),
     presenceCase("limits.presenceMaxConnections connections", true, { data: presenceDoc(at(NOW), tabs(limits.presenceMaxConnections)) }),
     presenceCase("one connection too many", false, { data: presenceDoc(at(NOW), tabs(limits.presenceMaxConnections + 1)) }),
-    presenceCase("an expiry at limits.presenceMaxTtlMs", true, { data: presenceDoc(at(NOW), { tab: presenceEntry(at(NOW), at(NOW + limits.presenceMaxTtlMs)) }) }),
-    presenceCase("an expiry past limits.presenceMaxTtlMs", false, { data: presenceDoc(at(NOW), { tab: presenceEntry(at(NOW), at(NOW + limits.presenceMaxTtlMs + 1)) }) }),
+    presenceCase("an expiry at limits.presenceMaxTtlMs", true, {
+      data: presenceDoc(at(NOW), { tab: presenceEntry(at(NOW), at(NOW + limits.presenceMaxTtlMs)) }),
+    }),
+    presenceCase("an expiry past limits.presenceMaxTtlMs", false, {
+      data: presenceDoc(at(NOW), { tab: presenceEntry(at(NOW), at(NOW + limits.presenceMaxTtlMs + 1)) }),
+    }),
     ...Array.from({ length: limits.presenceMaxConnections }, (_, i) =>
       presenceCase(`an expired connection at position ${i + 1} of ${limits.presenceMaxConnections}`, false, {
-        data: presenceDoc(at(NOW), Object.fromEntries(Object.entries(tabs(limits.presenceMaxConnections)).map(([id, c], j) => [id, j === i ? presenceEntry(at(NOW), at(NOW - 1)) : c]))),
+        data: presenceDoc(
+          at(NOW),
+          Object.fromEntries(Object.entries(tabs(limits.presenceMaxConnections)).map(([id, c], j) => [id, j === i ? presenceEntry(at(NOW), at(NOW - 1)) : c])),
+        ),
       }),
     ),
     presenceCase("a connection id outside the id alphabet", false, { data: presenceDoc(at(NOW), { "tab.1": presenceEntry(at(NOW), at(NOW + 1_000)) }) }),
-    presenceCase("a connection with an extra field", false, { data: presenceDoc(at(NOW), { tab: { ...presenceEntry(at(NOW), at(NOW + 1_000)), device: "x" } }) }),
+    presenceCase("a connection with an extra field", false, {
+      data: presenceDoc(at(NOW), { tab: { ...presenceEntry(at(NOW), at(NOW + 1_000)), device: "x" } }),
+    }),
     presenceCase("a client-clock lastSeen", false, { data: presenceDoc(at(NOW - 1), {}) }),
-    presenceCase("a heartbeat limits.presenceMinIntervalMs after the last write", true, { stored: presenceDoc(at(NOW - limits.presenceMinIntervalMs), tabs(1)) }),
+    presenceCase("a heartbeat limits.presenceMinIntervalMs after the last write", true, {
+      stored: presenceDoc(at(NOW - limits.presenceMinIntervalMs), tabs(1)),
+    }),
     presenceCase("a heartbeat sooner than limits.presenceMinIntervalMs", false, { stored: presenceDoc(at(NOW - limits.presenceMinIntervalMs + 1), tabs(1)) }),
   ]);
 
@@ -376,7 +447,9 @@ describe("presence: firestore.rules and the model agree", () => {
     expect(firestoreAllows(rules, { uid: brand, nowMs: NOW, path: `presence/${brand}`, method: "delete", stored })).toBe(false);
     // A connection leaving is an update that removes its entry, paced like any other.
     const left = applyUpdate(stored, { [presenceConnectionField("tab0")]: undefined, lastSeen: at(NOW + limits.presenceMinIntervalMs) });
-    expect(firestoreAllows(rules, { uid: brand, nowMs: NOW + limits.presenceMinIntervalMs, path: `presence/${brand}`, method: "update", stored, next: left })).toBe(true);
+    expect(
+      firestoreAllows(rules, { uid: brand, nowMs: NOW + limits.presenceMinIntervalMs, path: `presence/${brand}`, method: "update", stored, next: left }),
+    ).toBe(true);
   });
 });
 

@@ -60,7 +60,13 @@ function resourceOf(data: Data, segments: string[]): Value {
 export function firestoreAllows(ruleset: Ruleset, w: FirestoreWrite): boolean {
   const full = documentsPrefix + w.path;
   const segments = full.split("/").filter(Boolean);
-  const auth: Value = w.uid === null ? { type: "null" } : mapOf([["uid", toValue(w.uid)], ["token", toValue({ sub: w.uid, firebase: { sign_in_provider: "password" } })]]);
+  const auth: Value =
+    w.uid === null
+      ? { type: "null" }
+      : mapOf([
+          ["uid", toValue(w.uid)],
+          ["token", toValue({ sub: w.uid, firebase: { sign_in_provider: "password" } })],
+        ]);
   const request = mapOf([
     ["auth", auth],
     ["method", toValue(w.method)],
@@ -104,7 +110,8 @@ export function applyUpdate(stored: Data, change: Data): Data {
 function structuredCloneData(data: Data): Data {
   const copy = (x: unknown): unknown => {
     if (Array.isArray(x)) return x.map(copy);
-    if (x && typeof x === "object" && typeof (x as TimestampLike).toMillis !== "function") return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, copy(v)]));
+    if (x && typeof x === "object" && typeof (x as TimestampLike).toMillis !== "function")
+      return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, copy(v)]));
     return x;
   };
   return copy(data) as Data;
@@ -127,7 +134,10 @@ export interface StorageRequest {
 const bucket = "demo-dealchat.appspot.com";
 
 /** An object's metadata as Storage's rules see it (request.resource / resource). */
-export function storageObject(path: string, o: { size: number; contentType: string | null; metadata?: Record<string, string>; contentDisposition?: string | null; contentEncoding?: string | null }): Data {
+export function storageObject(
+  path: string,
+  o: { size: number; contentType: string | null; metadata?: Record<string, string>; contentDisposition?: string | null; contentEncoding?: string | null },
+): Data {
   return {
     name: path,
     bucket,
@@ -141,7 +151,13 @@ export function storageObject(path: string, o: { size: number; contentType: stri
 
 /** Whether storage.rules allow the request. */
 export function storageAllows(ruleset: Ruleset, r: StorageRequest): boolean {
-  const auth: Value = r.uid === null ? { type: "null" } : mapOf([["uid", toValue(r.uid)], ["token", toValue({ sub: r.uid })]]);
+  const auth: Value =
+    r.uid === null
+      ? { type: "null" }
+      : mapOf([
+          ["uid", toValue(r.uid)],
+          ["token", toValue({ sub: r.uid })],
+        ]);
   const request = mapOf([
     ["auth", auth],
     ["time", toValue(at(r.nowMs))],

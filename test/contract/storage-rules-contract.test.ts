@@ -53,9 +53,20 @@ function check(cases: Case[]) {
   });
 }
 
-const pdf = (over: Partial<UploadObject> = {}): UploadObject => ({ size: 1024, contentType: "application/pdf", metadata: {}, contentDisposition: null, contentEncoding: null, ...over });
+const pdf = (over: Partial<UploadObject> = {}): UploadObject => ({
+  size: 1024,
+  contentType: "application/pdf",
+  metadata: {},
+  contentDisposition: null,
+  contentEncoding: null,
+  ...over,
+});
 
-function uploadCase(name: string, expected: boolean, o: { uid?: string | null; path?: Partial<AttachmentPath>; object?: UploadObject; dealDoc?: Data | null; exists?: boolean }): Case {
+function uploadCase(
+  name: string,
+  expected: boolean,
+  o: { uid?: string | null; path?: Partial<AttachmentPath>; object?: UploadObject; dealDoc?: Data | null; exists?: boolean },
+): Case {
   return {
     name,
     expect: expected,
@@ -88,7 +99,11 @@ describe("uploads: storage.rules and the model agree", () => {
     uploadCase("into the other participant's folder", false, { path: { senderId: influencer } }),
     uploadCase("a stranger into their own folder", false, { uid: "stranger", path: { senderId: "stranger" } }),
     uploadCase("unauthenticated", false, { uid: null }),
-    uploadCase("a uid listed only in participants", false, { uid: "intruder", path: { senderId: "intruder" }, dealDoc: deal({ participants: [brand, "intruder"] }) }),
+    uploadCase("a uid listed only in participants", false, {
+      uid: "intruder",
+      path: { senderId: "intruder" },
+      dealDoc: deal({ participants: [brand, "intruder"] }),
+    }),
     uploadCase("a brand whose participants entry is stale", true, { dealDoc: deal({ participants: ["someone-else", influencer] }) }),
     uploadCase("a deal that does not exist", false, { dealDoc: null }),
     uploadCase("a completed deal", false, { dealDoc: deal({ status: "completed" }) }),
@@ -133,7 +148,14 @@ function readCase(name: string, expected: boolean, o: { uid?: string; path?: Par
       const dealDoc = o.dealDoc ?? deal();
       const objectPath = storagePaths.attachment(path.dealId, path.senderId, path.messageId, path.fileName);
       return {
-        rules: storageAllows(rules, { uid, method: "get", path: objectPath, existing: storageObject(objectPath, pdf()), documents: { [`deals/${path.dealId}`]: dealDoc }, nowMs: NOW }),
+        rules: storageAllows(rules, {
+          uid,
+          method: "get",
+          path: objectPath,
+          existing: storageObject(objectPath, pdf()),
+          documents: { [`deals/${path.dealId}`]: dealDoc },
+          nowMs: NOW,
+        }),
         model: downloadVerdict({ uid, deal: dealDoc as never }, path),
       };
     },
@@ -149,7 +171,13 @@ function listCase(name: string, expected: boolean, o: { uid?: string; senderId?:
       const senderId = o.senderId ?? brand;
       const dealDoc = o.dealDoc ?? deal();
       return {
-        rules: storageAllows(rules, { uid, method: "list", path: `${storagePaths.messageFolder(dealId, senderId, "msg_1")}`, documents: { [`deals/${dealId}`]: dealDoc }, nowMs: NOW }),
+        rules: storageAllows(rules, {
+          uid,
+          method: "list",
+          path: `${storagePaths.messageFolder(dealId, senderId, "msg_1")}`,
+          documents: { [`deals/${dealId}`]: dealDoc },
+          nowMs: NOW,
+        }),
         model: listVerdict({ uid, deal: dealDoc as never }, dealId, senderId),
       };
     },

@@ -67,7 +67,10 @@ describe("functions domain", () => {
   it("summarizes text, attachments, tombstones and system messages", () => {
     expect(summarize("m", message({ text: "  many\n words  " }))).toMatchObject({ snippet: "many words", kind: "text" });
     const file = { name: "a.pdf", size: 1, contentType: "application/pdf" as const, storagePath: "p" };
-    expect(summarize("m", message({ text: null, attachments: [file, file], hasAttachments: true }))).toMatchObject({ snippet: "📎 2 attachments", kind: "attachment" });
+    expect(summarize("m", message({ text: null, attachments: [file, file], hasAttachments: true }))).toMatchObject({
+      snippet: "📎 2 attachments",
+      kind: "attachment",
+    });
     expect(summarize("m", message({ deleted: true, text: null }))).toMatchObject({ snippet: "Message deleted", kind: "deleted" });
     expect(summarize("m", message({ senderSide: "system", senderId: "system", text: "Deal completed" }))).toMatchObject({ kind: "system" });
     expect(Array.from(summarize("m", message({ text: "é".repeat(500) })).snippet)).toHaveLength(limits.snippetLength);

@@ -28,10 +28,20 @@ interface Sent {
 }
 
 /** Writes a message as the SDK would and captures the event its create trigger would receive. */
-async function send(deal: SeededDeal, side: "brand" | "influencer", text: string | null, seconds: number, extra: Partial<ReturnType<typeof messageData>> = {}, id = uniqueId("msg")): Promise<Sent> {
+async function send(
+  deal: SeededDeal,
+  side: "brand" | "influencer",
+  text: string | null,
+  seconds: number,
+  extra: Partial<ReturnType<typeof messageData>> = {},
+  id = uniqueId("msg"),
+): Promise<Sent> {
   const ref = db.doc(`deals/${deal.dealId}/messages/${id}`);
   await ref.set({ ...messageData(side === "brand" ? deal.brandId : deal.influencerId, side, text, at(seconds)), ...extra });
-  return { id, event: { id: uniqueId("evt"), time: at(seconds).toDate().toISOString(), params: { dealId: deal.dealId, messageId: id }, data: await ref.get() } };
+  return {
+    id,
+    event: { id: uniqueId("evt"), time: at(seconds).toDate().toISOString(), params: { dealId: deal.dealId, messageId: id }, data: await ref.get() },
+  };
 }
 
 function changeEvent(params: Record<string, string>, before: DocumentSnapshot, after: DocumentSnapshot, time = new Date().toISOString()) {
@@ -117,7 +127,15 @@ describe("onMessageCreated", () => {
     for (const sent of [question, answer, answer]) {
       await messageCreated({ ...sent.event, id: uniqueId("evt") });
     }
-    expect((await conversation(deal.dealId)).responseTime.influencer).toEqual({ count: 1, totalMs: 2000, averageMs: 2000, medianMs: 2000, p90Ms: 2000, waitingSince: null, unansweredTurns: 0 });
+    expect((await conversation(deal.dealId)).responseTime.influencer).toEqual({
+      count: 1,
+      totalMs: 2000,
+      averageMs: 2000,
+      medianMs: 2000,
+      p90Ms: 2000,
+      waitingSince: null,
+      unansweredTurns: 0,
+    });
   });
 
   it("skips messages of a deal that does not exist, and malformed messages, without writing state", async () => {
@@ -224,7 +242,10 @@ describe("onMessageUpdated", () => {
       unread: { brand: 1, influencer: 1 },
       hasUnread: { brand: true, influencer: true },
       lastMessage: { messageId: answer.id, snippet: "1200", kind: "text" },
-      responseTime: { brand: { count: 0, totalMs: 0, averageMs: null, medianMs: null, p90Ms: null, unansweredTurns: 1 }, influencer: { count: 1, totalMs: 4000, averageMs: 4000, medianMs: 4000, p90Ms: 4000, waitingSince: null, unansweredTurns: 0 } },
+      responseTime: {
+        brand: { count: 0, totalMs: 0, averageMs: null, medianMs: null, p90Ms: null, unansweredTurns: 1 },
+        influencer: { count: 1, totalMs: 4000, averageMs: 4000, medianMs: 4000, p90Ms: 4000, waitingSince: null, unansweredTurns: 0 },
+      },
     });
     expect((await message(deal.dealId, answer.id)).searchTokens).toEqual(["1200", "120"]);
   });
@@ -321,7 +342,12 @@ describe("onDealWritten", () => {
 
     // The system messages' own create events, reversed and repeated: the summary ends on the newest.
     const events = await Promise.all(
-      system.docs.map(async (d) => ({ id: uniqueId("evt"), time: new Date().toISOString(), params: { dealId: deal.dealId, messageId: d.id }, data: await d.ref.get() })),
+      system.docs.map(async (d) => ({
+        id: uniqueId("evt"),
+        time: new Date().toISOString(),
+        params: { dealId: deal.dealId, messageId: d.id },
+        data: await d.ref.get(),
+      })),
     );
     for (const event of [...events].reverse().concat(events)) await messageCreated(event);
     const after = await conversation(deal.dealId);
@@ -394,7 +420,15 @@ describe("response times (docs/response-times.md)", () => {
     }
     const conv = await conversation(deal.dealId);
     // brand [70 s, 120 s]: median (nearest rank 1 of 2) 70 s, p90 (rank 2) 120 s, mean 95 s.
-    expect(conv.responseTime.brand).toEqual({ count: 2, totalMs: 190_000, averageMs: 95_000, medianMs: 70_000, p90Ms: 120_000, waitingSince: null, unansweredTurns: 0 });
+    expect(conv.responseTime.brand).toEqual({
+      count: 2,
+      totalMs: 190_000,
+      averageMs: 95_000,
+      medianMs: 70_000,
+      p90Ms: 120_000,
+      waitingSince: null,
+      unansweredTurns: 0,
+    });
     // influencer [30 s, 30 s]; b4 (250) is unanswered, b5 a nudge: the influencer has owed since 250 s.
     expect(conv.responseTime.influencer).toMatchObject({ count: 2, totalMs: 60_000, averageMs: 30_000, medianMs: 30_000, p90Ms: 30_000, unansweredTurns: 1 });
     expect(millis(conv.responseTime.influencer.waitingSince)).toBe(at(250).toMillis());
@@ -404,7 +438,10 @@ describe("response times (docs/response-times.md)", () => {
     const influencer = await stats(deal.influencerId);
     expect(influencer.uid).toBe(deal.influencerId);
     expect(Object.keys(influencer.deals)).toEqual([deal.dealId]);
-    expect(answers(influencer.deals[deal.dealId])).toEqual([[at(30).toMillis(), 30_000], [at(130).toMillis(), 30_000]]);
+    expect(answers(influencer.deals[deal.dealId])).toEqual([
+      [at(30).toMillis(), 30_000],
+      [at(130).toMillis(), 30_000],
+    ]);
     expect(influencer.deals[deal.dealId]).toMatchObject({ side: "influencer", unansweredTurns: 1 });
     expect(millis(influencer.deals[deal.dealId].waitingSince)).toBe(at(250).toMillis());
     // Evaluated at the latest event time (251 s), whatever the processing order.
@@ -412,8 +449,19 @@ describe("response times (docs/response-times.md)", () => {
     expect(influencer.windows.d30).toMatchObject({ count: 2, totalMs: 60_000, averageMs: 30_000, medianMs: 30_000, p90Ms: 30_000, unansweredTurns: 1 });
     expect(millis(influencer.windows.d30.waitingSince)).toBe(at(250).toMillis());
     const brand = await stats(deal.brandId);
-    expect(answers(brand.deals[deal.dealId])).toEqual([[at(100).toMillis(), 70_000], [at(250).toMillis(), 120_000]]);
-    expect(brand.windows.d90).toEqual({ count: 2, totalMs: 190_000, averageMs: 95_000, medianMs: 70_000, p90Ms: 120_000, unansweredTurns: 0, waitingSince: null });
+    expect(answers(brand.deals[deal.dealId])).toEqual([
+      [at(100).toMillis(), 70_000],
+      [at(250).toMillis(), 120_000],
+    ]);
+    expect(brand.windows.d90).toEqual({
+      count: 2,
+      totalMs: 190_000,
+      averageMs: 95_000,
+      medianMs: 70_000,
+      p90Ms: 120_000,
+      unansweredTurns: 0,
+      waitingSince: null,
+    });
   });
 
   it("corrects a later message's response time when an earlier one becomes visible after it (any event order, duplicates)", async () => {
@@ -429,7 +477,15 @@ describe("response times (docs/response-times.md)", () => {
     for (const event of [late.event, { ...late.event, id: uniqueId("evt") }, question.event, early.event]) await messageCreated(event);
     expect((await message(deal.dealId, early.id)).responseTimeMs).toBe(50_000);
     expect((await message(deal.dealId, late.id)).responseTimeMs).toBeUndefined();
-    expect((await conversation(deal.dealId)).responseTime.influencer).toEqual({ count: 1, totalMs: 50_000, averageMs: 50_000, medianMs: 50_000, p90Ms: 50_000, waitingSince: null, unansweredTurns: 0 });
+    expect((await conversation(deal.dealId)).responseTime.influencer).toEqual({
+      count: 1,
+      totalMs: 50_000,
+      averageMs: 50_000,
+      medianMs: 50_000,
+      p90Ms: 50_000,
+      waitingSince: null,
+      unansweredTurns: 0,
+    });
     expect(answers((await stats(deal.influencerId)).deals[deal.dealId])).toEqual([[at(50).toMillis(), 50_000]]);
   });
 
@@ -477,7 +533,15 @@ describe("response times (docs/response-times.md)", () => {
     for (const event of [answer.event, reopened, completed, question.event, answer.event]) await messageCreated({ ...event, id: uniqueId("evt") });
     // (100 − 10) + (450 − 400) = 140 s, not 440 s.
     expect((await message(deal.dealId, answer.id)).responseTimeMs).toBe(140_000);
-    expect((await conversation(deal.dealId)).responseTime.influencer).toEqual({ count: 1, totalMs: 140_000, averageMs: 140_000, medianMs: 140_000, p90Ms: 140_000, waitingSince: null, unansweredTurns: 0 });
+    expect((await conversation(deal.dealId)).responseTime.influencer).toEqual({
+      count: 1,
+      totalMs: 140_000,
+      averageMs: 140_000,
+      medianMs: 140_000,
+      p90Ms: 140_000,
+      waitingSince: null,
+      unansweredTurns: 0,
+    });
   });
 
   it("keeps a user's 30- and 90-day windows across deals exact under reordering, duplicates and a deleted answer", async () => {
@@ -493,9 +557,25 @@ describe("response times (docs/response-times.md)", () => {
     let doc = await stats(influencerId);
     expect(millis(doc.computedAt)).toBe(at(40 * DAY + 760).toMillis());
     // 30 days back from day 40: B's 600 s and 60 s → sorted [60, 600] s: median 60 s, p90 600 s. A's answer is 40 days old.
-    expect(doc.windows.d30).toEqual({ count: 2, totalMs: 660_000, averageMs: 330_000, medianMs: 60_000, p90Ms: 600_000, unansweredTurns: 0, waitingSince: null });
+    expect(doc.windows.d30).toEqual({
+      count: 2,
+      totalMs: 660_000,
+      averageMs: 330_000,
+      medianMs: 60_000,
+      p90Ms: 600_000,
+      unansweredTurns: 0,
+      waitingSince: null,
+    });
     // 90 days: [60, 60, 600] s: median rank 2 = 60 s, p90 rank 3 = 600 s, mean 240 s.
-    expect(doc.windows.d90).toEqual({ count: 3, totalMs: 720_000, averageMs: 240_000, medianMs: 60_000, p90Ms: 600_000, unansweredTurns: 0, waitingSince: null });
+    expect(doc.windows.d90).toEqual({
+      count: 3,
+      totalMs: 720_000,
+      averageMs: 240_000,
+      medianMs: 60_000,
+      p90Ms: 600_000,
+      unansweredTurns: 0,
+      waitingSince: null,
+    });
     expect(answers(doc.deals[dealA.dealId])).toEqual([[at(60).toMillis(), 60_000]]);
 
     // B's 600 s answer is deleted (within its edit window): the wait runs on to the next answer, B2! at +760 s
@@ -503,11 +583,26 @@ describe("response times (docs/response-times.md)", () => {
     const ref = db.doc(`deals/${dealB.dealId}/messages/${b[1]!.id}`);
     const before = await ref.get();
     await ref.update({ text: null, attachments: [], hasAttachments: false, deleted: true, deletedAt: at(40 * DAY + 800) });
-    const tombstone = changeEvent({ dealId: dealB.dealId, messageId: b[1]!.id }, before, await ref.get(), at(40 * DAY + 800).toDate().toISOString());
+    const tombstone = changeEvent(
+      { dealId: dealB.dealId, messageId: b[1]!.id },
+      before,
+      await ref.get(),
+      at(40 * DAY + 800)
+        .toDate()
+        .toISOString(),
+    );
     expect(await messageUpdated(tombstone)).toMatchObject({ outcome: "applied" });
     expect(await messageUpdated(tombstone)).toMatchObject({ outcome: "duplicate" });
     doc = await stats(influencerId);
-    expect(doc.windows.d90).toEqual({ count: 2, totalMs: 820_000, averageMs: 410_000, medianMs: 60_000, p90Ms: 760_000, unansweredTurns: 0, waitingSince: null });
+    expect(doc.windows.d90).toEqual({
+      count: 2,
+      totalMs: 820_000,
+      averageMs: 410_000,
+      medianMs: 60_000,
+      p90Ms: 760_000,
+      unansweredTurns: 0,
+      waitingSince: null,
+    });
     expect(doc.windows.d30).toMatchObject({ count: 1, medianMs: 760_000 });
     expect((await message(dealB.dealId, b2[1]!.id)).responseTimeMs).toBe(760_000);
     // Deal A's brand answered nothing and has owed an answer since A! (60 s); its document is evaluated at 60 s.

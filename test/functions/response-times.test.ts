@@ -2,7 +2,17 @@
 // worked out by hand in the comment next to it. Pure: no emulator.
 import { Timestamp } from "firebase-admin/firestore";
 import { describe, expect, it } from "vitest";
-import { limits, nearestRank, responseWindow, responseWindows, summarizeResponseTimes, systemMessage, type DealStatus, type Message, type UserDealResponses } from "@dealchat/model";
+import {
+  limits,
+  nearestRank,
+  responseWindow,
+  responseWindows,
+  summarizeResponseTimes,
+  systemMessage,
+  type DealStatus,
+  type Message,
+  type UserDealResponses,
+} from "@dealchat/model";
 import { deriveResponseTimes, nextUserDeals, responseTimeStats, userDealEntry, type StoredMessage } from "../../functions/src/domain/response-times.ts";
 
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
@@ -29,7 +39,10 @@ function msg(id: string, side: "brand" | "influencer", seconds: number, over: Pa
   };
 }
 const deleted = (m: StoredMessage): StoredMessage => ({ ...m, message: { ...m.message, deleted: true, text: null, deletedAt: m.message.createdAt } });
-const status = (id: string, seconds: number, from: DealStatus, to: DealStatus): StoredMessage => ({ id, message: systemMessage(`→ ${to}`, s(seconds), { from, to }) as Message });
+const status = (id: string, seconds: number, from: DealStatus, to: DealStatus): StoredMessage => ({
+  id,
+  message: systemMessage(`→ ${to}`, s(seconds), { from, to }) as Message,
+});
 
 /** The same derivation for every order the messages are given in (here: as given, reversed, and rotated). */
 function derive(messages: StoredMessage[], complete = true) {
@@ -49,7 +62,15 @@ describe("response-time definition", () => {
     expect(d.owedBy).toBe("brand");
     expect(d.waitingSinceMs).toBe(T0 + (2 * 3600 + 5 * 60) * 1000);
     const stats = responseTimeStats(d, Timestamp.fromMillis);
-    expect(stats.influencer).toEqual({ count: 1, totalMs: 7_500_000, averageMs: 7_500_000, medianMs: 7_500_000, p90Ms: 7_500_000, waitingSince: null, unansweredTurns: 0 });
+    expect(stats.influencer).toEqual({
+      count: 1,
+      totalMs: 7_500_000,
+      averageMs: 7_500_000,
+      medianMs: 7_500_000,
+      p90Ms: 7_500_000,
+      waitingSince: null,
+      unansweredTurns: 0,
+    });
     expect(stats.brand).toMatchObject({ count: 0, averageMs: null, medianMs: null, p90Ms: null, unansweredTurns: 1 });
     expect(stats.brand.waitingSince?.toMillis()).toBe(T0 + 7_500_000);
   });
@@ -69,7 +90,15 @@ describe("response-time definition", () => {
     expect(perMessage(d)).toEqual({ b1: null, b2: null, i1: 30_000, i2: null, b3: 70_000, i3: 30_000, i4: null, b4: 120_000, b5: null });
     const stats = responseTimeStats(d, Timestamp.fromMillis);
     // brand [70 s, 120 s]: median = nearest rank ceil(0.5·2) = 1st = 70 s; p90 = ceil(0.9·2) = 2nd = 120 s; mean 95 s.
-    expect(stats.brand).toMatchObject({ count: 2, totalMs: 190_000, averageMs: 95_000, medianMs: 70_000, p90Ms: 120_000, unansweredTurns: 0, waitingSince: null });
+    expect(stats.brand).toMatchObject({
+      count: 2,
+      totalMs: 190_000,
+      averageMs: 95_000,
+      medianMs: 70_000,
+      p90Ms: 120_000,
+      unansweredTurns: 0,
+      waitingSince: null,
+    });
     expect(stats.influencer).toMatchObject({ count: 2, totalMs: 60_000, averageMs: 30_000, medianMs: 30_000, p90Ms: 30_000, unansweredTurns: 1 });
     // b4 at 250 starts the influencer's wait; b5 is a nudge.
     expect(stats.influencer.waitingSince?.toMillis()).toBe(T0 + 250_000);
@@ -156,7 +185,16 @@ describe("summaries and windows", () => {
   const now = T0 + 100 * DAY;
   const at = (daysAgo: number) => Timestamp.fromMillis(now - daysAgo * DAY);
   const deals: Record<string, UserDealResponses> = {
-    d1: { side: "influencer", answers: [{ at: at(95), ms: 1 * MIN }, { at: at(60), ms: 10 * MIN }, { at: at(10), ms: 2 * MIN }], waitingSince: null, unansweredTurns: 0 },
+    d1: {
+      side: "influencer",
+      answers: [
+        { at: at(95), ms: 1 * MIN },
+        { at: at(60), ms: 10 * MIN },
+        { at: at(10), ms: 2 * MIN },
+      ],
+      waitingSince: null,
+      unansweredTurns: 0,
+    },
     d2: { side: "brand", answers: [{ at: at(5), ms: 4 * MIN }], waitingSince: at(2), unansweredTurns: 1 },
     d3: { side: "influencer", answers: [], waitingSince: at(40), unansweredTurns: 1 },
     // Owed in a closed deal: paused, left out of every window.
@@ -165,7 +203,15 @@ describe("summaries and windows", () => {
 
   it("a user's rolling windows take the answers given, and the debts started, within them", () => {
     // 30 days: answers 2 and 4 min (median ceil(1) = 2 min, p90 = 4 min); debts: d2 (2 days ago). d3 is 40 days old.
-    expect(responseWindow(deals, now, 30 * DAY)).toEqual({ count: 2, totalMs: 6 * MIN, averageMs: 3 * MIN, medianMs: 2 * MIN, p90Ms: 4 * MIN, unansweredTurns: 1, waitingSince: at(2) });
+    expect(responseWindow(deals, now, 30 * DAY)).toEqual({
+      count: 2,
+      totalMs: 6 * MIN,
+      averageMs: 3 * MIN,
+      medianMs: 2 * MIN,
+      p90Ms: 4 * MIN,
+      unansweredTurns: 1,
+      waitingSince: at(2),
+    });
     // 90 days: 10, 2, 4 min → sorted 2, 4, 10: median = 2nd = 4 min, p90 = 3rd = 10 min; debts d2 and d3, oldest d3.
     const d90 = responseWindows(deals, now).d90;
     expect(d90).toMatchObject({ count: 3, totalMs: 16 * MIN, averageMs: 320_000, medianMs: 4 * MIN, p90Ms: 10 * MIN, unansweredTurns: 2 });
@@ -179,7 +225,12 @@ describe("summaries and windows", () => {
     expect(next.d1!.answers.map((a) => a.ms)).toEqual([10 * MIN, 2 * MIN]);
 
     const many = Array.from({ length: limits.responseStatsMaxAnswers }, (_, i) => ({ at: Timestamp.fromMillis(now - (i + 1) * 1000), ms: i }));
-    const capped = nextUserDeals({ old: { side: "brand", answers: many, waitingSince: null, unansweredTurns: 0 } }, "new", { side: "influencer", answers: [{ at: Timestamp.fromMillis(now), ms: 7 }], waitingSince: null, unansweredTurns: 0 }, from);
+    const capped = nextUserDeals(
+      { old: { side: "brand", answers: many, waitingSince: null, unansweredTurns: 0 } },
+      "new",
+      { side: "influencer", answers: [{ at: Timestamp.fromMillis(now), ms: 7 }], waitingSince: null, unansweredTurns: 0 },
+      from,
+    );
     const kept = Object.values(capped).reduce((n, e) => n + e.answers.length, 0);
     expect(kept).toBe(limits.responseStatsMaxAnswers);
     // The oldest answer (ms = limit − 1) made room for the new one.
@@ -189,8 +240,18 @@ describe("summaries and windows", () => {
 
   it("a user's entry holds their own answers in the deal and the answer they owe", () => {
     const d = deriveResponseTimes([msg("b1", "brand", 0), msg("i1", "influencer", 30), msg("b2", "brand", 90)], true);
-    expect(userDealEntry(d, "influencer", "uid-influencer", 0, Timestamp.fromMillis)).toEqual({ side: "influencer", answers: [{ at: s(30), ms: 30_000 }], waitingSince: s(90), unansweredTurns: 1 });
-    expect(userDealEntry(d, "brand", "uid-brand", 0, Timestamp.fromMillis)).toEqual({ side: "brand", answers: [{ at: s(90), ms: 60_000 }], waitingSince: null, unansweredTurns: 0 });
+    expect(userDealEntry(d, "influencer", "uid-influencer", 0, Timestamp.fromMillis)).toEqual({
+      side: "influencer",
+      answers: [{ at: s(30), ms: 30_000 }],
+      waitingSince: s(90),
+      unansweredTurns: 1,
+    });
+    expect(userDealEntry(d, "brand", "uid-brand", 0, Timestamp.fromMillis)).toEqual({
+      side: "brand",
+      answers: [{ at: s(90), ms: 60_000 }],
+      waitingSince: null,
+      unansweredTurns: 0,
+    });
     // Someone who replaced the brand gave none of these answers and owes nothing.
     expect(userDealEntry(d, "brand", "uid-new-brand", 0, Timestamp.fromMillis)).toBeNull();
   });

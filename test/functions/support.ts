@@ -28,12 +28,6 @@ export async function seedDeal(db: Firestore, status: DealStatus = "active", ids
   return ids;
 }
 
-export function messageData(
-  senderId: string,
-  senderSide: "brand" | "influencer",
-  text: string | null,
-  createdAt: unknown,
-  attachments: Attachment[] = [],
-) {
+export function messageData(senderId: string, senderSide: "brand" | "influencer", text: string | null, createdAt: unknown, attachments: Attachment[] = []) {
   return newMessage({ senderId, senderSide, text, attachments }, createdAt);
 }

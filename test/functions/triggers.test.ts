@@ -114,7 +114,12 @@ describe("Cloud Functions through the Functions emulator", () => {
 
     const conv = await conversationUntil(
       influencer,
-      (c) => c.lastMessage?.messageId === m3 && c.unread.influencer === 2 && c.unread.brand === 1 && c.responseTime.brand.count === 1 && c.responseTime.influencer.count === 1,
+      (c) =>
+        c.lastMessage?.messageId === m3 &&
+        c.unread.influencer === 2 &&
+        c.unread.brand === 1 &&
+        c.responseTime.brand.count === 1 &&
+        c.responseTime.influencer.count === 1,
       "the three messages to be reflected",
     );
     const [t1, t2, t3] = [await createdAt(m1), await createdAt(m2), await createdAt(m3)];
@@ -162,10 +167,16 @@ describe("Cloud Functions through the Functions emulator", () => {
       deleted: true,
       deletedAt: serverTimestamp(),
     });
-    const tombstoned = await conversationUntil(influencer, (c) => c.lastMessage?.kind === "deleted" && c.unread.influencer === 0, "the tombstone to be reflected");
+    const tombstoned = await conversationUntil(
+      influencer,
+      (c) => c.lastMessage?.kind === "deleted" && c.unread.influencer === 0,
+      "the tombstone to be reflected",
+    );
     expect(tombstoned.lastMessage).toMatchObject({ messageId: m4, snippet: "Message deleted", senderSide: "brand" });
     expect(tombstoned.hasUnread.influencer).toBe(false);
-    expect((await messageUntil(brand, m4, (m) => Array.isArray(m.searchTokens) && m.searchTokens.length === 0, "m4's tokens to be removed")).deleted).toBe(true);
+    expect((await messageUntil(brand, m4, (m) => Array.isArray(m.searchTokens) && m.searchTokens.length === 0, "m4's tokens to be removed")).deleted).toBe(
+      true,
+    );
     // The response-time figures did not move: edits and tombstones answer nothing.
     expect(tombstoned.responseTime).toEqual(conv.responseTime);
   }, 300_000);
@@ -208,10 +219,7 @@ describe("Cloud Functions through the Functions emulator", () => {
     expect(conv.get("lastActivityAt").toMillis()).toBe(last.get("createdAt").toMillis());
     const records = await pollUntil(
       async () => {
-        const [messages, state] = await Promise.all([
-          admin.collection(`deals/${burstDeal}/messages`).get(),
-          admin.doc(`conversations/${burstDeal}`).get(),
-        ]);
+        const [messages, state] = await Promise.all([admin.collection(`deals/${burstDeal}/messages`).get(), admin.doc(`conversations/${burstDeal}`).get()]);
         const sums = { brand: { count: 0, totalMs: 0 }, influencer: { count: 0, totalMs: 0 } };
         for (const m of messages.docs) {
           const ms = m.get("responseTimeMs") as number | undefined;
@@ -222,7 +230,14 @@ describe("Cloud Functions through the Functions emulator", () => {
         }
         const stored = state.get("responseTime") as Record<"brand" | "influencer", { count: number; totalMs: number }>;
         const tokenized = messages.docs.every((m) => Array.isArray(m.get("searchTokens")));
-        return { sums, stored: { brand: { count: stored.brand.count, totalMs: stored.brand.totalMs }, influencer: { count: stored.influencer.count, totalMs: stored.influencer.totalMs } }, tokenized };
+        return {
+          sums,
+          stored: {
+            brand: { count: stored.brand.count, totalMs: stored.brand.totalMs },
+            influencer: { count: stored.influencer.count, totalMs: stored.influencer.totalMs },
+          },
+          tokenized,
+        };
       },
       (r) => r.tokenized && JSON.stringify(r.sums) === JSON.stringify(r.stored),
       { what: "response-time totals to equal the per-message records", timeoutMs: 60_000, intervalMs: 250 },
@@ -265,16 +280,25 @@ describe("Cloud Functions through the Functions emulator", () => {
 
   it("refuses participants' writes to function-maintained fields", async () => {
     await expect(updateDoc(doc(brand.db, "conversations", dealId), { "unread.brand": 0 })).rejects.toMatchObject({ code: "permission-denied" });
-    await expect(updateDoc(doc(influencer.db, "conversations", dealId), { "responseTime.influencer.count": 0 })).rejects.toMatchObject({ code: "permission-denied" });
+    await expect(updateDoc(doc(influencer.db, "conversations", dealId), { "responseTime.influencer.count": 0 })).rejects.toMatchObject({
+      code: "permission-denied",
+    });
     await expect(
-      setDoc(doc(brand.db, "deals", dealId, "messages", uniqueId("msg")), newMessageFields(brand.user.uid, "brand", { text: "forged", searchTokens: ["forged"] })),
+      setDoc(
+        doc(brand.db, "deals", dealId, "messages", uniqueId("msg")),
+        newMessageFields(brand.user.uid, "brand", { text: "forged", searchTokens: ["forged"] }),
+      ),
     ).rejects.toMatchObject({ code: "permission-denied" });
   });
 
   it("mirrors a status change and posts the platform's system message", async () => {
     const before = (await getDoc(doc(brand.db, "conversations", dealId))).data()!;
     await admin.doc(`deals/${dealId}`).update({ status: "completed", updatedAt: FieldValue.serverTimestamp() });
-    const conv = await conversationUntil(brand, (c) => c.status === "completed" && c.lastMessage?.kind === "system", "the completed status and its system message");
+    const conv = await conversationUntil(
+      brand,
+      (c) => c.status === "completed" && c.lastMessage?.kind === "system",
+      "the completed status and its system message",
+    );
     expect(conv.lastMessage).toMatchObject({ senderId: "system", senderSide: "system", snippet: "Deal completed" });
     const system = await getDoc(doc(brand.db, "deals", dealId, "messages", conv.lastMessage.messageId));
     expect(system.data()).toMatchObject({ senderId: "system", senderSide: "system", text: "Deal completed", deleted: false });

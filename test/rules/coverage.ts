@@ -114,12 +114,17 @@ export function describeRulesCoverage(): void {
       writeFileSync(".cache/rules-coverage/coverage.json", JSON.stringify(coverage));
       writeFileSync(".cache/rules-coverage/coverage.html", await (await fetch(`${base}.html`)).text());
       writeFileSync(".cache/rules-coverage/summary.md", coverageMarkdown(summary));
-      console.info(`rules coverage: ${summary.evaluated}/${summary.expressions} expressions evaluated, fetched in ${Date.now() - started} ms → .cache/rules-coverage/`);
+      console.info(
+        `rules coverage: ${summary.evaluated}/${summary.expressions} expressions evaluated, fetched in ${Date.now() - started} ms → .cache/rules-coverage/`,
+      );
 
       expect(summary.allows.length).toBeGreaterThan(0);
       const unexercised = summary.allows.filter((a) => a.granted === 0 || a.refused === 0);
       expect(unexercised.map((a) => `L${a.line} ${a.text} (granted ${a.granted}, refused ${a.refused})`)).toEqual([]);
-      expect(summary.neverEvaluated.map((e) => `L${e.line}:${e.column} ${e.text}`), "expressions no test reached").toEqual([]);
+      expect(
+        summary.neverEvaluated.map((e) => `L${e.line}:${e.column} ${e.text}`),
+        "expressions no test reached",
+      ).toEqual([]);
     }, 540_000); // the report lists every distinct value each expression took: after a full run it is large and slow
   });
 }

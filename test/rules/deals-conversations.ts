@@ -112,7 +112,13 @@ export function describeDealRules(): void {
         for (const status of [undefined, ...dealStatuses])
           for (const unreadOnly of [undefined, true])
             for (const after of [undefined, [Timestamp.now(), f.dealId] as [Timestamp, string]]) {
-              const spec = conversationListQuery({ uid, side, ...(status ? { status } : {}), ...(unreadOnly ? { unreadOnly } : {}), ...(after ? { after } : {}) });
+              const spec = conversationListQuery({
+                uid,
+                side,
+                ...(status ? { status } : {}),
+                ...(unreadOnly ? { unreadOnly } : {}),
+                ...(after ? { after } : {}),
+              });
               await expectOutcome(true, `${side} list ${JSON.stringify({ status, unreadOnly, cursor: !!after })}`, () => getDocs(toWebQuery(f.as(side), spec)));
             }
       }
@@ -127,7 +133,11 @@ export function describeDealRules(): void {
         ["brand", "status only", () => getDocs(query(collection(f.as("brand"), "conversations"), where("status", "==", "active")))],
         ["brand", "the other side's uid", () => getDocs(toWebQuery(f.as("brand"), conversationListQuery({ uid: f.influencerId, side: "influencer" })))],
         ["stranger", "the brand's uid", () => getDocs(toWebQuery(f.as("stranger"), conversationListQuery({ uid: f.brandId, side: "brand" })))],
-        ["otherDealParticipant", "this deal's influencer", () => getDocs(toWebQuery(f.as("otherDealParticipant"), conversationListQuery({ uid: f.influencerId, side: "influencer" })))],
+        [
+          "otherDealParticipant",
+          "this deal's influencer",
+          () => getDocs(toWebQuery(f.as("otherDealParticipant"), conversationListQuery({ uid: f.influencerId, side: "influencer" }))),
+        ],
         ["unauthenticated", "the brand's uid", () => getDocs(toWebQuery(f.as("unauthenticated"), conversationListQuery({ uid: f.brandId, side: "brand" })))],
       ];
       for (const [role, what, attempt] of attempts) await expectOutcome(false, `${role} listing conversations by ${what}`, attempt);
@@ -158,24 +168,66 @@ export function describeDealRules(): void {
     const cases: WatermarkCase[] = [
       // The watermark is the server time of the write (what markRead sends), nothing chosen by the client.
       ["to a past message time", "brand", false, {}, () => ({ "readWatermark.brand": hourAgo() })],
-      ["forward from an earlier watermark", "influencer", true, { "readWatermark.influencer": Timestamp.fromMillis(Date.now() - 7_200_000) }, () => ({ "readWatermark.influencer": serverTimestamp() })],
-      ["to the same watermark again", "brand", false, { "readWatermark.brand": Timestamp.fromMillis(1_700_000_000_000) }, () => ({ "readWatermark.brand": Timestamp.fromMillis(1_700_000_000_000) })],
+      [
+        "forward from an earlier watermark",
+        "influencer",
+        true,
+        { "readWatermark.influencer": Timestamp.fromMillis(Date.now() - 7_200_000) },
+        () => ({ "readWatermark.influencer": serverTimestamp() }),
+      ],
+      [
+        "to the same watermark again",
+        "brand",
+        false,
+        { "readWatermark.brand": Timestamp.fromMillis(1_700_000_000_000) },
+        () => ({ "readWatermark.brand": Timestamp.fromMillis(1_700_000_000_000) }),
+      ],
       // Paced: one move per limits.watermarkMinIntervalMs, measured from the stored watermark (no extra read).
-      ["again at once (the stored watermark is now)", "brand", false, () => ({ "readWatermark.brand": Timestamp.now() }), () => ({ "readWatermark.brand": serverTimestamp() })],
-      ["again after the interval", "brand", true, () => ({ "readWatermark.brand": Timestamp.fromMillis(Date.now() - limits.watermarkMinIntervalMs - 500) }), () => ({ "readWatermark.brand": serverTimestamp() })],
+      [
+        "again at once (the stored watermark is now)",
+        "brand",
+        false,
+        () => ({ "readWatermark.brand": Timestamp.now() }),
+        () => ({ "readWatermark.brand": serverTimestamp() }),
+      ],
+      [
+        "again after the interval",
+        "brand",
+        true,
+        () => ({ "readWatermark.brand": Timestamp.fromMillis(Date.now() - limits.watermarkMinIntervalMs - 500) }),
+        () => ({ "readWatermark.brand": serverTimestamp() }),
+      ],
       ["backwards", "brand", false, { "readWatermark.brand": Timestamp.now() }, () => ({ "readWatermark.brand": hourAgo() })],
       ["back to null", "influencer", false, { "readWatermark.influencer": Timestamp.now() }, () => ({ "readWatermark.influencer": null })],
       ["into the future", "brand", false, {}, () => ({ "readWatermark.brand": Timestamp.fromMillis(Date.now() + 3_600_000) })],
       ["to a non-timestamp", "brand", false, {}, () => ({ "readWatermark.brand": "now" })],
       ["someone else's (the other side's) watermark", "brand", false, {}, () => ({ "readWatermark.influencer": serverTimestamp() })],
       ["both watermarks at once", "influencer", false, {}, () => ({ "readWatermark.influencer": serverTimestamp(), "readWatermark.brand": serverTimestamp() })],
-      ["removing the other side's watermark", "brand", false, {}, () => ({ "readWatermark.brand": serverTimestamp(), "readWatermark.influencer": deleteField() })],
+      [
+        "removing the other side's watermark",
+        "brand",
+        false,
+        {},
+        () => ({ "readWatermark.brand": serverTimestamp(), "readWatermark.influencer": deleteField() }),
+      ],
       ["adding a third side", "brand", false, {}, () => ({ "readWatermark.brand": serverTimestamp(), "readWatermark.system": serverTimestamp() })],
-      ["resetting their unread counter", "brand", false, { "unread.brand": 4, "hasUnread.brand": true }, () => ({ "readWatermark.brand": serverTimestamp(), "unread.brand": 0 })],
+      [
+        "resetting their unread counter",
+        "brand",
+        false,
+        { "unread.brand": 4, "hasUnread.brand": true },
+        () => ({ "readWatermark.brand": serverTimestamp(), "unread.brand": 0 }),
+      ],
       ["inflating the other side's unread counter", "influencer", false, {}, () => ({ "unread.brand": 99 })],
       ["clearing hasUnread", "brand", false, { "unread.brand": 4, "hasUnread.brand": true }, () => ({ "hasUnread.brand": false })],
       ["writing readAt (function-only)", "brand", false, {}, () => ({ "readAt.brand": serverTimestamp() })],
-      ["forging the last message", "influencer", false, {}, (f) => ({ lastMessage: { messageId: "x", senderId: f.influencerId, senderSide: "influencer", snippet: "fake", kind: "text", at: Timestamp.now() } })],
+      [
+        "forging the last message",
+        "influencer",
+        false,
+        {},
+        (f) => ({ lastMessage: { messageId: "x", senderId: f.influencerId, senderSide: "influencer", snippet: "fake", kind: "text", at: Timestamp.now() } }),
+      ],
       ["bumping lastActivityAt", "brand", false, {}, () => ({ lastActivityAt: serverTimestamp() })],
       ["reopening via the mirrored status", "brand", false, {}, () => ({ status: "open" })],
       ["swapping participants", "brand", false, {}, (f) => ({ influencerId: f.strangerId, participants: [f.brandId, f.strangerId] })],
@@ -221,7 +273,9 @@ export function describeDealRules(): void {
       const f = await seedDeal();
       const uid = f.uidOf(role) ?? "nobody";
       const newDealId = uniqueId("deal");
-      await expectOutcome(false, `${role} create`, () => setDoc(doc(f.as(role), "conversations", newDealId), conversationDoc(newDealId, uid, f.influencerId, "active")));
+      await expectOutcome(false, `${role} create`, () =>
+        setDoc(doc(f.as(role), "conversations", newDealId), conversationDoc(newDealId, uid, f.influencerId, "active")),
+      );
       await expectOutcome(false, `${role} delete`, () => deleteDoc(ref(f, role)));
     });
 

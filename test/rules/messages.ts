@@ -63,8 +63,7 @@ async function seedMessage(f: DealFixture, overrides: Data = {}, createdAgoMs = 
   return messageId;
 }
 
-const createAs = (f: DealFixture, role: Role, messageId: string, data: Data) => () =>
-  setDoc(doc(f.as(role), "deals", f.dealId, "messages", messageId), data);
+const createAs = (f: DealFixture, role: Role, messageId: string, data: Data) => () => setDoc(doc(f.as(role), "deals", f.dealId, "messages", messageId), data);
 
 export function describeMessageRules(): void {
   describe("messages: read", () => {
@@ -89,7 +88,13 @@ export function describeMessageRules(): void {
         for (const senderSide of [undefined, "brand", "system"] as const)
           for (const attachmentsOnly of [undefined, true])
             for (const range of [{}, { from }, { to }, { from, to }]) {
-              const spec = messageHistoryQuery({ dealId: f.dealId, ...range, ...(searchToken ? { searchToken } : {}), ...(senderSide ? { senderSide } : {}), ...(attachmentsOnly ? { attachmentsOnly } : {}) });
+              const spec = messageHistoryQuery({
+                dealId: f.dealId,
+                ...range,
+                ...(searchToken ? { searchToken } : {}),
+                ...(senderSide ? { senderSide } : {}),
+                ...(attachmentsOnly ? { attachmentsOnly } : {}),
+              });
               await expectOutcome(true, `influencer history ${JSON.stringify(spec.filters.map((x) => x.field + x.op))}`, () =>
                 getDocs(toWebQuery(f.as("influencer"), spec)),
               );
@@ -180,30 +185,123 @@ export function describeMessageRules(): void {
       ["attachments not a list", "brand", false, () => ({ attachments: { 0: "x" }, hasAttachments: true })],
       ["attachment-only message (text null)", "brand", true, (f, id, uid) => ({ text: null, attachments: [attachment(f, uid, id)], hasAttachments: true })],
       ["attachments with hasAttachments false", "influencer", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id)], hasAttachments: false })],
-      ["attachments at the count limit", "brand", true, (f, id, uid) => ({ attachments: Array.from({ length: limits.attachmentsPerMessage }, (_, i) => attachment(f, uid, id, { name: `f${i}.pdf` })), hasAttachments: true })],
-      ["attachments one over the count limit", "brand", false, (f, id, uid) => ({ attachments: Array.from({ length: limits.attachmentsPerMessage + 1 }, (_, i) => attachment(f, uid, id, { name: `f${i}.pdf` })), hasAttachments: true })],
-      ["attachment at the size limit", "brand", true, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { size: limits.attachmentMaxBytes })], hasAttachments: true })],
-      ["attachment one byte over the size limit", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { size: limits.attachmentMaxBytes + 1 })], hasAttachments: true })],
+      [
+        "attachments at the count limit",
+        "brand",
+        true,
+        (f, id, uid) => ({
+          attachments: Array.from({ length: limits.attachmentsPerMessage }, (_, i) => attachment(f, uid, id, { name: `f${i}.pdf` })),
+          hasAttachments: true,
+        }),
+      ],
+      [
+        "attachments one over the count limit",
+        "brand",
+        false,
+        (f, id, uid) => ({
+          attachments: Array.from({ length: limits.attachmentsPerMessage + 1 }, (_, i) => attachment(f, uid, id, { name: `f${i}.pdf` })),
+          hasAttachments: true,
+        }),
+      ],
+      [
+        "attachment at the size limit",
+        "brand",
+        true,
+        (f, id, uid) => ({ attachments: [attachment(f, uid, id, { size: limits.attachmentMaxBytes })], hasAttachments: true }),
+      ],
+      [
+        "attachment one byte over the size limit",
+        "brand",
+        false,
+        (f, id, uid) => ({ attachments: [attachment(f, uid, id, { size: limits.attachmentMaxBytes + 1 })], hasAttachments: true }),
+      ],
       ["empty attachment", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { size: 0 })], hasAttachments: true })],
       ["fractional attachment size", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { size: 10.5 })], hasAttachments: true })],
-      ["content type outside the allow-list (html)", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { contentType: "text/html" })], hasAttachments: true })],
-      ["content type outside the allow-list (exe)", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { contentType: "application/x-msdownload" })], hasAttachments: true })],
-      ["file name at the length limit", "brand", true, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { name: longText(limits.fileNameMaxLength) })], hasAttachments: true })],
-      ["file name over the length limit", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { name: longText(limits.fileNameMaxLength + 1) })], hasAttachments: true })],
+      [
+        "content type outside the allow-list (html)",
+        "brand",
+        false,
+        (f, id, uid) => ({ attachments: [attachment(f, uid, id, { contentType: "text/html" })], hasAttachments: true }),
+      ],
+      [
+        "content type outside the allow-list (exe)",
+        "brand",
+        false,
+        (f, id, uid) => ({ attachments: [attachment(f, uid, id, { contentType: "application/x-msdownload" })], hasAttachments: true }),
+      ],
+      [
+        "file name at the length limit",
+        "brand",
+        true,
+        (f, id, uid) => ({ attachments: [attachment(f, uid, id, { name: longText(limits.fileNameMaxLength) })], hasAttachments: true }),
+      ],
+      [
+        "file name over the length limit",
+        "brand",
+        false,
+        (f, id, uid) => ({ attachments: [attachment(f, uid, id, { name: longText(limits.fileNameMaxLength + 1) })], hasAttachments: true }),
+      ],
       ["file name with a slash", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { name: "a/b.pdf" })], hasAttachments: true })],
       ["file name with a backslash", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { name: "a\\b.pdf" })], hasAttachments: true })],
-      ["file name with a control character", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { name: "a\u0007.pdf" })], hasAttachments: true })],
+      [
+        "file name with a control character",
+        "brand",
+        false,
+        (f, id, uid) => ({ attachments: [attachment(f, uid, id, { name: "a\u0007.pdf" })], hasAttachments: true }),
+      ],
       ["file name '..'", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { name: ".." })], hasAttachments: true })],
       ["empty file name", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { name: "" })], hasAttachments: true })],
-      ["storage path in another deal", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { storagePath: storagePaths.attachment(f.otherDealId, uid, id, "brief.pdf") })], hasAttachments: true })],
+      [
+        "storage path in another deal",
+        "brand",
+        false,
+        (f, id, uid) => ({
+          attachments: [attachment(f, uid, id, { storagePath: storagePaths.attachment(f.otherDealId, uid, id, "brief.pdf") })],
+          hasAttachments: true,
+        }),
+      ],
       ["storage path under the other participant", "brand", false, (f, id) => ({ attachments: [attachment(f, f.influencerId, id)], hasAttachments: true })],
       ["storage path of another message", "brand", false, (f, _id, uid) => ({ attachments: [attachment(f, uid, "another-message")], hasAttachments: true })],
-      ["storage path naming another file", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { storagePath: storagePaths.attachment(f.dealId, uid, id, "other.pdf") })], hasAttachments: true })],
-      ["storage path escaping the folder", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { storagePath: `${storagePaths.messageFolder(f.dealId, uid, id)}/../../../x/brief.pdf` })], hasAttachments: true })],
-      ["attachment with an unknown field", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { downloadUrl: "https://example.test/x" })], hasAttachments: true })],
-      ["attachment missing its content type", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { contentType: undefined })], hasAttachments: true })],
+      [
+        "storage path naming another file",
+        "brand",
+        false,
+        (f, id, uid) => ({
+          attachments: [attachment(f, uid, id, { storagePath: storagePaths.attachment(f.dealId, uid, id, "other.pdf") })],
+          hasAttachments: true,
+        }),
+      ],
+      [
+        "storage path escaping the folder",
+        "brand",
+        false,
+        (f, id, uid) => ({
+          attachments: [attachment(f, uid, id, { storagePath: `${storagePaths.messageFolder(f.dealId, uid, id)}/../../../x/brief.pdf` })],
+          hasAttachments: true,
+        }),
+      ],
+      [
+        "attachment with an unknown field",
+        "brand",
+        false,
+        (f, id, uid) => ({ attachments: [attachment(f, uid, id, { downloadUrl: "https://example.test/x" })], hasAttachments: true }),
+      ],
+      [
+        "attachment missing its content type",
+        "brand",
+        false,
+        (f, id, uid) => ({ attachments: [attachment(f, uid, id, { contentType: undefined })], hasAttachments: true }),
+      ],
       ["attachment that is not a map", "brand", false, () => ({ attachments: ["brief.pdf"], hasAttachments: true })],
-      ["a bad tenth attachment", "brand", false, (f, id, uid) => ({ attachments: Array.from({ length: 10 }, (_, i) => attachment(f, uid, id, { name: `f${i}.pdf`, ...(i === 9 ? { contentType: "text/html" } : {}) })), hasAttachments: true })],
+      [
+        "a bad tenth attachment",
+        "brand",
+        false,
+        (f, id, uid) => ({
+          attachments: Array.from({ length: 10 }, (_, i) => attachment(f, uid, id, { name: `f${i}.pdf`, ...(i === 9 ? { contentType: "text/html" } : {}) })),
+          hasAttachments: true,
+        }),
+      ],
     ];
 
     it.each(createCases)("%s (as %s) → allowed %s", async (_name, senderRole, allowed, overrides) => {
@@ -218,7 +316,10 @@ export function describeMessageRules(): void {
       const f = await seedDeal();
       for (const contentType of attachmentContentTypes) {
         const messageId = uniqueId("msg");
-        const data = newMessage(f.influencerId, "influencer", { attachments: [attachment(f, f.influencerId, messageId, { contentType })], hasAttachments: true });
+        const data = newMessage(f.influencerId, "influencer", {
+          attachments: [attachment(f, f.influencerId, messageId, { contentType })],
+          hasAttachments: true,
+        });
         await expectOutcome(true, contentType, createAs(f, "influencer", messageId, data));
       }
     });
@@ -360,9 +461,7 @@ export function describeMessageRules(): void {
     it("edit of an attachment message: text may go to null, attachments stay", async () => {
       const f = await seedDeal();
       const id = uniqueId("msg");
-      await f.admin((db) =>
-        setDoc(messageRef(db, f, id), { ...newMessage(f.brandId, "brand"), ...withAttachment(f, id), createdAt: Timestamp.now() }),
-      );
+      await f.admin((db) => setDoc(messageRef(db, f, id), { ...newMessage(f.brandId, "brand"), ...withAttachment(f, id), createdAt: Timestamp.now() }));
       await expectOutcome(true, "caption removed", () => updateDoc(messageRef(f.as("brand"), f, id), edit(null)));
       await expectOutcome(false, "attachments removed by an edit", () =>
         updateDoc(messageRef(f.as("brand"), f, id), { ...edit("x"), attachments: [], hasAttachments: false }),

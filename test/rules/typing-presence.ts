@@ -66,7 +66,9 @@ export function describeTypingAndPresenceRules(): void {
       const f = await seedDeal();
       await setDoc(typingRef(f, "brand", f.brandId), typing("brand"));
       for (const role of ["influencer", "stranger", "otherDealParticipant", "unauthenticated"] as const) {
-        await expectOutcome(false, `${role} switching the brand's indicator off`, () => setDoc(typingRef(f, role, f.brandId), typingOff("brand", serverTimestamp())));
+        await expectOutcome(false, `${role} switching the brand's indicator off`, () =>
+          setDoc(typingRef(f, role, f.brandId), typingOff("brand", serverTimestamp())),
+        );
         await expectOutcome(false, `${role} deleting the brand's indicator`, () => deleteDoc(typingRef(f, role, f.brandId)));
       }
       // A delete-and-create cycle would escape the pacing, so even the typist switches off by a write.
@@ -78,7 +80,14 @@ export function describeTypingAndPresenceRules(): void {
       const f = await seedDeal();
       const mine = typingRef(f, "brand", f.brandId);
       const stored = (agoMs: number, on: boolean) =>
-        f.admin((db) => setDoc(doc(db, "deals", f.dealId, "typing", f.brandId), on ? typingOn("brand", Timestamp.fromMillis(Date.now() - agoMs), inMs(limits.typingTtlMs - agoMs)) : typingOff("brand", Timestamp.fromMillis(Date.now() - agoMs))));
+        f.admin((db) =>
+          setDoc(
+            doc(db, "deals", f.dealId, "typing", f.brandId),
+            on
+              ? typingOn("brand", Timestamp.fromMillis(Date.now() - agoMs), inMs(limits.typingTtlMs - agoMs))
+              : typingOff("brand", Timestamp.fromMillis(Date.now() - agoMs)),
+          ),
+        );
       await stored(0, true);
       await expectOutcome(false, "a refresh right after switching on", () => setDoc(mine, typing("brand")));
       await expectOutcome(true, "switching off right after switching on", () => setDoc(mine, typingOff("brand", serverTimestamp())));
@@ -92,7 +101,9 @@ export function describeTypingAndPresenceRules(): void {
 
     it.each(["completed", "cancelled"] as const)("a %s deal takes no typing writes", async (status) => {
       const f = await seedDeal(status);
-      await f.admin((db) => setDoc(doc(db, "deals", f.dealId, "typing", f.influencerId), { side: "influencer", updatedAt: Timestamp.now(), expiresAt: inMs(10_000) }));
+      await f.admin((db) =>
+        setDoc(doc(db, "deals", f.dealId, "typing", f.influencerId), { side: "influencer", updatedAt: Timestamp.now(), expiresAt: inMs(10_000) }),
+      );
       await expectOutcome(false, "brand typing", () => setDoc(typingRef(f, "brand", f.brandId), typing("brand")));
       await expectOutcome(false, "influencer clearing", () => setDoc(typingRef(f, "influencer", f.influencerId), typingOff("influencer", serverTimestamp())));
       await expectOutcome(true, "still readable", () => getDoc(typingRef(f, "influencer", f.influencerId)));
@@ -100,33 +111,43 @@ export function describeTypingAndPresenceRules(): void {
   });
 
   describe("presence", () => {
-    it.each(roles.map((role) => [role, role !== "unauthenticated"] as const))("%s reading a known user's presence → allowed %s; listing everyone's → denied", async (role, allowed) => {
-      const f = await seedDeal();
-      await f.admin((db) => setDoc(doc(db, "presence", f.brandId), { connections: {}, lastSeen: Timestamp.now() }));
-      await expectOutcome(allowed, `${role} get`, () => getDoc(doc(f.as(role), "presence", f.brandId)));
-      await expectOutcome(false, `${role} list`, () => getDocs(collection(f.as(role), "presence")));
-      await expectOutcome(false, `${role} list by a known id`, () => getDocs(query(collection(f.as(role), "presence"), where(documentId(), "==", f.brandId))));
-    });
+    it.each(roles.map((role) => [role, role !== "unauthenticated"] as const))(
+      "%s reading a known user's presence → allowed %s; listing everyone's → denied",
+      async (role, allowed) => {
+        const f = await seedDeal();
+        await f.admin((db) => setDoc(doc(db, "presence", f.brandId), { connections: {}, lastSeen: Timestamp.now() }));
+        await expectOutcome(allowed, `${role} get`, () => getDoc(doc(f.as(role), "presence", f.brandId)));
+        await expectOutcome(false, `${role} list`, () => getDocs(collection(f.as(role), "presence")));
+        await expectOutcome(false, `${role} list by a known id`, () =>
+          getDocs(query(collection(f.as(role), "presence"), where(documentId(), "==", f.brandId))),
+        );
+      },
+    );
 
-    it.each(roles.map((role) => [role, role !== "unauthenticated"] as const))("%s writing their own presence → allowed %s; deleting it → denied", async (role, allowed) => {
-      const f = await seedDeal();
-      const uid = f.uidOf(role) ?? uniqueId("anonymous");
-      const ref = doc(f.as(role), "presence", uid);
-      await expectOutcome(allowed, `${role} create`, () => setDoc(ref, presence({ tab1: connection() })));
-      if (allowed) {
-        // Updates are paced from the stored lastSeen: back-date it as if the last write was a while ago.
-        await f.admin((db) => updateDoc(doc(db, "presence", uid), { lastSeen: Timestamp.fromMillis(Date.now() - limits.presenceMinIntervalMs - 500) }));
-      }
-      await expectOutcome(allowed, `${role} update`, () => setDoc(ref, presence({ tab1: connection(), phone: connection() })));
-      await expectOutcome(false, `${role} update again at once`, () => setDoc(ref, presence({ tab1: connection() })));
-      await expectOutcome(false, `${role} delete`, () => deleteDoc(ref));
-    });
+    it.each(roles.map((role) => [role, role !== "unauthenticated"] as const))(
+      "%s writing their own presence → allowed %s; deleting it → denied",
+      async (role, allowed) => {
+        const f = await seedDeal();
+        const uid = f.uidOf(role) ?? uniqueId("anonymous");
+        const ref = doc(f.as(role), "presence", uid);
+        await expectOutcome(allowed, `${role} create`, () => setDoc(ref, presence({ tab1: connection() })));
+        if (allowed) {
+          // Updates are paced from the stored lastSeen: back-date it as if the last write was a while ago.
+          await f.admin((db) => updateDoc(doc(db, "presence", uid), { lastSeen: Timestamp.fromMillis(Date.now() - limits.presenceMinIntervalMs - 500) }));
+        }
+        await expectOutcome(allowed, `${role} update`, () => setDoc(ref, presence({ tab1: connection(), phone: connection() })));
+        await expectOutcome(false, `${role} update again at once`, () => setDoc(ref, presence({ tab1: connection() })));
+        await expectOutcome(false, `${role} delete`, () => deleteDoc(ref));
+      },
+    );
 
     it("nobody writes or deletes another user's presence", async () => {
       const f = await seedDeal();
       await f.admin((db) => setDoc(doc(db, "presence", f.brandId), { connections: {}, lastSeen: Timestamp.now() }));
       for (const role of ["influencer", "stranger", "otherDealParticipant", "unauthenticated"] as const) {
-        await expectOutcome(false, `${role} writing the brand's presence`, () => setDoc(doc(f.as(role), "presence", f.brandId), presence({ tab1: connection() })));
+        await expectOutcome(false, `${role} writing the brand's presence`, () =>
+          setDoc(doc(f.as(role), "presence", f.brandId), presence({ tab1: connection() })),
+        );
         await expectOutcome(false, `${role} deleting the brand's presence`, () => deleteDoc(doc(f.as(role), "presence", f.brandId)));
       }
     });
@@ -137,7 +158,15 @@ export function describeTypingAndPresenceRules(): void {
       ["no connections (offline)", true, () => presence({})],
       ["connections at the limit", true, () => presence(connections(limits.presenceMaxConnections))],
       ["one connection over the limit", false, () => presence(connections(limits.presenceMaxConnections + 1))],
-      ["a stale connection kept next to a live one", true, () => presence({ old: connection({ lastSeen: Timestamp.fromMillis(Date.now() - 600_000), expiresAt: Timestamp.fromMillis(Date.now() - 510_000) }), tab: connection() })],
+      [
+        "a stale connection kept next to a live one",
+        true,
+        () =>
+          presence({
+            old: connection({ lastSeen: Timestamp.fromMillis(Date.now() - 600_000), expiresAt: Timestamp.fromMillis(Date.now() - 510_000) }),
+            tab: connection(),
+          }),
+      ],
       ["a client-clock lastSeen on the document", false, () => presence({ tab: connection() }, { lastSeen: Timestamp.now() })],
       ["an unknown top-level field", false, () => presence({ tab: connection() }, { status: "online" })],
       ["the old free-form shape", false, () => ({ state: "online" })],

@@ -56,7 +56,12 @@ function uploadWithProgress(storage: FirebaseStorage, path: string, data: Uint8A
   const snapshots: UploadTaskSnapshot[] = [];
   const task = uploadBytesResumable(ref(storage, path), data, metadata);
   const done = new Promise<UploadTaskSnapshot>((resolve, reject) => {
-    task.on("state_changed", (snapshot) => snapshots.push(snapshot), reject, () => resolve(task.snapshot));
+    task.on(
+      "state_changed",
+      (snapshot) => snapshots.push(snapshot),
+      reject,
+      () => resolve(task.snapshot),
+    );
   });
   return { snapshots, done };
 }
@@ -113,7 +118,10 @@ describe("storage.rules: deal attachments", () => {
       attachmentContentTypes.map((contentType, i) => uploadBytes(ref(storage, attachment(brand, `ok-${i}`, "msg-types")), bytes(64), { contentType })),
     );
     for (const contentType of ["text/html", "image/svg+xml", "application/x-msdownload", "application/octet-stream", "text/plain"]) {
-      await expect(uploadBytes(ref(storage, attachment(brand, `bad-${contentType.replace("/", "_")}`, "msg-types")), bytes(64), { contentType }), contentType).rejects.toMatchObject(denied);
+      await expect(
+        uploadBytes(ref(storage, attachment(brand, `bad-${contentType.replace("/", "_")}`, "msg-types")), bytes(64), { contentType }),
+        contentType,
+      ).rejects.toMatchObject(denied);
     }
     // No content type given: the emulator stores application/octet-stream, which is not allowed.
     await expect(uploadBytes(ref(storage, attachment(brand, "untyped", "msg-types")), bytes(64))).rejects.toMatchObject(denied);
@@ -228,7 +236,11 @@ describe("storage.rules: deal attachments", () => {
     }
     // Names that only look odd are fine: dots inside, three dots, unicode.
     for (const name of ["a.b.c.png", "...png", "résumé 2026.pdf"]) {
-      await uploadBytes(ref(storage, storagePaths.attachment(dealId, uid, "m-seg", name)), bytes(10), name.endsWith("pdf") ? { contentType: "application/pdf" } : png);
+      await uploadBytes(
+        ref(storage, storagePaths.attachment(dealId, uid, "m-seg", name)),
+        bytes(10),
+        name.endsWith("pdf") ? { contentType: "application/pdf" } : png,
+      );
     }
   });
 

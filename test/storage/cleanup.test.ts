@@ -22,16 +22,34 @@ const bytes = (n: number, seed = 3) => Uint8Array.from({ length: n }, (_, i) => 
 async function createDeal(brand: string, influencer: string): Promise<string> {
   const dealId = uniqueId("deal");
   const now = Timestamp.now();
-  await adminFirestore().doc(`deals/${dealId}`).set({ brandId: brand, influencerId: influencer, participants: [brand, influencer], status: "active", createdAt: now, updatedAt: now });
+  await adminFirestore()
+    .doc(`deals/${dealId}`)
+    .set({ brandId: brand, influencerId: influencer, participants: [brand, influencer], status: "active", createdAt: now, updatedAt: now });
   return dealId;
 }
 
 /** A message as the SDK writes it, stored by the platform (the sweep and the bound only read messages). */
 async function createMessage(dealId: string, senderId: string, messageId: string, files: string[], extra: Record<string, unknown> = {}) {
-  const attachments: Attachment[] = files.map((name) => ({ name, size: 10, contentType: "image/png", storagePath: storagePaths.attachment(dealId, senderId, messageId, name) }));
+  const attachments: Attachment[] = files.map((name) => ({
+    name,
+    size: 10,
+    contentType: "image/png",
+    storagePath: storagePaths.attachment(dealId, senderId, messageId, name),
+  }));
   await adminFirestore()
     .doc(`deals/${dealId}/messages/${messageId}`)
-    .set({ senderId, senderSide: "brand", text: null, attachments, hasAttachments: attachments.length > 0, createdAt: Timestamp.now(), editedAt: null, deleted: false, deletedAt: null, ...extra });
+    .set({
+      senderId,
+      senderSide: "brand",
+      text: null,
+      attachments,
+      hasAttachments: attachments.length > 0,
+      createdAt: Timestamp.now(),
+      editedAt: null,
+      deleted: false,
+      deletedAt: null,
+      ...extra,
+    });
 }
 
 const fileExists = async (path: string) => (await adminBucket().file(path).exists())[0];
@@ -39,7 +57,11 @@ const recordOf = (path: string) => adminFirestore().collection(uploadsCollection
 
 /** Waits until onAttachmentFinalized has recorded the upload and checked the limit (its tokens are revoked by then). */
 async function waitRecorded(path: string, timeoutMs = FUNCTIONS_DEADLINE_MS): Promise<number> {
-  const snap = await pollUntil(() => recordOf(path).get(), (s) => s.get("limitCheckedAt") !== undefined, { timeoutMs, intervalMs: 100, what: `the upload record of ${path}` });
+  const snap = await pollUntil(
+    () => recordOf(path).get(),
+    (s) => s.get("limitCheckedAt") !== undefined,
+    { timeoutMs, intervalMs: 100, what: `the upload record of ${path}` },
+  );
   return (snap.get("uploadedAt") as Timestamp).toMillis();
 }
 
@@ -61,18 +83,27 @@ describe("attachment clean-up by the functions", () => {
     await Promise.all([brand?.close(), influencer?.close(), stranger?.close()]);
   });
 
-  it("a download token chosen by the uploader never works (the emulator hides it from the rules; the upload trigger revokes it)", { timeout: 3 * FUNCTIONS_DEADLINE_MS }, async () => {
+  it("a download token chosen by the uploader never works (the emulator hides it from the rules; the upload trigger revokes it)", {
+    timeout: 3 * FUNCTIONS_DEADLINE_MS,
+  }, async () => {
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
     const path = storagePaths.attachment(dealId, brand.user.uid, "m-token", "public.png");
     const chosen = `chosen-${uniqueId("t")}`;
     const refusedByRules = await uploadBytes(ref(brand.storage(), path), bytes(10), { ...png, customMetadata: { firebaseStorageDownloadTokens: chosen } }).then(
       () => false,
-      (e: unknown) => (expect(e).toMatchObject(denied), true),
+      (e: unknown) => {
+        expect(e).toMatchObject(denied);
+        return true;
+      },
     );
     if (!refusedByRules) {
       // Accepted (the emulator moves the key out of the custom metadata before the rules see it): the link
       // must stop working once the trigger has run, and the file stays readable through the rules.
-      await pollUntil(() => status(tokenUrl(path, chosen)), (s) => s === 403, { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 100, what: "the chosen token to be revoked" });
+      await pollUntil(
+        () => status(tokenUrl(path, chosen)),
+        (s) => s === 403,
+        { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 100, what: "the chosen token to be revoked" },
+      );
       expect(new Uint8Array(await getBytes(ref(influencer.storage(), path)))).toEqual(bytes(10));
     }
     expect(await status(tokenUrl(path, chosen))).not.toBe(200);
@@ -91,28 +122,40 @@ describe("attachment clean-up by the functions", () => {
 
     // The platform replaces the influencer; `participants` is not touched (membership is brandId/influencerId).
     await adminFirestore().doc(`deals/${dealId}`).update({ influencerId: stranger.user.uid });
-    await pollUntil(() => status(url), (s) => s === 403, { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 100, what: "the minted link to be revoked" });
+    await pollUntil(
+      () => status(url),
+      (s) => s === 403,
+      { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 100, what: "the minted link to be revoked" },
+    );
     await expect(getBytes(ref(influencer.storage(), path))).rejects.toMatchObject(denied);
     await expect(getDownloadURL(ref(influencer.storage(), path))).rejects.toMatchObject(denied);
     // The file itself stays, for the deal's current participants.
     expect(new Uint8Array(await getBytes(ref(stranger.storage(), path)))).toEqual(bytes(64));
   });
 
-  it("metadata the rules cannot see in the emulator (cacheControl, contentLanguage) gets the file deleted; a plain upload stays", { timeout: 3 * FUNCTIONS_DEADLINE_MS }, async () => {
+  it("metadata the rules cannot see in the emulator (cacheControl, contentLanguage) gets the file deleted; a plain upload stays", {
+    timeout: 3 * FUNCTIONS_DEADLINE_MS,
+  }, async () => {
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
     const folder = (name: string) => storagePaths.attachment(dealId, influencer.user.uid, "m-meta", name);
     await uploadBytes(ref(influencer.storage(), folder("cache.png")), bytes(10), { ...png, cacheControl: "public, max-age=31536000" });
     await uploadBytes(ref(influencer.storage(), folder("language.png")), bytes(10), { ...png, contentLanguage: "de" });
     await uploadBytes(ref(influencer.storage(), folder("plain.png")), bytes(10), png);
     for (const name of ["cache.png", "language.png"]) {
-      await pollUntil(() => fileExists(folder(name)), (exists) => !exists, { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 100, what: `${name} to be deleted` });
+      await pollUntil(
+        () => fileExists(folder(name)),
+        (exists) => !exists,
+        { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 100, what: `${name} to be deleted` },
+      );
     }
     await waitRecorded(folder("plain.png"));
     expect(await fileExists(folder("plain.png"))).toBe(true);
     expect((await getMetadata(ref(brand.storage(), folder("plain.png")))).size).toBe(10);
   });
 
-  it(`orphans: an upload no message references is deleted ${limits.orphanUploadGraceMs / 60_000} min after its upload, not before; referenced and tombstoned ones are told apart`, { timeout: 3 * FUNCTIONS_DEADLINE_MS }, async () => {
+  it(`orphans: an upload no message references is deleted ${limits.orphanUploadGraceMs / 60_000} min after its upload, not before; referenced and tombstoned ones are told apart`, {
+    timeout: 3 * FUNCTIONS_DEADLINE_MS,
+  }, async () => {
     const db = adminFirestore();
     const bucket = adminBucket();
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
@@ -153,11 +196,14 @@ describe("attachment clean-up by the functions", () => {
     expect(await sweepOrphanedUploads({ db, bucket, dealId, now: newest + limits.orphanUploadGraceMs })).toEqual({ deleted: [], referenced: [] });
   });
 
-  it(`a sender keeps at most ${limits.pendingUploadsPerSenderAndDeal} unreferenced uploads per deal; referenced uploads do not count`, { timeout: 6 * FUNCTIONS_DEADLINE_MS }, async () => {
+  it(`a sender keeps at most ${limits.pendingUploadsPerSenderAndDeal} unreferenced uploads per deal; referenced uploads do not count`, {
+    timeout: 6 * FUNCTIONS_DEADLINE_MS,
+  }, async () => {
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
     const uid = influencer.user.uid;
     const limit = limits.pendingUploadsPerSenderAndDeal;
-    const pathOf = (i: number) => storagePaths.attachment(dealId, uid, `m-${Math.floor(i / limits.attachmentsPerMessage)}`, `f-${String(i).padStart(3, "0")}.png`);
+    const pathOf = (i: number) =>
+      storagePaths.attachment(dealId, uid, `m-${Math.floor(i / limits.attachmentsPerMessage)}`, `f-${String(i).padStart(3, "0")}.png`);
     const storage = influencer.storage();
     // Exactly the limit: every upload stays.
     for (let i = 0; i < limit; i++) await uploadBytes(ref(storage, pathOf(i)), bytes(10, i), png);
@@ -167,7 +213,11 @@ describe("attachment clean-up by the functions", () => {
     // One past it: the newest is deleted, the others stay.
     const extra = storagePaths.attachment(dealId, uid, "m-extra", "one-too-many.png");
     await uploadBytes(ref(storage, extra), bytes(10), png);
-    await pollUntil(() => fileExists(extra), (exists) => !exists, { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 100, what: "the upload past the limit to be deleted" });
+    await pollUntil(
+      () => fileExists(extra),
+      (exists) => !exists,
+      { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 100, what: "the upload past the limit to be deleted" },
+    );
     for (let i = 0; i < limit; i++) expect(await fileExists(pathOf(i)), pathOf(i)).toBe(true);
     // The other sender of the same deal has a limit of their own.
     const brandsOwn = storagePaths.attachment(dealId, brand.user.uid, "m-brand", "fine.png");
@@ -176,7 +226,13 @@ describe("attachment clean-up by the functions", () => {
     expect(await fileExists(brandsOwn)).toBe(true);
 
     // Once a message references the first folder's files, they no longer count: the next upload stays.
-    await createMessage(dealId, uid, "m-0", Array.from({ length: limits.attachmentsPerMessage }, (_, i) => `f-${String(i).padStart(3, "0")}.png`), { senderSide: "influencer" });
+    await createMessage(
+      dealId,
+      uid,
+      "m-0",
+      Array.from({ length: limits.attachmentsPerMessage }, (_, i) => `f-${String(i).padStart(3, "0")}.png`),
+      { senderSide: "influencer" },
+    );
     const after = storagePaths.attachment(dealId, uid, "m-after", "fits-again.png");
     await uploadBytes(ref(storage, after), bytes(10), png);
     await waitRecorded(after);
@@ -200,7 +256,14 @@ describe("attachment clean-up by the functions", () => {
     expect(await handleAttachmentFinalized({ ...metadata, name: gone }, deps)).toMatchObject({ outcome: "ignored", reason: "the file no longer exists" });
     expect((await recordOf(gone).get()).exists).toBe(false);
     // Bad input: skipped and logged, never thrown, nothing deleted.
-    for (const object of [{}, { name: 42 }, { name: "users/u/avatar.png" }, { name: `deals/${dealId}/attachments/u/m/..` }, { name: path, metadata: "not a map" }, { name: path, cacheControl: 5 }]) {
+    for (const object of [
+      {},
+      { name: 42 },
+      { name: "users/u/avatar.png" },
+      { name: `deals/${dealId}/attachments/u/m/..` },
+      { name: path, metadata: "not a map" },
+      { name: path, cacheControl: 5 },
+    ]) {
       expect(await handleAttachmentFinalized(object, deps), JSON.stringify(object)).toMatchObject({ outcome: "ignored" });
     }
     expect(await fileExists(path)).toBe(true);

@@ -34,7 +34,9 @@ describe("prepareStorageRuntime", () => {
   });
 
   it("leaves a user's own STORAGE_EMULATOR_BINARY_PATH alone", () => {
-    expect(prepareStorageRuntime(jdk(), { FIREBASE_EMULATORS_PATH: emptyCache, STORAGE_EMULATOR_BINARY_PATH: "/somewhere/runtime.jar" })).toEqual({ kind: "official" });
+    expect(prepareStorageRuntime(jdk(), { FIREBASE_EMULATORS_PATH: emptyCache, STORAGE_EMULATOR_BINARY_PATH: "/somewhere/runtime.jar" })).toEqual({
+      kind: "official",
+    });
   });
 
   it("otherwise provides DealChat's runtime: a launcher jar whose Main-Class is ours and the runtime's location", () => {
@@ -46,7 +48,9 @@ describe("prepareStorageRuntime", () => {
     try {
       const extract = spawnSync(join(jdk().bin, "jar"), ["--extract", "--file", choice.jar, "META-INF/MANIFEST.MF"], { cwd: extractTo, encoding: "utf8" });
       expect(extract.status).toBe(0);
-      expect(readFileSync(join(extractTo, "META-INF", "MANIFEST.MF"), "utf8")).toMatch(new RegExp(`^Main-Class: ${LAUNCHER_MAIN_CLASS.replaceAll(".", "\\.")}\r?$`, "m"));
+      expect(readFileSync(join(extractTo, "META-INF", "MANIFEST.MF"), "utf8")).toMatch(
+        new RegExp(`^Main-Class: ${LAUNCHER_MAIN_CLASS.replaceAll(".", "\\.")}\r?$`, "m"),
+      );
     } finally {
       rmSync(extractTo, { recursive: true, force: true });
     }

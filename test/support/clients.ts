@@ -59,4 +59,3 @@ export function adminFirestore(): AdminFirestore {
 export function adminBucket(): ReturnType<AdminStorage["bucket"]> {
   return getAdminStorage(admin()).bucket(`${projectId}.appspot.com`);
 }
-

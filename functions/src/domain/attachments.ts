@@ -53,7 +53,12 @@ export function foreignMetadata(object: FinalizedMetadata): string | null {
 /** The download tokens in an object's custom metadata (comma-separated, as Storage stores them). */
 export function downloadTokens(metadata: Record<string, unknown> | null | undefined): string[] {
   const raw = metadata?.[downloadTokensKey];
-  return typeof raw === "string" ? raw.split(",").map((t) => t.trim()).filter((t) => t.length > 0) : [];
+  return typeof raw === "string"
+    ? raw
+        .split(",")
+        .map((t) => t.trim())
+        .filter((t) => t.length > 0)
+    : [];
 }
 
 /** A live message of this sender that lists exactly this file among its attachments. */
@@ -71,6 +76,8 @@ export function uploadRecordId(path: string): string {
  * path, so every trigger that looks at the same set picks the same files).
  */
 export function uploadsOverLimit<T extends { storagePath: string; uploadedAtMs: number }>(unreferenced: readonly T[], limit: number): T[] {
-  const ordered = [...unreferenced].sort((a, b) => a.uploadedAtMs - b.uploadedAtMs || (a.storagePath < b.storagePath ? -1 : a.storagePath > b.storagePath ? 1 : 0));
+  const ordered = [...unreferenced].sort(
+    (a, b) => a.uploadedAtMs - b.uploadedAtMs || (a.storagePath < b.storagePath ? -1 : a.storagePath > b.storagePath ? 1 : 0),
+  );
   return ordered.slice(limit);
 }

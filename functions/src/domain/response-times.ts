@@ -132,7 +132,10 @@ function waitingTimestamp<T extends TimestampLike>(derivation: ResponseTimeDeriv
 }
 
 /** conversations/{dealId}.responseTime from a derivation; `toTimestamp` builds the SDK's Timestamp. */
-export function responseTimeStats<T extends TimestampLike>(derivation: ResponseTimeDerivation, toTimestamp: (ms: number) => T): Record<Side, ResponseTimeStats> {
+export function responseTimeStats<T extends TimestampLike>(
+  derivation: ResponseTimeDerivation,
+  toTimestamp: (ms: number) => T,
+): Record<Side, ResponseTimeStats> {
   const stats = {} as Record<Side, ResponseTimeStats>;
   for (const side of sides) {
     const owes = derivation.owedBy === side;
@@ -150,7 +153,13 @@ export function responseTimeStats<T extends TimestampLike>(derivation: ResponseT
  * participant was replaced stay with whoever gave them) since `fromMs`, and the answer they owe now.
  * Null when there is nothing to keep.
  */
-export function userDealEntry<T extends TimestampLike>(derivation: ResponseTimeDerivation, side: Side, uid: string, fromMs: number, toTimestamp: (ms: number) => T): UserDealResponses | null {
+export function userDealEntry<T extends TimestampLike>(
+  derivation: ResponseTimeDerivation,
+  side: Side,
+  uid: string,
+  fromMs: number,
+  toTimestamp: (ms: number) => T,
+): UserDealResponses | null {
   const answers = derivation.answers.filter((a) => a.senderId === uid && a.at.toMillis() > fromMs).map((a) => ({ at: a.at, ms: a.ms }));
   const owes = derivation.owedBy === side;
   if (answers.length === 0 && !owes) return null;
@@ -166,7 +175,12 @@ export function userDealEntry<T extends TimestampLike>(derivation: ResponseTimeD
  * responseStats/{uid}.deals after replacing one deal's entry: every entry's answers older than `fromMs` dropped,
  * empty entries removed, and at most limits.responseStatsMaxAnswers answers kept (the newest).
  */
-export function nextUserDeals(current: Record<string, UserDealResponses>, dealId: string, entry: UserDealResponses | null, fromMs: number): Record<string, UserDealResponses> {
+export function nextUserDeals(
+  current: Record<string, UserDealResponses>,
+  dealId: string,
+  entry: UserDealResponses | null,
+  fromMs: number,
+): Record<string, UserDealResponses> {
   const deals: Record<string, UserDealResponses> = {};
   for (const [id, e] of Object.entries({ ...current, [dealId]: entry })) {
     if (!e) continue;

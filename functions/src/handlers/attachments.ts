@@ -81,7 +81,8 @@ export async function revokeDownloadTokens(file: StoredFile, known?: { metadata?
     for (const token of tokens) {
       const url = `http://${emulator}/v0/b/${encodeURIComponent(file.bucket.name)}/o/${encodeURIComponent(file.name)}?delete_token=${encodeURIComponent(token)}`;
       const response = await fetch(url, { method: "POST", headers: { Authorization: "Bearer owner" } });
-      if (!response.ok && response.status !== 404) throw new Error(`the Storage emulator refused to delete a download token of ${file.name} (${response.status})`);
+      if (!response.ok && response.status !== 404)
+        throw new Error(`the Storage emulator refused to delete a download token of ${file.name} (${response.status})`);
     }
   }
   return tokens.length;

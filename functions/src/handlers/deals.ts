@@ -64,7 +64,10 @@ export async function handleDealWritten(event: DealWrite, db: Firestore = defaul
       if (Object.keys(update).length > 0) tx.update(ref, update);
     }
     if (statusChanged && previousStatus !== null) {
-      tx.set(db.doc(paths.message(event.dealId, statusMessageId(event.eventId))), systemMessage(statusChangeText(deal.status), dealTime, { from: previousStatus, to: deal.status }));
+      tx.set(
+        db.doc(paths.message(event.dealId, statusMessageId(event.eventId))),
+        systemMessage(statusChangeText(deal.status), dealTime, { from: previousStatus, to: deal.status }),
+      );
     }
     recordEvent(tx, record, handler, event.dealId, "applied");
     return { outcome: "applied" as const };

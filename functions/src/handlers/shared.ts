@@ -69,7 +69,10 @@ export async function loadConversation(tx: CountedTransaction, db: Firestore, de
 export function parseConversation(dealId: string, data: unknown): ConversationState | null {
   const parsed = Conversation.safeParse(data, inEnglish);
   if (parsed.success) return parsed.data;
-  logger.error("conversation does not match the model; skipping", { dealId, problem: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`) });
+  logger.error("conversation does not match the model; skipping", {
+    dealId,
+    problem: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`),
+  });
   return null;
 }
 

@@ -1,16 +1,7 @@
 // Every Firestore operation a handler issues goes through this transaction wrapper, which counts billed
 // document reads and writes. The figures feed the cost benchmark and the handlers' logs, so a change that
 // adds a read shows up in numbers rather than in the bill.
-import type {
-  DocumentData,
-  DocumentReference,
-  DocumentSnapshot,
-  Firestore,
-  Query,
-  QuerySnapshot,
-  Transaction,
-  UpdateData,
-} from "firebase-admin/firestore";
+import type { DocumentData, DocumentReference, DocumentSnapshot, Firestore, Query, QuerySnapshot, Transaction, UpdateData } from "firebase-admin/firestore";
 
 export interface Cost {
   reads: number;
@@ -81,7 +72,11 @@ export interface RetryPolicy {
 export const defaultRetry: RetryPolicy = { attempts: 5, initialDelayMs: 50 };
 
 /** Runs `body` in a read-write transaction, again on transient errors; the cost is that of the attempt that committed. */
-export async function runCounted<T>(db: Firestore, body: (tx: CountedTransaction) => Promise<T>, retry: RetryPolicy = defaultRetry): Promise<T & { cost: Cost; attempts: number }> {
+export async function runCounted<T>(
+  db: Firestore,
+  body: (tx: CountedTransaction) => Promise<T>,
+  retry: RetryPolicy = defaultRetry,
+): Promise<T & { cost: Cost; attempts: number }> {
   for (let attempt = 1; ; attempt++) {
     let cost: Cost = { reads: 0, writes: 0 };
     try {
