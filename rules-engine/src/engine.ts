@@ -223,9 +223,16 @@ export type ExpressionResult = { ok: true; value: Value } | { ok: false; diagnos
  */
 export function evaluateExpression(
   expression: string,
-  options: { variables?: Readonly<Record<string, Value>>; service?: Service; documents?: EvaluationRequest["documents"] } = {},
+  options: {
+    variables?: Readonly<Record<string, Value>>;
+    service?: Service;
+    documents?: EvaluationRequest["documents"];
+    /** Function declarations (one line) visible to the expression. */
+    declarations?: string;
+  } = {},
 ): ExpressionResult {
-  const prefix = "rules_version = '2'; service cloud.firestore { function __value() { return ";
+  const declarations = (options.declarations ?? "").replace(/[\r\n]/g, " ");
+  const prefix = `rules_version = '2'; service cloud.firestore { ${declarations} function __value() { return `;
   const source = `${prefix}${expression}\n; } }`;
   const lineStarts = lineStartsOf(source);
   // Positions count from the start of the expression, not of the ruleset wrapped around it.
@@ -241,7 +248,9 @@ export function evaluateExpression(
   const ctx = new EvalContext(options.service ?? "cloud.firestore", options.documents);
   const frame: Frame = { vars: new Map(Object.entries(options.variables ?? {})), functions: null, parent: null };
   try {
-    return { ok: true, value: evalExpr(ctx, frame, file.functions[0]!.body) };
+    const valueFunction = file.functions[file.functions.length - 1]!;
+    const globals: Frame = { vars: EMPTY_VARS, functions: new Map(file.functions.map((f) => [f.name, f])), parent: frame };
+    return { ok: true, value: evalExpr(ctx, globals, valueFunction.body) };
   } catch (e) {
     if (e instanceof EvaluationAbort) return { ok: true, value: { type: "error", message: e.message } };
     throw e;

@@ -1,0 +1,258 @@
+// Exact differential comparison of single expressions between our engine and Google's (in the Firestore
+// emulator). Each case is evaluated by our engine to one outcome — a load error, an evaluation error or a
+// value — and Google's engine is asked one question that is true exactly when it gives the same outcome:
+//   - our value v:     `(e) == <literal of v> && (e) is <type>`  (a NaN through math.isNaN, sets by members)
+//   - our error:       `(e) == null || (e) != null` must be denied (true for every value, an error otherwise)
+//   - our load error:  the case alone must fail to load in Google's engine too.
+// Cases that load in ours are batched into one ruleset (one `match` per case, one line each); a case that
+// Google refuses to load is found from the line numbers of its diagnostics and confirmed alone.
+import { evaluateExpression, type Value } from "../../src/index.ts";
+import type { GoogleEngine } from "./google-engine.ts";
+
+export interface DiffCase {
+  /** The family of the language the case exercises (agreement is reported per family). */
+  family: string;
+  expr: string;
+  /** Function declarations (one line) visible to the expression. */
+  decls?: string;
+}
+
+export type Outcome = { kind: "load-error"; message: string } | { kind: "error"; message: string } | { kind: "value"; value: Value };
+
+export type Verdict = "agree" | "differ";
+
+export interface DiffResult {
+  c: DiffCase;
+  ours: Outcome;
+  /** What Google's engine did relative to ours. */
+  google: "load-error" | "loaded" | "same" | "different";
+  agree: boolean;
+}
+
+export function ourOutcome(c: Pick<DiffCase, "expr" | "decls">): Outcome {
+  const r = evaluateExpression(c.expr, c.decls ? { declarations: c.decls } : {});
+  if (!r.ok) return { kind: "load-error", message: r.diagnostics.map((d) => d.message).join("; ") };
+  if (r.value.type === "error") return { kind: "error", message: r.value.message };
+  return { kind: "value", value: r.value };
+}
+
+// ---- literals that denote a value exactly ----
+const hex4 = (n: number) => n.toString(16).padStart(4, "0");
+
+function stringLiteral(s: string): string | null {
+  let out = "'";
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (!(d >= 0xdc00 && d <= 0xdfff)) return null;
+      out += `\\u${hex4(c)}\\u${hex4(d)}`;
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) {
+      return null;
+    } else if (c === 0x27 || c === 0x5c) {
+      out += `\\${s[i]}`;
+    } else if (c < 0x20 || c >= 0x7f) {
+      out += `\\u${hex4(c)}`;
+    } else {
+      out += s[i];
+    }
+  }
+  return `${out}'`;
+}
+
+/** A finite double as a plain decimal literal (no exponent: the language has none). */
+function floatLiteral(x: number): string {
+  if (Object.is(x, -0)) return "-0.0";
+  const neg = x < 0;
+  const [mantissa, expText] = Math.abs(x).toExponential().split("e") as [string, string];
+  const exp = Number(expText);
+  const digits = mantissa.replace(".", "");
+  let text: string;
+  if (exp >= 0) {
+    const intDigits = digits.length > exp + 1 ? digits.slice(0, exp + 1) : digits.padEnd(exp + 1, "0");
+    const frac = digits.length > exp + 1 ? digits.slice(exp + 1) : "0";
+    text = `${intDigits}.${frac}`;
+  } else {
+    text = `0.${"0".repeat(-exp - 1)}${digits}`;
+  }
+  return neg ? `-${text}` : text;
+}
+
+/** A rules expression that evaluates to exactly `v` (same type at every level), or null when there is none. */
+export function literalOf(v: Value): string | null {
+  switch (v.type) {
+    case "null":
+      return "null";
+    case "bool":
+      return String(v.value);
+    case "int":
+      return String(v.value);
+    case "float":
+      if (Number.isNaN(v.value)) return null;
+      if (!Number.isFinite(v.value)) return v.value > 0 ? "(1.0 / 0.0)" : "(-1.0 / 0.0)";
+      return floatLiteral(v.value);
+    case "string":
+      return stringLiteral(v.value);
+    case "bytes":
+      return `b'${Array.from(v.value, (x) => `\\x${x.toString(16).padStart(2, "0")}`).join("")}'`;
+    case "list": {
+      const items = v.value.map(literalOf);
+      return items.every((x) => x !== null) ? `[${items.join(", ")}]` : null;
+    }
+    case "set": {
+      const items = v.value.map(literalOf);
+      return items.every((x) => x !== null) ? `[${items.join(", ")}].toSet()` : null;
+    }
+    case "map": {
+      const entries = [...v.value].map(([k, x]) => {
+        const key = stringLiteral(k);
+        const lit = literalOf(x);
+        return lit === null || key === null ? null : `${key}: ${lit}`;
+      });
+      return entries.every((x) => x !== null) ? `{${entries.join(", ")}}` : null;
+    }
+    case "path": {
+      const segs = v.value.map((s) => stringLiteral(s));
+      if (segs.length === 0 || segs.some((s) => s === null)) return null;
+      return `/${segs.map((s) => `$(${s})`).join("/")}`;
+    }
+    case "timestamp":
+      return `(timestamp.value(${v.seconds * 1000n}) + duration.value(${v.nanos}, 'ns'))`;
+    case "duration":
+      return `(duration.value(${v.seconds}, 's') + duration.value(${v.nanos}, 'ns'))`;
+    case "latlng": {
+      const lat = literalOf({ type: "float", value: v.lat });
+      const lng = literalOf({ type: "float", value: v.lng });
+      return lat && lng ? `latlng.value(${lat}, ${lng})` : null;
+    }
+    default:
+      return null;
+  }
+}
+
+const IS_NAME: Partial<Record<Value["type"], string>> = {
+  bool: "bool", int: "int", float: "float", string: "string", bytes: "bytes", list: "list", map: "map", path: "path",
+  timestamp: "timestamp", duration: "duration", latlng: "latlng",
+};
+
+/** The question put to Google's engine for a case whose outcome in ours is `o` (not a load error). */
+export function probeFor(expr: string, o: Outcome): string {
+  const e = `(${expr})`;
+  const noError = `(${e} == null || ${e} != null)`;
+  if (o.kind !== "value") return noError;
+  const v = o.value;
+  if (v.type === "float" && Number.isNaN(v.value)) return `${e} is float && math.isNaN(${e})`;
+  if (v.type === "mapdiff") {
+    const keys = (name: string) => `${e}.${name}() == ${literalOf(setOfKeys(v, name))}`;
+    return `${e} is map_diff && ${["addedKeys", "removedKeys", "changedKeys", "unchangedKeys"].map(keys).join(" && ")}`;
+  }
+  const lit = literalOf(v);
+  if (lit === null) return noError;
+  const type = IS_NAME[v.type];
+  // Sets: `is set` is false in Google's engine for `toSet()` results, so the type is pinned by equality
+  // with a set (a list never equals a set).
+  return type ? `${e} == ${lit} && ${e} is ${type}` : `${e} == ${lit}`;
+}
+
+function setOfKeys(v: Extract<Value, { type: "mapdiff" }>, name: string): Value {
+  const r = evaluateExpression(`__d.${name}()`, { variables: { __d: v } });
+  return r.ok ? r.value : { type: "null" };
+}
+
+// ---- running a batch ----
+const HEADER = `rules_version = '2';\nservice cloud.firestore {\n  match /databases/{database}/documents {\n`;
+const HEADER_LINES = 3;
+
+function caseLine(i: number, decls: string | undefined, condition: string): string {
+  return `    match /d${i}/{docId} { ${(decls ?? "").replace(/[\r\n]/g, " ")} allow get: if ${condition}; }`;
+}
+
+function batchSource(items: readonly { decls?: string; condition: string }[]): string {
+  return `${HEADER}${items.map((x, i) => caseLine(i, x.decls, x.condition)).join("\n")}\n  }\n}\n`;
+}
+
+/** Google's diagnostics that are errors (its response also lists warnings such as unused variables). */
+function errorLines(response: string): number[] {
+  const lines: number[] = [];
+  for (const m of response.matchAll(/L(\d+):\d+ ([^\\\n"]*)/g)) if (!/^Unused /.test(m[2]!)) lines.push(Number(m[1]));
+  return lines;
+}
+
+/** Whether Google's engine refuses to load the condition (with its declarations) on its own. */
+async function googleRejects(google: GoogleEngine, decls: string | undefined, condition: string): Promise<boolean> {
+  const error = await google.loadRules(batchSource([{ decls, condition }]));
+  return error !== null && !error.startsWith("500");
+}
+
+export interface RunOptions {
+  /** Cases per ruleset. */
+  batch?: number;
+}
+
+/** Runs the cases through both engines; one result per case, in order. */
+export async function runDifferential(google: GoogleEngine, cases: readonly DiffCase[], options: RunOptions = {}): Promise<DiffResult[]> {
+  const batchSize = options.batch ?? 400;
+  const results: DiffResult[] = cases.map((c) => ({ c, ours: ourOutcome(c), google: "loaded", agree: false }));
+  // Our load errors: each case alone in Google's engine.
+  for (const r of results) {
+    if (r.ours.kind !== "load-error") continue;
+    r.google = (await googleRejects(google, r.c.decls, r.c.expr)) ? "load-error" : "loaded";
+    r.agree = r.google === "load-error";
+  }
+  const loadable = results.filter((r) => r.ours.kind !== "load-error");
+  for (let start = 0; start < loadable.length; start += batchSize) {
+    let pending = loadable.slice(start, start + batchSize);
+    // Find what Google refuses to load: lines of its diagnostics, each confirmed alone.
+    for (let round = 0; round < 20; round++) {
+      const source = batchSource(pending.map((r) => ({ decls: r.c.decls, condition: probeFor(r.c.expr, r.ours) })));
+      const error = await google.loadRules(source);
+      if (error === null) break;
+      const suspects = new Set(errorLines(error).map((l) => l - HEADER_LINES - 1).filter((i) => i >= 0 && i < pending.length));
+      let removed = 0;
+      for (const i of suspects) {
+        const r = pending[i]!;
+        if (await googleRejects(google, r.c.decls, probeFor(r.c.expr, r.ours))) {
+          r.google = "load-error";
+          removed++;
+        }
+      }
+      if (removed === 0) {
+        // Not attributable by line: test every case alone.
+        for (const r of pending) if (await googleRejects(google, r.c.decls, probeFor(r.c.expr, r.ours))) r.google = "load-error";
+      }
+      pending = pending.filter((r) => r.google !== "load-error");
+      if (removed === 0) break;
+    }
+    if (pending.length === 0) continue;
+    const source = batchSource(pending.map((r) => ({ decls: r.c.decls, condition: probeFor(r.c.expr, r.ours) })));
+    const error = await google.loadRules(source);
+    if (error !== null) throw new Error(`Google's engine refuses a batch it should load: ${error.slice(0, 500)}`);
+    const allowed = await google.allowsGet(pending.map((_, i) => `d${i}/x`));
+    pending.forEach((r, i) => {
+      const same = r.ours.kind === "value" ? allowed[i] === true : allowed[i] === false;
+      r.google = same ? "same" : "different";
+    });
+  }
+  for (const r of loadable) r.agree = r.google === "same";
+  return results;
+}
+
+/** Agreement per family and overall, as printable rows. */
+export function agreementTable(results: readonly DiffResult[]): { family: string; cases: number; agree: number; percent: string }[] {
+  const by = new Map<string, { cases: number; agree: number }>();
+  for (const r of results) {
+    const row = by.get(r.c.family) ?? { cases: 0, agree: 0 };
+    row.cases++;
+    if (r.agree) row.agree++;
+    by.set(r.c.family, row);
+  }
+  const rows = [...by].sort(([a], [b]) => a.localeCompare(b)).map(([family, x]) => ({ family, ...x, percent: ((100 * x.agree) / x.cases).toFixed(1) }));
+  const agree = results.filter((r) => r.agree).length;
+  rows.push({ family: "overall", cases: results.length, agree, percent: ((100 * agree) / Math.max(1, results.length)).toFixed(2) });
+  return rows;
+}
+
+export function describeOutcome(o: Outcome): string {
+  return o.kind === "value" ? `value ${literalOf(o.value) ?? o.value.type}` : `${o.kind} (${o.message})`;
+}
