@@ -62,7 +62,7 @@ export function checkRules(file: RulesFile): StaticIssue[] {
         const args = e.args.map(v);
         if (e.object.kind === "ident" && NAMESPACES.has(e.object.name) && !isVariable(scope, e.object.name))
           return { kind: "namespaceCall", at: e.object.at, namespace: e.object.name, name: e.name, args };
-        if (e.name === "matches" && args[0]?.kind === "literal" && args[0].value.type === "string") {
+        if ((e.name === "matches" || e.name === "split") && args[0]?.kind === "literal" && args[0].value.type === "string") {
           const re = compileRegex(args[0].value.value);
           if (typeof re === "string") error(args[0].at, re);
         }
@@ -108,6 +108,7 @@ export function checkRules(file: RulesFile): StaticIssue[] {
     const inner: Scope = { names: new Set(f.params), functions: new Map(), parent: declScope };
     const lets = f.lets.map((l) => {
       const value = visit(l.value, inner, calls);
+      if (inner.names.has(l.name)) error(l.at, `The identifier [${l.name}] is already bound in the current scope.`);
       inner.names.add(l.name);
       return { ...l, value };
     });

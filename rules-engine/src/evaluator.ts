@@ -22,9 +22,26 @@ export class EvaluationAbort {
   constructor(readonly message: string) {}
 }
 
+/**
+ * A function argument, evaluated only when (and the first time) the callee uses it: Google's engine passes
+ * arguments lazily, so `function f(x) { return true; }` makes `f(1 / 0)` true.
+ */
+export class LazyArgument {
+  private value: Value | null = null;
+  constructor(
+    private readonly expr: Expr,
+    private readonly frame: Frame,
+  ) {}
+
+  force(ctx: EvalContext): Value {
+    this.value ??= evalExpr(ctx, this.frame, this.expr);
+    return this.value;
+  }
+}
+
 /** A lexical scope at run time: variables (wildcards, params, lets, globals) and declared functions. */
 export interface Frame {
-  vars: ReadonlyMap<string, Value>;
+  vars: ReadonlyMap<string, Value | LazyArgument>;
   functions: ReadonlyMap<string, FunctionDecl> | null;
   parent: Frame | null;
 }
@@ -44,6 +61,7 @@ export class EvalContext {
   lookupVar(frame: Frame, name: string): Value | undefined {
     for (let f: Frame | null = frame; f; f = f.parent) {
       const v = f.vars.get(name);
+      if (v instanceof LazyArgument) return v.force(this);
       if (v !== undefined) return v;
     }
     return undefined;
@@ -196,6 +214,7 @@ export function evalExpr(ctx: EvalContext, frame: Frame, e: Expr): Value {
 function interpolated(v: Value): Extract<Value, { type: "string" }> | ErrorValue {
   if (isError(v) || v.type === "string") return v;
   if (v.type === "int" || v.type === "float" || v.type === "bool") return callGlobal("string", [v]) as Extract<Value, { type: "string" }>;
+  if (v.type === "null") return { type: "string", value: "null" };
   return err(`Unsupported operation error. Cannot interpolate ${typeName(v)} into a path.`);
 }
 
@@ -340,11 +359,9 @@ function evalCall(ctx: EvalContext, frame: Frame, name: string, argExprs: readon
   if (user) {
     if (user.fn.params.length !== argExprs.length)
       return err(`Function ${name} expects ${user.fn.params.length} arguments, got ${argExprs.length}.`);
-    const args = evalArgs(ctx, frame, argExprs);
-    if (!Array.isArray(args)) return args;
     if (ctx.depth >= LIMITS.callDepth) throw new EvaluationAbort(`Function call depth exceeded ${LIMITS.callDepth}.`);
-    const vars = new Map<string, Value>();
-    user.fn.params.forEach((p, i) => vars.set(p, args[i]!));
+    const vars = new Map<string, Value | LazyArgument>();
+    user.fn.params.forEach((p, i) => vars.set(p, new LazyArgument(argExprs[i]!, frame)));
     const inner: Frame = { vars, functions: null, parent: user.frame };
     ctx.depth++;
     try {
@@ -373,7 +390,9 @@ function documentCall(ctx: EvalContext, name: "get" | "exists", args: readonly V
   const p = args[0];
   if (args.length !== 1 || !p || (p.type !== "path" && p.type !== "string"))
     return err(`Unsupported operation error. Received: ${name}(${args.map(typeName).join(",")}). Expected: ${name}(path).`);
-  const segments = p.type === "path" ? p.value : (parsePathString(p.value) as { value: readonly string[] }).value;
+  const parsed = p.type === "path" ? p : parsePathString(p.value);
+  if (parsed.type !== "path") return parsed;
+  const segments = parsed.value;
   if (segments.length < 5 || segments[0] !== "databases" || segments[2] !== "documents" || (segments.length - 3) % 2 !== 0)
     return err(`Service call error. Function: [${name}], Argument: [/${segments.join("/")}] is not a document path.`);
   if (ctx.service === "firebase.storage" && segments[1] !== "(default)")

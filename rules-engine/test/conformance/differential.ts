@@ -25,7 +25,7 @@ export interface DiffResult {
   c: DiffCase;
   ours: Outcome;
   /** What Google's engine did relative to ours. */
-  google: "load-error" | "loaded" | "same" | "different";
+  google: "load-error" | "loaded" | "same" | "different" | "failed";
   agree: boolean;
 }
 
@@ -228,10 +228,10 @@ export async function runDifferential(google: GoogleEngine, cases: readonly Diff
     const source = batchSource(pending.map((r) => ({ decls: r.c.decls, condition: probeFor(r.c.expr, r.ours) })));
     const error = await google.loadRules(source);
     if (error !== null) throw new Error(`Google's engine refuses a batch it should load: ${error.slice(0, 500)}`);
-    const allowed = await google.allowsGet(pending.map((_, i) => `d${i}/x`));
+    const allowed = await google.allowsGetRest(pending.map((_, i) => `d${i}/x`));
     pending.forEach((r, i) => {
       const same = r.ours.kind === "value" ? allowed[i] === true : allowed[i] === false;
-      r.google = same ? "same" : "different";
+      r.google = allowed[i] === "failed" ? "failed" : same ? "same" : "different";
     });
   }
   for (const r of loadable) r.agree = r.google === "same";
