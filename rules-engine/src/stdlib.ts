@@ -381,9 +381,9 @@ function durationMethod(seconds: bigint, nanos: number, name: string, args: read
   return notFound(name);
 }
 
-// The S2 library's mean earth radius, which Google's engine uses (observed: 1° of longitude on the equator is
-// between 111195.0 and 111195.1 m).
-const EARTH_RADIUS_METRES = 6_371_010;
+// The earth radius Google's engine uses with the haversine formula: 6371009 m reproduces its distances
+// exactly (observed: 1° of longitude on the equator is 111195.08372419141 m).
+const EARTH_RADIUS_METRES = 6_371_009;
 
 function latlngMethod(lat: number, lng: number, name: string, args: readonly Value[]): Value {
   if (name === "latitude" && args.length === 0) return float(lat);
