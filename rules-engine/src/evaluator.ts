@@ -3,7 +3,7 @@
 // turns into a denial — they are not rule errors that `||` could absorb.
 import type { DocumentReader, Service, Value } from "./api.ts";
 import type { Expr, FunctionDecl } from "./ast.ts";
-import { callGlobal, callMethod, callNamespace, parsePathString, sliceValue, stringIndex } from "./stdlib.ts";
+import { callGlobal, callMethod, callNamespace, isTemplatePath, parsePathString, sliceValue, stringIndex } from "./stdlib.ts";
 import {
   bool, compareValues, containsStrict, containsValue, duration, err, float, int, isError, isOfType, list, map, NULL, str, timestamp,
   typeName, valueEquals, type ErrorValue,
@@ -105,9 +105,15 @@ export function evalExpr(ctx: EvalContext, frame: Frame, e: Expr): Value {
       if (from && isError(from)) return from;
       const to = e.to ? evalExpr(ctx, frame, e.to) : null;
       if (to && isError(to)) return to;
-      if ((from && from.type !== "int") || (to && to.type !== "int")) return err("Slice bounds must be integers.");
+      // A null bound is an open one: [1, 2, 3][null:2] == [1, 2] (observed).
+      const bound = (b: Value | null): bigint | null | ErrorValue =>
+        b === null || b.type === "null" ? null : b.type === "int" ? b.value : err("Slice bounds must be integers.");
+      const a = bound(from);
+      const b = bound(to);
+      if (typeof a === "object" && a !== null) return a;
+      if (typeof b === "object" && b !== null) return b;
       if (obj.type === "null") return nullError();
-      return sliceValue(obj, from ? (from as { value: bigint }).value : null, to ? (to as { value: bigint }).value : null);
+      return sliceValue(obj, a, b);
     }
     case "unary": {
       const v = evalExpr(ctx, frame, e.operand);
@@ -272,6 +278,7 @@ function indexValue(obj: Value, index: Value): Value {
       if (index.type !== "int") return err(`Unsupported operation error. Received: string[${typeName(index)}].`);
       return stringIndex(obj.value, index.value);
     case "path":
+      if (isTemplatePath(obj.value)) return err("Unsupported operation error. A path template cannot be indexed.");
       if (index.type === "int") {
         if (index.value < 0n || index.value >= BigInt(obj.value.length))
           return err(`Index out of bound error. Index: [${index.value}] , size: [${obj.value.length}].`);

@@ -128,7 +128,7 @@ function scanQuoted(src: string, quoteAt: number, isBytes: boolean): { end: numb
     if (simple !== undefined) {
       out.push(simple);
       pos += 2;
-    } else if (e === "x" || e === "X") {
+    } else if (e === "x") {
       const hex = src.slice(pos + 2, pos + 4);
       if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw new RulesSyntaxError("Invalid \\x escape: two hex digits expected.", pos);
       pushCode(out, parseInt(hex, 16), isBytes, encoder);

@@ -52,6 +52,7 @@ function sliceBounds(from: bigint | null, to: bigint | null, size: number): [num
 // ('3'[1:1] errors) and must not end at 0 ([1, 2, 3][0:0] and 'abc'[0:0] error, [1, 2, 3][1:1] == []).
 export function sliceValue(v: Value, from: bigint | null, to: bigint | null): Value {
   if (v.type === "path") {
+    if (isTemplatePath(v.value)) return err("Unsupported operation error. A path template cannot be sliced.");
     const r = sliceValue(list(v.value.map(str)), from, to);
     return r.type === "list" ? { type: "path", value: r.value.map((x) => (x as { value: string }).value) } : r;
   }
@@ -417,7 +418,8 @@ function pathMethod(segments: readonly string[], name: string, args: readonly Va
     const used = new Set<string>();
     const out: string[] = [];
     for (const seg of segments) {
-      const m = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(seg);
+      const m = TEMPLATE_SEGMENT.exec(seg);
+      if (m?.[2]) return err("Unsupported operation error. Cannot bind a recursive path variable.");
       if (!m) {
         out.push(seg);
         continue;
@@ -472,16 +474,33 @@ export function callMethod(recv: Value, name: string, args: readonly Value[]): V
 const PATH_SPACE = "\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
 const PATH_TRIM = new RegExp(`^[${PATH_SPACE}]+|[${PATH_SPACE}]+$`, "g");
 
-/** `path(string)`: one leading `/` is optional; segments are trimmed and none may be empty. */
+/** A segment `{name}` or `{name=**}`: a variable of a path template (bound by `bind()`). */
+const TEMPLATE_SEGMENT = /^\{([A-Za-z_][A-Za-z0-9_]*)(=\*\*)?\}$/;
+export const isTemplatePath = (segments: readonly string[]): boolean => segments.some((seg) => TEMPLATE_SEGMENT.test(seg));
+
+/**
+ * `path(string)`: one leading `/` is optional; segments are trimmed and none may be empty. A segment that
+ * opens a `{` must be a whole variable `{name}` (or `{name=**}`), each name once: the result is then a path
+ * template, which Google's engine cannot index or slice and which equals no path (observed).
+ */
 export function parsePathString(s: string): Value {
   const body = s.startsWith("/") ? s.slice(1) : s;
   const segments = body.split("/").map((seg) => seg.replace(PATH_TRIM, ""));
   if (segments.some((seg) => seg.length === 0)) return err(`Invalid path '${s}': empty segment.`);
+  const names = new Set<string>();
+  for (const seg of segments) {
+    if (!seg.includes("{")) continue;
+    const m = TEMPLATE_SEGMENT.exec(seg);
+    if (!m || names.has(m[1]!)) return err(`Invalid path '${s}': bad variable segment '${seg}'.`);
+    names.add(m[1]!);
+  }
   return { type: "path", value: segments };
 }
 
 const INT_STRING = /^[+-]?\d+$/;
-const FLOAT_STRING = /^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|NaN|Infinity|inf)$/;
+// Java's Double.parseDouble (decimal forms): optional type suffix, NaN and Infinity spelled out ('inf' is an
+// error in Google's engine, observed).
+const FLOAT_STRING = /^[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?)$/;
 
 export function callGlobal(name: string, args: readonly Value[]): Value | undefined {
   const a = args[0];
@@ -507,9 +526,9 @@ export function callGlobal(name: string, args: readonly Value[]): Value | undefi
       if (a!.type === "float") return a!;
       if (a!.type === "int") return float(Number(a!.value));
       if (a!.type === "string") {
-        const s = a!.value.trim();
+        const s = a!.value.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, "");
         if (!FLOAT_STRING.test(s)) return err(`Conversion error: cannot convert '${a!.value}' to float.`);
-        return float(s.endsWith("inf") ? (s.startsWith("-") ? -Infinity : Infinity) : Number(s));
+        return float(Number(s.replace(/[fFdD]$/, "")));
       }
       return unsupported("", name, args);
     case "string":

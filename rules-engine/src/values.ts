@@ -108,7 +108,10 @@ export function strictEquals(a: Value, b: Value): boolean {
       return a.value.every((x) => containsValue(y, x));
     }
     case "path": {
+      // A path template ({name} segments) equals no path, not even itself (observed).
       const y = (b as typeof a).value;
+      const template = (p: readonly string[]) => p.some((s) => /^\{[A-Za-z_][A-Za-z0-9_]*(=\*\*)?\}$/.test(s));
+      if (template(a.value) || template(y)) return false;
       return a.value.length === y.length && a.value.every((s, i) => s === y[i]);
     }
     case "timestamp":

@@ -4,8 +4,10 @@
 //   - our value v:     `(e) == <literal of v> && (e) is <type>`  (a NaN through math.isNaN, sets by members)
 //   - our error:       `(e) == null || (e) != null` must be denied (true for every value, an error otherwise)
 //   - our load error:  the case alone must fail to load in Google's engine too.
-// Cases that load in ours are batched into one ruleset (one `match` per case, one line each); a case that
-// Google refuses to load is found from the line numbers of its diagnostics and confirmed alone.
+// The expression is the body of a function `__e()` in both engines, so the probe around it does not count
+// towards its nesting depth. Cases that load in ours are batched into one ruleset (one `match` per case, one
+// line each); a case that Google refuses to load is found from the line numbers of its diagnostics and
+// confirmed alone.
 import { evaluateExpression, type Value } from "../../src/index.ts";
 import type { GoogleEngine } from "./google-engine.ts";
 
@@ -136,24 +138,34 @@ const IS_NAME: Partial<Record<Value["type"], string>> = {
   timestamp: "timestamp", duration: "duration", latlng: "latlng",
 };
 
+export interface Probe {
+  condition: string;
+  /** The literal of our value, returned by a function `__v()` of its own (its depth is then its own too). */
+  literal?: string;
+}
+
 /** The question put to Google's engine for a case whose outcome in ours is `o` (not a load error). */
-export function probeFor(expr: string, o: Outcome): string {
+export function probeFor(expr: string, o: Outcome): Probe {
   const e = `(${expr})`;
-  const noError = `(${e} == null || ${e} != null)`;
+  const noError = { condition: `(${e} == null || ${e} != null)` };
   if (o.kind !== "value") return noError;
   const v = o.value;
-  if (v.type === "float" && Number.isNaN(v.value)) return `${e} is float && math.isNaN(${e})`;
+  if (v.type === "float" && Number.isNaN(v.value)) return { condition: `${e} is float && math.isNaN(${e})` };
   if (v.type === "mapdiff") {
     const keys = (name: string) => `${e}.${name}() == ${literalOf(setOfKeys(v, name))}`;
-    return `${e} is map_diff && ${["addedKeys", "removedKeys", "changedKeys", "unchangedKeys"].map(keys).join(" && ")}`;
+    return { condition: `${e} is map_diff && ${["addedKeys", "removedKeys", "changedKeys", "unchangedKeys"].map(keys).join(" && ")}` };
   }
-  const lit = literalOf(v);
-  if (lit === null) return noError;
+  // A path template equals nothing: its string form and type pin it down.
+  if (v.type === "path" && isTemplatePath(v.value)) return { condition: `${e} is path && string(${e}) == string(path(${literalOf({ type: "string", value: v.value.join("/") })}))` };
+  const literal = literalOf(v);
+  if (literal === null) return noError;
   const type = IS_NAME[v.type];
   // Sets: `is set` is false in Google's engine for `toSet()` results, so the type is pinned by equality
   // with a set (a list never equals a set).
-  return type ? `${e} == ${lit} && ${e} is ${type}` : `${e} == ${lit}`;
+  return { condition: type ? `${e} == __v() && ${e} is ${type}` : `${e} == __v()`, literal };
 }
+
+const isTemplatePath = (segments: readonly string[]) => segments.some((s) => /^\{[A-Za-z_]\w*(=\*\*)?\}$/.test(s));
 
 function setOfKeys(v: Extract<Value, { type: "mapdiff" }>, name: string): Value {
   const r = evaluateExpression(`__d.${name}()`, { variables: { __d: v } });
@@ -164,12 +176,16 @@ function setOfKeys(v: Extract<Value, { type: "mapdiff" }>, name: string): Value 
 const HEADER = `rules_version = '2';\nservice cloud.firestore {\n  match /databases/{database}/documents {\n`;
 const HEADER_LINES = 3;
 
-function caseLine(i: number, decls: string | undefined, condition: string): string {
-  return `    match /d${i}/{docId} { ${(decls ?? "").replace(/[\r\n]/g, " ")} allow get: if ${condition}; }`;
+const CALL = "__e()";
+
+function caseLine(i: number, c: Pick<DiffCase, "expr" | "decls">, condition: string, literal?: string): string {
+  const value = literal ? ` function __v() { return ${literal}; }` : "";
+  const decls = `${c.decls ?? ""} function __e() { return ${c.expr}; }${value}`.replace(/[\r\n]/g, " ");
+  return `    match /d${i}/{docId} { ${decls} allow get: if ${condition}; }`;
 }
 
-function batchSource(items: readonly { decls?: string; condition: string }[]): string {
-  return `${HEADER}${items.map((x, i) => caseLine(i, x.decls, x.condition)).join("\n")}\n  }\n}\n`;
+function batchSource(items: readonly { c: Pick<DiffCase, "expr" | "decls">; probe: Probe }[]): string {
+  return `${HEADER}${items.map((x, i) => caseLine(i, x.c, x.probe.condition, x.probe.literal)).join("\n")}\n  }\n}\n`;
 }
 
 /** Google's diagnostics that are errors (its response also lists warnings such as unused variables). */
@@ -180,8 +196,8 @@ function errorLines(response: string): number[] {
 }
 
 /** Whether Google's engine refuses to load the condition (with its declarations) on its own. */
-async function googleRejects(google: GoogleEngine, decls: string | undefined, condition: string): Promise<boolean> {
-  const error = await google.loadRules(batchSource([{ decls, condition }]));
+async function googleRejects(google: GoogleEngine, c: Pick<DiffCase, "expr" | "decls">, probe: Probe): Promise<boolean> {
+  const error = await google.loadRules(batchSource([{ c, probe }]));
   return error !== null && !error.startsWith("500");
 }
 
@@ -194,10 +210,11 @@ export interface RunOptions {
 export async function runDifferential(google: GoogleEngine, cases: readonly DiffCase[], options: RunOptions = {}): Promise<DiffResult[]> {
   const batchSize = options.batch ?? 400;
   const results: DiffResult[] = cases.map((c) => ({ c, ours: ourOutcome(c), google: "loaded", agree: false }));
+  // Loaded by ours and refused by Google: a disagreement unless the request stage below says otherwise.
   // Our load errors: each case alone in Google's engine.
   for (const r of results) {
     if (r.ours.kind !== "load-error") continue;
-    r.google = (await googleRejects(google, r.c.decls, r.c.expr)) ? "load-error" : "loaded";
+    r.google = (await googleRejects(google, r.c, { condition: `${CALL} == null || ${CALL} != null` })) ? "load-error" : "loaded";
     r.agree = r.google === "load-error";
   }
   const loadable = results.filter((r) => r.ours.kind !== "load-error");
@@ -205,36 +222,38 @@ export async function runDifferential(google: GoogleEngine, cases: readonly Diff
     let pending = loadable.slice(start, start + batchSize);
     // Find what Google refuses to load: lines of its diagnostics, each confirmed alone.
     for (let round = 0; round < 20; round++) {
-      const source = batchSource(pending.map((r) => ({ decls: r.c.decls, condition: probeFor(r.c.expr, r.ours) })));
+      const source = batchSource(pending.map((r) => ({ c: r.c, probe: probeFor(CALL, r.ours) })));
       const error = await google.loadRules(source);
       if (error === null) break;
       const suspects = new Set(errorLines(error).map((l) => l - HEADER_LINES - 1).filter((i) => i >= 0 && i < pending.length));
       let removed = 0;
       for (const i of suspects) {
         const r = pending[i]!;
-        if (await googleRejects(google, r.c.decls, probeFor(r.c.expr, r.ours))) {
+        if (await googleRejects(google, r.c, probeFor(CALL, r.ours))) {
           r.google = "load-error";
           removed++;
         }
       }
       if (removed === 0) {
         // Not attributable by line: test every case alone.
-        for (const r of pending) if (await googleRejects(google, r.c.decls, probeFor(r.c.expr, r.ours))) r.google = "load-error";
+        for (const r of pending) if (await googleRejects(google, r.c, probeFor(CALL, r.ours))) r.google = "load-error";
       }
       pending = pending.filter((r) => r.google !== "load-error");
       if (removed === 0) break;
     }
     if (pending.length === 0) continue;
-    const source = batchSource(pending.map((r) => ({ decls: r.c.decls, condition: probeFor(r.c.expr, r.ours) })));
+    const source = batchSource(pending.map((r) => ({ c: r.c, probe: probeFor(CALL, r.ours) })));
     const error = await google.loadRules(source);
     if (error !== null) throw new Error(`Google's engine refuses a batch it should load: ${error.slice(0, 500)}`);
     const allowed = await google.allowsGetRest(pending.map((_, i) => `d${i}/x`));
     pending.forEach((r, i) => {
-      const same = r.ours.kind === "value" ? allowed[i] === true : allowed[i] === false;
+      const same = r.ours.kind === "value" ? allowed[i] === true : allowed[i] !== true;
       r.google = allowed[i] === "failed" ? "failed" : same ? "same" : "different";
+      // The emulator's engine failing on a request (HTTP 500, seen with replacement strings naming a
+      // missing group) is an evaluation error there: the request is not allowed.
+      r.agree = same;
     });
   }
-  for (const r of loadable) r.agree = r.google === "same";
   return results;
 }
 
