@@ -3,7 +3,7 @@
 // turns into a denial — they are not rule errors that `||` could absorb.
 import type { DocumentReader, Service, Value } from "./api.ts";
 import type { Expr, FunctionDecl } from "./ast.ts";
-import { callGlobal, callMethod, callNamespace, isTemplatePath, parsePathString, sliceValue, stringIndex } from "./stdlib.ts";
+import { callGlobal, callMethod, callNamespace, isTemplatePath, parsePathString, sliceValue, stringIndex, urlDecode } from "./stdlib.ts";
 import {
   bool, compareValues, containsStrict, containsValue, duration, err, float, int, isError, isOfType, list, map, NULL, str, timestamp,
   typeName, valueEquals, type ErrorValue,
@@ -183,7 +183,10 @@ export function evalExpr(ctx: EvalContext, frame: Frame, e: Expr): Value {
         let text = "";
         for (const part of parts) {
           if ("text" in part) {
-            text += part.text;
+            // Literal segment text is URL-decoded like path(): /a/a+b has the segment 'a b' (observed).
+            const decoded = urlDecode(part.text);
+            if (decoded === null) return err(`Invalid path segment '${part.text}'.`);
+            text += decoded;
             continue;
           }
           const v = interpolated(evalExpr(ctx, frame, part.expr));

@@ -306,7 +306,8 @@ export class Parser {
       this.enter(at);
       try {
         const operand = this.parseUnary();
-        return this.node({ kind: "unary", at, op: "-", operand }, [operand]);
+        // A unary minus is no level of its own in Google's depth limit (observed: 98 nested `-(` load).
+        return this.node({ kind: "unary", at, op: "-", operand }, [operand], -1);
       } finally {
         this.nesting--;
       }
@@ -460,11 +461,14 @@ export class Parser {
       const parts: PathPart[] = [];
       for (;;) {
         if (src[pos] === "$" && src[pos + 1] === "(") {
+          // An interpolation is a whole segment in Google's grammar: `/a/b$(x)` and `/a/$(x)b` do not load.
+          if (parts.length > 0) throw new RulesSyntaxError("Unexpected '$'.", pos);
           this.resume(pos + 2);
           const expr = this.parseExpr();
           if (!this.isPunct(")")) throw this.unexpected("')' closing '$('");
           pos = this.tok.end;
           parts.push({ expr });
+          if (pos < src.length && !PATH_LITERAL_STOP.has(src[pos]!)) throw new RulesSyntaxError(`Unexpected '${src[pos]}'.`, pos);
         } else if (src[pos] === "(") {
           if (parts.length > 0) throw new RulesSyntaxError("Unexpected '('.", pos);
           const close = src.indexOf(")", pos);

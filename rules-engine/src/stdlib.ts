@@ -60,7 +60,8 @@ export function sliceValue(v: Value, from: bigint | null, to: bigint | null): Va
   const size = v.value.length;
   const bounds = sliceBounds(from, to, size);
   if (!Array.isArray(bounds)) return bounds;
-  if (bounds[0] >= size || bounds[1] === 0) return err(`Index out of bound error. Slice: [${bounds[0]}:${bounds[1]}] , size: [${size}].`);
+  // The start and end checks apply to bounds that are written: [][:] and [][:null] are [] (observed).
+  if ((from !== null && bounds[0] >= size) || (to !== null && bounds[1] === 0)) return err(`Index out of bound error. Slice: [${bounds[0]}:${bounds[1]}] , size: [${size}].`);
   return v.type === "string" ? str(v.value.slice(bounds[0], bounds[1])) : list(v.value.slice(bounds[0], bounds[1]));
 }
 
@@ -474,6 +475,35 @@ export function callMethod(recv: Value, name: string, args: readonly Value[]): V
 const PATH_SPACE = "\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
 const PATH_TRIM = new RegExp(`^[${PATH_SPACE}]+|[${PATH_SPACE}]+$`, "g");
 
+/**
+ * Java's URLDecoder.decode (UTF-8) as Google's engine applies it to path segments: `+` is a space, `%XX`
+ * runs are UTF-8 (malformed sequences become U+FFFD), an incomplete or non-hex escape is an error (null).
+ */
+export function urlDecode(s: string): string | null {
+  if (!s.includes("%") && !s.includes("+")) return s;
+  let out = "";
+  for (let i = 0; i < s.length; ) {
+    const c = s[i]!;
+    if (c === "+") {
+      out += " ";
+      i++;
+    } else if (c === "%") {
+      const bytes: number[] = [];
+      while (s[i] === "%") {
+        const hex = s.slice(i + 1, i + 3);
+        if (!/^[0-9a-fA-F]{2}$/.test(hex)) return null;
+        bytes.push(parseInt(hex, 16));
+        i += 3;
+      }
+      out += new TextDecoder().decode(Uint8Array.from(bytes));
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}
+
 /** A segment `{name}` or `{name=**}`: a variable of a path template (bound by `bind()`). */
 const TEMPLATE_SEGMENT = /^\{([A-Za-z_][A-Za-z0-9_]*)(=\*\*)?\}$/;
 export const isTemplatePath = (segments: readonly string[]): boolean => segments.some((seg) => TEMPLATE_SEGMENT.test(seg));
@@ -485,8 +515,14 @@ export const isTemplatePath = (segments: readonly string[]): boolean => segments
  */
 export function parsePathString(s: string): Value {
   const body = s.startsWith("/") ? s.slice(1) : s;
-  const segments = body.split("/").map((seg) => seg.replace(PATH_TRIM, ""));
-  if (segments.some((seg) => seg.length === 0)) return err(`Invalid path '${s}': empty segment.`);
+  const trimmed = body.split("/").map((seg) => seg.replace(PATH_TRIM, ""));
+  if (trimmed.some((seg) => seg.length === 0)) return err(`Invalid path '${s}': empty segment.`);
+  const segments: string[] = [];
+  for (const seg of trimmed) {
+    const decoded = urlDecode(seg);
+    if (decoded === null) return err(`Invalid path '${s}': bad escape in '${seg}'.`);
+    segments.push(decoded);
+  }
   const names = new Set<string>();
   for (const seg of segments) {
     if (!seg.includes("{")) continue;
@@ -544,7 +580,8 @@ export function callGlobal(name: string, args: readonly Value[]): Value | undefi
         case "null":
           return str("null");
         case "path":
-          return str(`/${a!.value.join("/")}`);
+          // The variables of a path template render as nothing: string(path('a/{x}')) == '/a/' (observed).
+          return str(`/${a!.value.map((seg) => (TEMPLATE_SEGMENT.test(seg) ? "" : seg)).join("/")}`);
         default:
           // string(bytes) is an error in Google's engine (observed).
           return unsupported("", name, args);
