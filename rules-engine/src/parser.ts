@@ -303,14 +303,10 @@ export class Parser {
         if (value < -INT64_MAX - 1n) throw new RulesSyntaxError(`Integer literal out of range: -${t.text}.`, t.start);
         return this.parsePostfix(this.node({ kind: "literal", at, value: { type: "int", value } }, []));
       }
-      this.enter(at);
-      try {
-        const operand = this.parseUnary();
-        // A unary minus is no level of its own in Google's depth limit (observed: 98 nested `-(` load).
-        return this.node({ kind: "unary", at, op: "-", operand }, [operand], -1);
-      } finally {
-        this.nesting--;
-      }
+      // Neither `-` nor `!` may follow, so this recursion is one level deep. A unary minus is no level of
+      // its own in Google's depth limit (observed: 98 nested `-(` load).
+      const operand = this.parseUnary();
+      return this.node({ kind: "unary", at, op: "-", operand }, [operand], -1);
     }
     return this.parsePostfix(this.parsePrimary());
   }

@@ -52,6 +52,7 @@ function sliceBounds(from: bigint | null, to: bigint | null, size: number): [num
 // ('3'[1:1] errors) and must not end at 0 ([1, 2, 3][0:0] and 'abc'[0:0] error, [1, 2, 3][1:1] == []).
 export function sliceValue(v: Value, from: bigint | null, to: bigint | null): Value {
   if (v.type === "path") {
+    if (isTemplatePath(v.value) && from === null && to === null) return v;
     if (isTemplatePath(v.value)) return err("Unsupported operation error. A path template cannot be sliced.");
     const r = sliceValue(list(v.value.map(str)), from, to);
     return r.type === "list" ? { type: "path", value: r.value.map((x) => (x as { value: string }).value) } : r;
@@ -633,7 +634,8 @@ export function callNamespace(ns: string, name: string, args: readonly Value[]):
       break;
     case "math.round":
       if (args.length === 1 && isNumber(a)) {
-        if (a.type === "int") return a;
+        // An int goes through a double first: math.round(9007199254740993) == 9007199254740992 (observed).
+        if (a.type === "int") return callGlobal("int", [float(Math.round(Number(a.value)))])!;
         // Java's Math.round: halves round up (2.5 → 3, -2.5 → -2) like JavaScript's, and the long result
         // saturates (NaN → 0), exactly like int() of the rounded value.
         return callGlobal("int", [float(Math.round(a.value))])!;

@@ -145,9 +145,9 @@ export function containsStrict(items: readonly Value[], v: Value): boolean {
   return false;
 }
 
-/** Set membership: numeric like `==`, and NaN is a member of a set holding NaN (observed). */
+/** Set membership: Firestore's equality, numeric at every level with NaN equal to NaN (observed). */
 export function containsValue(items: readonly Value[], v: Value): boolean {
-  for (const x of items) if (valueEquals(x, v) || (isNaNValue(x) && isNaNValue(v))) return true;
+  for (const x of items) if (firestoreEquals(x, v)) return true;
   return false;
 }
 
