@@ -146,34 +146,57 @@ export function checkRules(file: RulesFile): StaticIssue[] {
   };
   for (const m of file.matches) checkMatch(m, globalScope, 1, new Set());
 
-  // Recursion (direct or mutual) is forbidden.
+  // Recursion (direct or mutual) is forbidden. Depth-first with an explicit stack: a long chain of
+  // functions must not exhaust the call stack.
   const state = new Map<FunctionDecl, "visiting" | "done">();
   const reported = new Set<FunctionDecl>();
-  const dfs = (f: FunctionDecl): void => {
-    state.set(f, "visiting");
-    for (const g of callGraph.get(f) ?? []) {
+  for (const root of callGraph.keys()) {
+    if (state.has(root)) continue;
+    const stack: { f: FunctionDecl; next: Iterator<FunctionDecl> }[] = [{ f: root, next: (callGraph.get(root) ?? new Set()).values() }];
+    state.set(root, "visiting");
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const step = top.next.next();
+      if (step.done) {
+        state.set(top.f, "done");
+        stack.pop();
+        continue;
+      }
+      const g = step.value;
       const s = state.get(g);
       if (s === "visiting") {
         if (!reported.has(g)) error(g.at, `Function ${g.name} is recursive; recursive or cyclical calls are not allowed.`);
         reported.add(g);
       } else if (s === undefined) {
-        dfs(g);
+        state.set(g, "visiting");
+        stack.push({ f: g, next: (callGraph.get(g) ?? new Set()).values() });
       }
     }
-    state.set(f, "done");
-  };
-  for (const f of callGraph.keys()) if (!state.has(f)) dfs(f);
+  }
   if (reported.size > 0) return issues;
 
-  // Google's engine rejects any static call chain longer than the call-depth limit allows.
+  // Google's engine rejects any static call chain longer than the call-depth limit allows. The graph has no
+  // cycle here; lengths are computed in post-order with an explicit stack.
   const chainLength = new Map<FunctionDecl, number>();
-  const longest = (f: FunctionDecl): number => {
-    const known = chainLength.get(f);
-    if (known !== undefined) return known;
-    let n = 1;
-    for (const g of callGraph.get(f) ?? []) n = Math.max(n, 1 + longest(g));
-    chainLength.set(f, n);
-    return n;
+  const longest = (root: FunctionDecl): number => {
+    const stack: FunctionDecl[] = [root];
+    while (stack.length > 0) {
+      const f = stack[stack.length - 1]!;
+      if (chainLength.has(f)) {
+        stack.pop();
+        continue;
+      }
+      const pending = [...(callGraph.get(f) ?? [])].filter((g) => !chainLength.has(g));
+      if (pending.length > 0) {
+        stack.push(...pending);
+        continue;
+      }
+      let n = 1;
+      for (const g of callGraph.get(f) ?? []) n = Math.max(n, 1 + chainLength.get(g)!);
+      chainLength.set(f, n);
+      stack.pop();
+    }
+    return chainLength.get(root)!;
   };
   for (const f of callGraph.keys())
     if (longest(f) > STATIC_LIMITS.callChain) {

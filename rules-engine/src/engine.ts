@@ -9,6 +9,7 @@ import { parseRules } from "./parser.ts";
 import { str } from "./values.ts";
 
 const EMPTY_VARS: ReadonlyMap<string, Value> = new Map();
+const TOO_COMPLEX = "Rules too complex to evaluate safely.";
 const SERVICES: readonly string[] = ["cloud.firestore", "firebase.storage"];
 
 /** Which request methods each `allow` method name covers. Unknown names load but grant nothing. */
@@ -73,14 +74,15 @@ function parseAndCheck(
   source: string,
   at: (offset: number) => SourcePosition,
 ): { ok: true; file: RulesFile; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] } {
-  let file: RulesFile;
   try {
-    file = parseRules(source);
+    const file = parseRules(source);
+    return { ok: true, file, diagnostics: checkRules(file).map((i) => ({ ...at(i.at), message: i.message, severity: i.severity })) };
   } catch (e) {
     if (e instanceof RulesSyntaxError) return { ok: false, diagnostics: [{ ...at(e.at), message: e.message, severity: "error" }] };
+    // Last resort behind the parser's depth guards: a source that still exhausts the stack is refused.
+    if (e instanceof RangeError) return { ok: false, diagnostics: [{ ...at(0), message: TOO_COMPLEX, severity: "error" }] };
     throw e;
   }
-  return { ok: true, file, diagnostics: checkRules(file).map((i) => ({ ...at(i.at), message: i.message, severity: i.severity })) };
 }
 
 function lineStartsOf(src: string): number[] {
@@ -206,6 +208,8 @@ export function evaluate(ruleset: Ruleset, request: EvaluationRequest): Evaluati
   try {
     allowed = visit(ruleset.matches, 0, globals);
   } catch (e) {
+    // A stack exhausted by an extreme request (the parser bounds the rules themselves) denies it.
+    if (e instanceof RangeError) return { kind: "decided", allowed: false, diagnostics: [{ line: 0, column: 0, message: TOO_COMPLEX, severity: "error" }] };
     if (!(e instanceof EvaluationAbort)) throw e;
     if (ctx.unknown.size > 0) return { kind: "needsDocuments", paths: [...ctx.unknown] };
     diagnostics.push({ line: 0, column: 0, message: e.message, severity: "error" });

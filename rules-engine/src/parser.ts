@@ -11,6 +11,7 @@ const BINARY_PRECEDENCE: Record<string, number> = {
 /** Google's engine refuses expressions this deep ("Expression is too complex to evaluate safely."). */
 export const MAX_EXPRESSION_DEPTH = 100;
 const TOO_COMPLEX = "Expression is too complex to evaluate safely.";
+const MAX_MATCH_NESTING = 100;
 
 /** Words of the language that Google's engine does not take as identifiers (observed). */
 export const RESERVED_WORDS = new Set([
@@ -133,7 +134,19 @@ export class Parser {
     return { at, name, nameAt: nameToken.start, params, lets, body };
   }
 
+  /** Nesting of `match` blocks being parsed (Google allows 10; this only guards the parser's recursion). */
+  private matchNesting = 0;
+
   private parseMatch(): MatchBlock {
+    if (++this.matchNesting > MAX_MATCH_NESTING) throw new RulesSyntaxError("Match blocks nest too deeply.", this.tok.start);
+    try {
+      return this.parseMatchBlock();
+    } finally {
+      this.matchNesting--;
+    }
+  }
+
+  private parseMatchBlock(): MatchBlock {
     const at = this.expectWord("match").start;
     const { pattern, end } = this.scanPattern(this.tok.start);
     this.resume(end);
