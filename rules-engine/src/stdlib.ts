@@ -359,8 +359,10 @@ function timestampMethod(seconds: bigint, nanos: number, name: string, args: rea
       return int(BigInt(jsDay === 0 ? 7 : jsDay));
     }
     case "dayOfYear": {
-      const startOfYear = Date.UTC(date.getUTCFullYear(), 0, 1);
-      return int(BigInt(Math.round((date.getTime() - startOfYear) / 86_400_000) + 1));
+      // setUTCFullYear, not Date.UTC: Date.UTC maps the years 0–99 to 1900–1999.
+      const startOfYear = new Date(0);
+      startOfYear.setUTCFullYear(date.getUTCFullYear(), 0, 1);
+      return int(BigInt(Math.round((date.getTime() - startOfYear.getTime()) / 86_400_000) + 1));
     }
     case "date":
       return timestamp(dayIndex * 86_400n, 0);

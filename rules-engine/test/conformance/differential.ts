@@ -32,7 +32,8 @@ export interface DiffResult {
 }
 
 export function ourOutcome(c: Pick<DiffCase, "expr" | "decls">): Outcome {
-  const r = evaluateExpression(c.expr, c.decls ? { declarations: c.decls } : {});
+  // `resource` is null in both engines (Google's probes read documents that do not exist).
+  const r = evaluateExpression(c.expr, { variables: { resource: { type: "null" } }, ...(c.decls ? { declarations: c.decls } : {}) });
   if (!r.ok) return { kind: "load-error", message: r.diagnostics.map((d) => d.message).join("; ") };
   if (r.value.type === "error") return { kind: "error", message: r.value.message };
   return { kind: "value", value: r.value };
