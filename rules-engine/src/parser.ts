@@ -478,6 +478,11 @@ export class Parser {
           pos = this.tok.end;
           parts.push({ expr });
           if (pos < src.length && !PATH_LITERAL_STOP.has(src[pos]!)) throw new RulesSyntaxError(`Unexpected '${src[pos]}'.`, pos);
+        } else if (src[pos] === "{" && parts.length === 0 && /^\{[A-Za-z_][A-Za-z0-9_]*(=\*\*)?\}/.test(src.slice(pos, pos + 200))) {
+          // A variable segment of a path template: /a/{x}/b (bound by bind()).
+          const close = src.indexOf("}", pos);
+          parts.push({ text: src.slice(pos, close + 1) });
+          pos = close + 1;
         } else if (src[pos] === "(") {
           if (parts.length > 0) throw new RulesSyntaxError("Unexpected '('.", pos);
           const close = src.indexOf(")", pos);
