@@ -5,6 +5,19 @@
 import { GoogleEngine } from "../test/conformance/google-engine.ts";
 import { agreementTable, describeOutcome, runDifferential } from "../test/conformance/differential.ts";
 import { familyCases } from "../test/conformance/families.ts";
+import { ExpressionGenerator } from "../test/conformance/generator.ts";
+import type { DiffCase } from "../test/conformance/differential.ts";
+
+/** `--generator basic`: the first generator's expressions (operators over typed values), compared exactly. */
+function basicCases(seed: number, n: number): DiffCase[] {
+  const gen = new ExpressionGenerator(seed);
+  const seen = new Set<string>();
+  for (let tries = 0; seen.size < n && tries < n * 20; tries++) {
+    const e = gen.expr("any", 3);
+    if (e.length <= 400) seen.add(e);
+  }
+  return [...seen].map((expr) => ({ family: "basic", expr }));
+}
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,7 +32,8 @@ const show = option("show", 60);
 const google = await GoogleEngine.start(`demo-rules-differential-${seed}`);
 try {
   const started = Date.now();
-  const results = await runDifferential(google, familyCases(seed, count));
+  const basic = process.argv.includes("basic") || process.env.RULES_DIFF_GENERATOR === "basic";
+  const results = await runDifferential(google, basic ? basicCases(seed, count) : familyCases(seed, count));
   const differing = results.filter((r) => !r.agree);
   for (const r of differing.slice(0, show))
     console.log(`DIFFER [${r.c.family}] ${r.c.decls ? `${r.c.decls} ⟹ ` : ""}${r.c.expr}\n   ours: ${describeOutcome(r.ours).slice(0, 200)}; Google: ${r.google}`);
