@@ -20,6 +20,26 @@ interface Scope {
   parent: Scope | null;
 }
 
+/**
+ * A call whose result Google's compiler types as float: float(x), math.floor/ceil/sqrt/pow, latitude(),
+ * longitude(), distance().
+ */
+function isFloatCall(e: Expr | null): boolean {
+  if (!e) return false;
+  if (e.kind === "call") return e.name === "float" && e.args.length === 1;
+  if (e.kind === "namespaceCall") return e.namespace === "math" && ["floor", "ceil", "sqrt", "pow"].includes(e.name);
+  if (e.kind === "method") return ["latitude", "longitude", "distance"].includes(e.name);
+  return false;
+}
+
+/** Argument positions typed int in Google's compiler (timestamp.value(ms), duration.value(n, unit), …). */
+const INT_PARAMETERS: Record<string, readonly number[]> = {
+  "timestamp.value": [0], "timestamp.date": [0, 1, 2], "duration.value": [0], "duration.time": [0, 1, 2, 3],
+};
+
+const COMPILER_FAILURE =
+  "Google's rules compiler fails on this expression (HTTP 500): a float computed by a call is passed where an int is expected.";
+
 export function checkRules(file: RulesFile): StaticIssue[] {
   const issues: StaticIssue[] = [];
   const error = (at: number, message: string) => issues.push({ at, message, severity: "error" });
@@ -48,10 +68,20 @@ export function checkRules(file: RulesFile): StaticIssue[] {
         return e;
       case "member":
         return { ...e, object: v(e.object) };
-      case "index":
-        return { ...e, object: v(e.object), index: v(e.index) };
-      case "slice":
-        return { ...e, object: v(e.object), from: e.from && v(e.from), to: e.to && v(e.to) };
+      // Observed: Google's compiler crashes instead of loading when a float-typed call result is an index,
+      // a slice bound or an int argument of the timestamp/duration functions (a float literal there loads and
+      // errors at evaluation); the ruleset cannot be deployed, so it does not load here either.
+      case "index": {
+        const index = v(e.index);
+        if (isFloatCall(index)) error(e.index.at, COMPILER_FAILURE);
+        return { ...e, object: v(e.object), index };
+      }
+      case "slice": {
+        const from = e.from && v(e.from);
+        const to = e.to && v(e.to);
+        if (isFloatCall(from) || isFloatCall(to)) error(e.at, COMPILER_FAILURE);
+        return { ...e, object: v(e.object), from, to };
+      }
       case "call": {
         const fn = lookupFunction(scope, e.name);
         if (fn && calls) calls.add(fn);
@@ -60,8 +90,11 @@ export function checkRules(file: RulesFile): StaticIssue[] {
       }
       case "method": {
         const args = e.args.map(v);
-        if (e.object.kind === "ident" && NAMESPACES.has(e.object.name) && !isVariable(scope, e.object.name))
+        if (e.object.kind === "ident" && NAMESPACES.has(e.object.name) && !isVariable(scope, e.object.name)) {
+          const intParameters = INT_PARAMETERS[`${e.object.name}.${e.name}`] ?? [];
+          if (intParameters.some((i) => isFloatCall(args[i] ?? null))) error(e.at, COMPILER_FAILURE);
           return { kind: "namespaceCall", at: e.object.at, namespace: e.object.name, name: e.name, args };
+        }
         if ((e.name === "matches" || e.name === "split") && args[0]?.kind === "literal" && args[0].value.type === "string") {
           const re = compileRegex(args[0].value.value);
           if (typeof re === "string") error(args[0].at, re);

@@ -27,7 +27,7 @@ export interface DiffResult {
   c: DiffCase;
   ours: Outcome;
   /** What Google's engine did relative to ours. */
-  google: "load-error" | "loaded" | "same" | "different" | "failed";
+  google: "load-error" | "compile-crash" | "loaded" | "same" | "different" | "failed";
   agree: boolean;
 }
 
@@ -196,11 +196,14 @@ function errorLines(response: string): number[] {
   return lines;
 }
 
-/** Whether Google's engine refuses to load the condition (with its declarations) on its own. */
-async function googleRejects(google: GoogleEngine, c: Pick<DiffCase, "expr" | "decls">, probe: Probe): Promise<boolean> {
-  // An HTTP 500 (Google's rules compiler crashing, seen with a float slice bound) is a refusal too.
+/**
+ * Whether Google's engine refuses to load the case on its own: "load-error", or "compile-crash" when its
+ * rules compiler fails with HTTP 500 (seen when a float computed by a call reaches an int position: a list
+ * index, a slice bound, a duration amount), or null when it loads.
+ */
+async function googleRejects(google: GoogleEngine, c: Pick<DiffCase, "expr" | "decls">, probe: Probe): Promise<"load-error" | "compile-crash" | null> {
   const error = await google.loadRules(batchSource([{ c, probe }]));
-  return error !== null;
+  return error === null ? null : error.startsWith("500") ? "compile-crash" : "load-error";
 }
 
 export interface RunOptions {
@@ -216,8 +219,9 @@ export async function runDifferential(google: GoogleEngine, cases: readonly Diff
   // Our load errors: each case alone in Google's engine.
   for (const r of results) {
     if (r.ours.kind !== "load-error") continue;
-    r.google = (await googleRejects(google, r.c, { condition: `${CALL} == null || ${CALL} != null` })) ? "load-error" : "loaded";
-    r.agree = r.google === "load-error";
+    r.google = (await googleRejects(google, r.c, { condition: `${CALL} == null || ${CALL} != null` })) ?? "loaded";
+    // A compiler crash is a refusal too: such a ruleset cannot be deployed.
+    r.agree = r.google === "load-error" || r.google === "compile-crash";
   }
   const loadable = results.filter((r) => r.ours.kind !== "load-error");
   for (let start = 0; start < loadable.length; start += batchSize) {
@@ -231,16 +235,33 @@ export async function runDifferential(google: GoogleEngine, cases: readonly Diff
       let removed = 0;
       for (const i of suspects) {
         const r = pending[i]!;
-        if (await googleRejects(google, r.c, probeFor(CALL, r.ours))) {
-          r.google = "load-error";
+        const refused = await googleRejects(google, r.c, probeFor(CALL, r.ours));
+        if (refused) {
+          r.google = refused;
           removed++;
         }
       }
+      if (removed === 0 && error.startsWith("500")) {
+        // A compiler crash names no line: bisect the batch down to the cases that crash it.
+        const bisect = async (part: DiffResult[]): Promise<void> => {
+          const e = await google.loadRules(batchSource(part.map((r) => ({ c: r.c, probe: probeFor(CALL, r.ours) }))));
+          if (e === null || !e.startsWith("500")) return;
+          if (part.length === 1) {
+            part[0]!.google = "compile-crash";
+            removed++;
+            return;
+          }
+          const half = Math.ceil(part.length / 2);
+          await bisect(part.slice(0, half));
+          await bisect(part.slice(half));
+        };
+        await bisect(pending);
+      }
       if (removed === 0) {
         // Not attributable by line: test every case alone.
-        for (const r of pending) if (await googleRejects(google, r.c, probeFor(CALL, r.ours))) r.google = "load-error";
+        for (const r of pending) r.google = (await googleRejects(google, r.c, probeFor(CALL, r.ours))) ?? r.google;
       }
-      pending = pending.filter((r) => r.google !== "load-error");
+      pending = pending.filter((r) => r.google === "loaded");
       if (removed === 0) break;
     }
     if (pending.length === 0) continue;
