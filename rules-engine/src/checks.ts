@@ -29,6 +29,8 @@ function isFloatCall(e: Expr | null): boolean {
   if (e.kind === "call") return e.name === "float" && e.args.length === 1;
   if (e.kind === "namespaceCall") return e.namespace === "math" && ["floor", "ceil", "sqrt", "pow"].includes(e.name);
   if (e.kind === "method") return ["latitude", "longitude", "distance"].includes(e.name);
+  // Observed: `timestamp.value(c ? math.pow(0, 3.75) : 1)` crashes it too.
+  if (e.kind === "conditional") return isFloatCall(e.then) || isFloatCall(e.otherwise);
   return false;
 }
 

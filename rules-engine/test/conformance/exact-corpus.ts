@@ -75,6 +75,7 @@ export const exactCases: ExactCase[] = [
   // position; a float literal there loads and errors at evaluation
   le("conversions", "duration.value(float('1.5'), 's')"), le("indexing", "[1][float('0')]"), le("indexing", "'abc'[math.sqrt(1)]"),
   le("time", "timestamp.date(float('1'), 1, 1)"), le("indexing", "[1, 2][float('0'):]"), le("math", "duration.value(math.floor(1.5), 's')"),
+  le("time", "timestamp.value(true ? math.pow(0, 3.75) : math.abs(1000))"), e("time", "timestamp.value(true ? 1.5 : 2)"),
   e("conversions", "duration.value(1.5, 's')"), e("indexing", "[1][1.5]"), e("time", "timestamp.value(float('1') + 1)"), v("math", "int(float('1'))", "1"),
   // formerly masked with `|| true` in corpus.ts
   e("indexing", "[1, 2, 3][0:0]"), v("indexing", "[1, 2, 3][1:1]", "[]"), v("lists", "[1.5, true, 'x'].join('-')", "'1.5-true-x'"),
