@@ -8,7 +8,7 @@ import { GoogleEngine } from "./google-engine.ts";
 import { knownDifferences } from "./known-differences.ts";
 
 const SEED = Number(process.env.RULES_DIFF_SEED ?? 20261130);
-const SAMPLE = 240;
+const SAMPLE = 200;
 
 let google: GoogleEngine;
 beforeAll(async () => {
