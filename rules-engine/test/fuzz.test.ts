@@ -97,7 +97,7 @@ describe("compile() and evaluate() never throw", () => {
       return String.fromCharCode(Math.floor(rand() * 0x10000));
     };
     let loaded = 0;
-    for (let i = 0; i < 600; i++) {
+    for (let i = 0; i < 300; i++) {
       const chars = Array.from({ length: Math.floor(rand() * 80) }, randomChar).join("");
       neverThrows(chars);
       neverThrows(wrap(chars));
@@ -114,6 +114,6 @@ describe("compile() and evaluate() never throw", () => {
       if (neverThrows(mutated) === "loaded") loaded++;
     }
     // The soup and the mutations reach evaluation, not only the parser.
-    expect(loaded).toBeGreaterThan(50);
+    expect(loaded).toBeGreaterThan(25);
   });
 });
