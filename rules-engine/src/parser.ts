@@ -103,6 +103,15 @@ export class Parser {
     return { rulesVersion, rulesVersionAt, service, serviceAt, topFunctions, functions, matches };
   }
 
+  /** A name a function binds (parameter, `let`): keywords and packages are refused, as Google does. */
+  private expectBindingName(): string {
+    const t = this.expectIdent();
+    if (PACKAGES.has(t.text)) throw new RulesSyntaxError(`${t.text} is a package and cannot be used as variable name.`, t.start);
+    if (RESERVED_WORDS.has(t.text) || t.text === "true" || t.text === "false" || t.text === "null")
+      throw new RulesSyntaxError(`Unexpected '${t.text}'.`, t.start);
+    return t.text;
+  }
+
   private parseFunction(): FunctionDecl {
     const at = this.expectWord("function").start;
     const nameToken = this.expectIdent();
@@ -110,10 +119,10 @@ export class Parser {
     this.expectPunct("(");
     const params: string[] = [];
     if (!this.isPunct(")")) {
-      params.push(this.expectIdent().text);
+      params.push(this.expectBindingName());
       while (this.isPunct(",")) {
         this.advance();
-        params.push(this.expectIdent().text);
+        params.push(this.expectBindingName());
       }
     }
     this.expectPunct(")");
@@ -121,7 +130,7 @@ export class Parser {
     const lets: FunctionDecl["lets"] = [];
     while (this.isWord("let")) {
       const letAt = this.advance().start;
-      const letName = this.expectIdent().text;
+      const letName = this.expectBindingName();
       this.expectPunct("=");
       const value = this.parseExpr();
       this.expectPunct(";");

@@ -28,6 +28,10 @@ export const exactCases: ExactCase[] = [
   le("functions", "f(2)", "function f(x) { let x = 1; return x; }"),
   le("functions", "f(2)", "function f(x) { let a = 1; let a = 2; return a; }"),
   v("functions", "f(2)", "3", "function f(x) { let a = x; let b = a + 1; return b; }"),
+  // ---- keywords and packages bind no names ----
+  le("functions", "f(1)", "function f(x) { let math = 1; return x; }"), le("functions", "f(1)", "function f(duration) { return 1; }"),
+  le("functions", "f(1)", "function f(x) { let if = 1; return x; }"), le("functions", "f(1)", "function f(in) { return 1; }"),
+  v("functions", "f(1)", "1", "function f(string) { let path = string; return path; }"),
   // ---- nesting depth: Google refuses 100 levels ("Expression is too complex to evaluate safely.") ----
   v("nesting", nest("(", "1", ")", 98), "1"), le("nesting", nest("(", "1", ")", 99)),
   v("nesting", chain("true", "||", 99), "true"), le("nesting", chain("true", "||", 100)),
