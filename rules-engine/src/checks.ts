@@ -20,6 +20,28 @@ interface Scope {
   parent: Scope | null;
 }
 
+/**
+ * A call whose result Google's compiler types as float: float(x), math.floor/ceil/sqrt/pow, latitude(),
+ * longitude(), distance().
+ */
+function isFloatCall(e: Expr | null): boolean {
+  if (!e) return false;
+  if (e.kind === "call") return e.name === "float" && e.args.length === 1;
+  if (e.kind === "namespaceCall") return e.namespace === "math" && ["floor", "ceil", "sqrt", "pow"].includes(e.name);
+  if (e.kind === "method") return ["latitude", "longitude", "distance"].includes(e.name);
+  // Observed: `timestamp.value(c ? math.pow(0, 3.75) : 1)` crashes it too.
+  if (e.kind === "conditional") return isFloatCall(e.then) || isFloatCall(e.otherwise);
+  return false;
+}
+
+/** Argument positions typed int in Google's compiler (timestamp.value(ms), duration.value(n, unit), …). */
+const INT_PARAMETERS: Record<string, readonly number[]> = {
+  "timestamp.value": [0], "timestamp.date": [0, 1, 2], "duration.value": [0], "duration.time": [0, 1, 2, 3],
+};
+
+const COMPILER_FAILURE =
+  "Google's rules compiler fails on this expression (HTTP 500): a float computed by a call is passed where an int is expected.";
+
 export function checkRules(file: RulesFile): StaticIssue[] {
   const issues: StaticIssue[] = [];
   const error = (at: number, message: string) => issues.push({ at, message, severity: "error" });
@@ -48,10 +70,20 @@ export function checkRules(file: RulesFile): StaticIssue[] {
         return e;
       case "member":
         return { ...e, object: v(e.object) };
-      case "index":
-        return { ...e, object: v(e.object), index: v(e.index) };
-      case "slice":
-        return { ...e, object: v(e.object), from: e.from && v(e.from), to: e.to && v(e.to) };
+      // Observed: Google's compiler crashes instead of loading when a float-typed call result is an index,
+      // a slice bound or an int argument of the timestamp/duration functions (a float literal there loads and
+      // errors at evaluation); the ruleset cannot be deployed, so it does not load here either.
+      case "index": {
+        const index = v(e.index);
+        if (isFloatCall(index)) error(e.index.at, COMPILER_FAILURE);
+        return { ...e, object: v(e.object), index };
+      }
+      case "slice": {
+        const from = e.from && v(e.from);
+        const to = e.to && v(e.to);
+        if (isFloatCall(from) || isFloatCall(to)) error(e.at, COMPILER_FAILURE);
+        return { ...e, object: v(e.object), from, to };
+      }
       case "call": {
         const fn = lookupFunction(scope, e.name);
         if (fn && calls) calls.add(fn);
@@ -60,9 +92,12 @@ export function checkRules(file: RulesFile): StaticIssue[] {
       }
       case "method": {
         const args = e.args.map(v);
-        if (e.object.kind === "ident" && NAMESPACES.has(e.object.name) && !isVariable(scope, e.object.name))
+        if (e.object.kind === "ident" && NAMESPACES.has(e.object.name) && !isVariable(scope, e.object.name)) {
+          const intParameters = INT_PARAMETERS[`${e.object.name}.${e.name}`] ?? [];
+          if (intParameters.some((i) => isFloatCall(args[i] ?? null))) error(e.at, COMPILER_FAILURE);
           return { kind: "namespaceCall", at: e.object.at, namespace: e.object.name, name: e.name, args };
-        if (e.name === "matches" && args[0]?.kind === "literal" && args[0].value.type === "string") {
+        }
+        if ((e.name === "matches" || e.name === "split") && args[0]?.kind === "literal" && args[0].value.type === "string") {
           const re = compileRegex(args[0].value.value);
           if (typeof re === "string") error(args[0].at, re);
         }
@@ -108,6 +143,7 @@ export function checkRules(file: RulesFile): StaticIssue[] {
     const inner: Scope = { names: new Set(f.params), functions: new Map(), parent: declScope };
     const lets = f.lets.map((l) => {
       const value = visit(l.value, inner, calls);
+      if (inner.names.has(l.name)) error(l.at, `The identifier [${l.name}] is already bound in the current scope.`);
       inner.names.add(l.name);
       return { ...l, value };
     });
@@ -145,34 +181,57 @@ export function checkRules(file: RulesFile): StaticIssue[] {
   };
   for (const m of file.matches) checkMatch(m, globalScope, 1, new Set());
 
-  // Recursion (direct or mutual) is forbidden.
+  // Recursion (direct or mutual) is forbidden. Depth-first with an explicit stack: a long chain of
+  // functions must not exhaust the call stack.
   const state = new Map<FunctionDecl, "visiting" | "done">();
   const reported = new Set<FunctionDecl>();
-  const dfs = (f: FunctionDecl): void => {
-    state.set(f, "visiting");
-    for (const g of callGraph.get(f) ?? []) {
+  for (const root of callGraph.keys()) {
+    if (state.has(root)) continue;
+    const stack: { f: FunctionDecl; next: Iterator<FunctionDecl> }[] = [{ f: root, next: (callGraph.get(root) ?? new Set()).values() }];
+    state.set(root, "visiting");
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const step = top.next.next();
+      if (step.done) {
+        state.set(top.f, "done");
+        stack.pop();
+        continue;
+      }
+      const g = step.value;
       const s = state.get(g);
       if (s === "visiting") {
         if (!reported.has(g)) error(g.at, `Function ${g.name} is recursive; recursive or cyclical calls are not allowed.`);
         reported.add(g);
       } else if (s === undefined) {
-        dfs(g);
+        state.set(g, "visiting");
+        stack.push({ f: g, next: (callGraph.get(g) ?? new Set()).values() });
       }
     }
-    state.set(f, "done");
-  };
-  for (const f of callGraph.keys()) if (!state.has(f)) dfs(f);
+  }
   if (reported.size > 0) return issues;
 
-  // Google's engine rejects any static call chain longer than the call-depth limit allows.
+  // Google's engine rejects any static call chain longer than the call-depth limit allows. The graph has no
+  // cycle here; lengths are computed in post-order with an explicit stack.
   const chainLength = new Map<FunctionDecl, number>();
-  const longest = (f: FunctionDecl): number => {
-    const known = chainLength.get(f);
-    if (known !== undefined) return known;
-    let n = 1;
-    for (const g of callGraph.get(f) ?? []) n = Math.max(n, 1 + longest(g));
-    chainLength.set(f, n);
-    return n;
+  const longest = (root: FunctionDecl): number => {
+    const stack: FunctionDecl[] = [root];
+    while (stack.length > 0) {
+      const f = stack[stack.length - 1]!;
+      if (chainLength.has(f)) {
+        stack.pop();
+        continue;
+      }
+      const pending = [...(callGraph.get(f) ?? [])].filter((g) => !chainLength.has(g));
+      if (pending.length > 0) {
+        stack.push(...pending);
+        continue;
+      }
+      let n = 1;
+      for (const g of callGraph.get(f) ?? []) n = Math.max(n, 1 + chainLength.get(g)!);
+      chainLength.set(f, n);
+      stack.pop();
+    }
+    return chainLength.get(root)!;
   };
   for (const f of callGraph.keys())
     if (longest(f) > STATIC_LIMITS.callChain) {

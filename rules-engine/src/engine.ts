@@ -9,6 +9,7 @@ import { parseRules } from "./parser.ts";
 import { str } from "./values.ts";
 
 const EMPTY_VARS: ReadonlyMap<string, Value> = new Map();
+const TOO_COMPLEX = "Rules too complex to evaluate safely.";
 const SERVICES: readonly string[] = ["cloud.firestore", "firebase.storage"];
 
 /** Which request methods each `allow` method name covers. Unknown names load but grant nothing. */
@@ -73,14 +74,15 @@ function parseAndCheck(
   source: string,
   at: (offset: number) => SourcePosition,
 ): { ok: true; file: RulesFile; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] } {
-  let file: RulesFile;
   try {
-    file = parseRules(source);
+    const file = parseRules(source);
+    return { ok: true, file, diagnostics: checkRules(file).map((i) => ({ ...at(i.at), message: i.message, severity: i.severity })) };
   } catch (e) {
     if (e instanceof RulesSyntaxError) return { ok: false, diagnostics: [{ ...at(e.at), message: e.message, severity: "error" }] };
+    // Last resort behind the parser's depth guards: a source that still exhausts the stack is refused.
+    if (e instanceof RangeError) return { ok: false, diagnostics: [{ ...at(0), message: TOO_COMPLEX, severity: "error" }] };
     throw e;
   }
-  return { ok: true, file, diagnostics: checkRules(file).map((i) => ({ ...at(i.at), message: i.message, severity: i.severity })) };
 }
 
 function lineStartsOf(src: string): number[] {
@@ -206,6 +208,8 @@ export function evaluate(ruleset: Ruleset, request: EvaluationRequest): Evaluati
   try {
     allowed = visit(ruleset.matches, 0, globals);
   } catch (e) {
+    // A stack exhausted by an extreme request (the parser bounds the rules themselves) denies it.
+    if (e instanceof RangeError) return { kind: "decided", allowed: false, diagnostics: [{ line: 0, column: 0, message: TOO_COMPLEX, severity: "error" }] };
     if (!(e instanceof EvaluationAbort)) throw e;
     if (ctx.unknown.size > 0) return { kind: "needsDocuments", paths: [...ctx.unknown] };
     diagnostics.push({ line: 0, column: 0, message: e.message, severity: "error" });
@@ -223,9 +227,16 @@ export type ExpressionResult = { ok: true; value: Value } | { ok: false; diagnos
  */
 export function evaluateExpression(
   expression: string,
-  options: { variables?: Readonly<Record<string, Value>>; service?: Service; documents?: EvaluationRequest["documents"] } = {},
+  options: {
+    variables?: Readonly<Record<string, Value>>;
+    service?: Service;
+    documents?: EvaluationRequest["documents"];
+    /** Function declarations (one line) visible to the expression. */
+    declarations?: string;
+  } = {},
 ): ExpressionResult {
-  const prefix = "rules_version = '2'; service cloud.firestore { function __value() { return ";
+  const declarations = (options.declarations ?? "").replace(/[\r\n]/g, " ");
+  const prefix = `rules_version = '2'; service cloud.firestore { ${declarations} function __value() { return `;
   const source = `${prefix}${expression}\n; } }`;
   const lineStarts = lineStartsOf(source);
   // Positions count from the start of the expression, not of the ruleset wrapped around it.
@@ -241,7 +252,9 @@ export function evaluateExpression(
   const ctx = new EvalContext(options.service ?? "cloud.firestore", options.documents);
   const frame: Frame = { vars: new Map(Object.entries(options.variables ?? {})), functions: null, parent: null };
   try {
-    return { ok: true, value: evalExpr(ctx, frame, file.functions[0]!.body) };
+    const valueFunction = file.functions[file.functions.length - 1]!;
+    const globals: Frame = { vars: EMPTY_VARS, functions: new Map(file.functions.map((f) => [f.name, f])), parent: frame };
+    return { ok: true, value: evalExpr(ctx, globals, valueFunction.body) };
   } catch (e) {
     if (e instanceof EvaluationAbort) return { ok: true, value: { type: "error", message: e.message } };
     throw e;

@@ -3,7 +3,7 @@
 // turns into a denial — they are not rule errors that `||` could absorb.
 import type { DocumentReader, Service, Value } from "./api.ts";
 import type { Expr, FunctionDecl } from "./ast.ts";
-import { callGlobal, callMethod, callNamespace, parsePathString, sliceValue, stringIndex } from "./stdlib.ts";
+import { callGlobal, callMethod, callNamespace, isTemplatePath, parsePathString, sliceValue, stringIndex, urlDecode } from "./stdlib.ts";
 import {
   bool, compareValues, containsStrict, containsValue, duration, err, float, int, isError, isOfType, list, map, NULL, str, timestamp,
   typeName, valueEquals, type ErrorValue,
@@ -22,9 +22,26 @@ export class EvaluationAbort {
   constructor(readonly message: string) {}
 }
 
+/**
+ * A function argument, evaluated only when (and the first time) the callee uses it: Google's engine passes
+ * arguments lazily, so `function f(x) { return true; }` makes `f(1 / 0)` true.
+ */
+export class LazyArgument {
+  private value: Value | null = null;
+  constructor(
+    private readonly expr: Expr,
+    private readonly frame: Frame,
+  ) {}
+
+  force(ctx: EvalContext): Value {
+    this.value ??= evalExpr(ctx, this.frame, this.expr);
+    return this.value;
+  }
+}
+
 /** A lexical scope at run time: variables (wildcards, params, lets, globals) and declared functions. */
 export interface Frame {
-  vars: ReadonlyMap<string, Value>;
+  vars: ReadonlyMap<string, Value | LazyArgument>;
   functions: ReadonlyMap<string, FunctionDecl> | null;
   parent: Frame | null;
 }
@@ -44,6 +61,7 @@ export class EvalContext {
   lookupVar(frame: Frame, name: string): Value | undefined {
     for (let f: Frame | null = frame; f; f = f.parent) {
       const v = f.vars.get(name);
+      if (v instanceof LazyArgument) return v.force(this);
       if (v !== undefined) return v;
     }
     return undefined;
@@ -87,9 +105,15 @@ export function evalExpr(ctx: EvalContext, frame: Frame, e: Expr): Value {
       if (from && isError(from)) return from;
       const to = e.to ? evalExpr(ctx, frame, e.to) : null;
       if (to && isError(to)) return to;
-      if ((from && from.type !== "int") || (to && to.type !== "int")) return err("Slice bounds must be integers.");
+      // A null bound is an open one: [1, 2, 3][null:2] == [1, 2] (observed).
+      const bound = (b: Value | null): bigint | null | ErrorValue =>
+        b === null || b.type === "null" ? null : b.type === "int" ? b.value : err("Slice bounds must be integers.");
+      const a = bound(from);
+      const b = bound(to);
+      if (typeof a === "object" && a !== null) return a;
+      if (typeof b === "object" && b !== null) return b;
       if (obj.type === "null") return nullError();
-      return sliceValue(obj, from ? (from as { value: bigint }).value : null, to ? (to as { value: bigint }).value : null);
+      return sliceValue(obj, a, b);
     }
     case "unary": {
       const v = evalExpr(ctx, frame, e.operand);
@@ -159,7 +183,10 @@ export function evalExpr(ctx: EvalContext, frame: Frame, e: Expr): Value {
         let text = "";
         for (const part of parts) {
           if ("text" in part) {
-            text += part.text;
+            // Literal segment text is URL-decoded like path(): /a/a+b has the segment 'a b' (observed).
+            const decoded = urlDecode(part.text);
+            if (decoded === null) return err(`Invalid path segment '${part.text}'.`);
+            text += decoded;
             continue;
           }
           const v = interpolated(evalExpr(ctx, frame, part.expr));
@@ -196,6 +223,7 @@ export function evalExpr(ctx: EvalContext, frame: Frame, e: Expr): Value {
 function interpolated(v: Value): Extract<Value, { type: "string" }> | ErrorValue {
   if (isError(v) || v.type === "string") return v;
   if (v.type === "int" || v.type === "float" || v.type === "bool") return callGlobal("string", [v]) as Extract<Value, { type: "string" }>;
+  if (v.type === "null") return { type: "string", value: "null" };
   return err(`Unsupported operation error. Cannot interpolate ${typeName(v)} into a path.`);
 }
 
@@ -253,6 +281,7 @@ function indexValue(obj: Value, index: Value): Value {
       if (index.type !== "int") return err(`Unsupported operation error. Received: string[${typeName(index)}].`);
       return stringIndex(obj.value, index.value);
     case "path":
+      if (isTemplatePath(obj.value)) return err("Unsupported operation error. A path template cannot be indexed.");
       if (index.type === "int") {
         if (index.value < 0n || index.value >= BigInt(obj.value.length))
           return err(`Index out of bound error. Index: [${index.value}] , size: [${obj.value.length}].`);
@@ -340,11 +369,9 @@ function evalCall(ctx: EvalContext, frame: Frame, name: string, argExprs: readon
   if (user) {
     if (user.fn.params.length !== argExprs.length)
       return err(`Function ${name} expects ${user.fn.params.length} arguments, got ${argExprs.length}.`);
-    const args = evalArgs(ctx, frame, argExprs);
-    if (!Array.isArray(args)) return args;
     if (ctx.depth >= LIMITS.callDepth) throw new EvaluationAbort(`Function call depth exceeded ${LIMITS.callDepth}.`);
-    const vars = new Map<string, Value>();
-    user.fn.params.forEach((p, i) => vars.set(p, args[i]!));
+    const vars = new Map<string, Value | LazyArgument>();
+    user.fn.params.forEach((p, i) => vars.set(p, new LazyArgument(argExprs[i]!, frame)));
     const inner: Frame = { vars, functions: null, parent: user.frame };
     ctx.depth++;
     try {
@@ -373,7 +400,9 @@ function documentCall(ctx: EvalContext, name: "get" | "exists", args: readonly V
   const p = args[0];
   if (args.length !== 1 || !p || (p.type !== "path" && p.type !== "string"))
     return err(`Unsupported operation error. Received: ${name}(${args.map(typeName).join(",")}). Expected: ${name}(path).`);
-  const segments = p.type === "path" ? p.value : (parsePathString(p.value) as { value: readonly string[] }).value;
+  const parsed = p.type === "path" ? p : parsePathString(p.value);
+  if (parsed.type !== "path") return parsed;
+  const segments = parsed.value;
   if (segments.length < 5 || segments[0] !== "databases" || segments[2] !== "documents" || (segments.length - 3) % 2 !== 0)
     return err(`Service call error. Function: [${name}], Argument: [/${segments.join("/")}] is not a document path.`);
   if (ctx.service === "firebase.storage" && segments[1] !== "(default)")

@@ -62,7 +62,7 @@ export function scanToken(src: string, from: number): Token {
     while (end < src.length && isIdentPart(src[end]!)) end++;
     return { kind: "ident", text: src.slice(start, end), start, end };
   }
-  if (isDigit(c)) return scanNumber(src, start);
+  if (isDigit(c) || (c === "." && isDigit(src[start + 1] ?? ""))) return scanNumber(src, start);
   if (c === "'" || c === '"') {
     // Fast path: no escapes on the way to the closing quote.
     const close = src.indexOf(c, start + 1);
@@ -79,29 +79,32 @@ export function scanToken(src: string, from: number): Token {
   throw new RulesSyntaxError(`Unexpected character '${c}'.`, start);
 }
 
+// Numbers as Google's lexer reads them (observed): `5.`, `.5` and `0.` are floats; a leading zero may not be
+// followed by more digits (`01`, `00.5` do not load); no exponent form (`1e3` is "Unexpected 'e3'").
 function scanNumber(src: string, start: number): Token {
   let end = start;
   while (end < src.length && isDigit(src[end]!)) end++;
+  const intDigits = src.slice(start, end);
+  if (intDigits.length > 1 && intDigits[0] === "0") throw new RulesSyntaxError(`Unexpected '${intDigits.slice(1)}'.`, start + 1);
   let isFloat = false;
-  if (src[end] === "." && isDigit(src[end + 1] ?? "")) {
+  if (src[end] === ".") {
+    if (isIdentStart(src[end + 1] ?? "")) {
+      // Google's lexer takes `2.` as a number, so `2.size()` fails there: "Unexpected 'size'".
+      throw new RulesSyntaxError(`Unexpected '${/^[A-Za-z_]\w*/.exec(src.slice(end + 1))![0]}'.`, end + 1);
+    }
     isFloat = true;
     end++;
     while (end < src.length && isDigit(src[end]!)) end++;
-  } else if (src[end] === "." && isIdentStart(src[end + 1] ?? "")) {
-    // Google's lexer takes `2.` as a number, so `2.size()` fails there: "Unexpected 'size'".
-    throw new RulesSyntaxError(`Unexpected '${/^[A-Za-z_]\w*/.exec(src.slice(end + 1))![0]}'.`, end + 1);
   }
-  // No exponent form: Google's engine rejects `1e3` ("Unexpected 'e3'").
   const text = src.slice(start, end);
-  if (end < src.length && isIdentPart(src[end]!)) throw new RulesSyntaxError(`Malformed number '${text}${src[end]}'.`, start);
-  if (isFloat) return { kind: "float", text, start, end, float: Number(text) };
+  if (end < src.length && isIdentPart(src[end]!)) throw new RulesSyntaxError(`Unexpected '${/^\w+/.exec(src.slice(end))![0]}'.`, end);
+  if (isFloat) return { kind: "float", text, start, end, float: Number(text === "." ? "0" : `${text}0`) };
   // The magnitude 2^63 is only valid under a unary minus; the parser checks the range.
   return { kind: "int", text, start, end, int: BigInt(text) };
 }
 
-const SIMPLE_ESCAPES: Record<string, number> = {
-  a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, "\\": 92, "'": 39, '"': 34, "`": 96, "?": 63,
-};
+// Google's engine rejects `\a`, `\v`, `\?`, `` \` `` and `\U…` (observed).
+const SIMPLE_ESCAPES: Record<string, number> = { b: 8, f: 12, n: 10, r: 13, t: 9, "\\": 92, "'": 39, '"': 34 };
 
 /** Scans a quoted literal starting at its opening quote; returns the UTF-8 bytes it denotes. */
 function scanQuoted(src: string, quoteAt: number, isBytes: boolean): { end: number; bytes: Uint8Array } {
@@ -125,19 +128,24 @@ function scanQuoted(src: string, quoteAt: number, isBytes: boolean): { end: numb
     if (simple !== undefined) {
       out.push(simple);
       pos += 2;
-    } else if (e === "x" || e === "X") {
+    } else if (e === "x") {
       const hex = src.slice(pos + 2, pos + 4);
       if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw new RulesSyntaxError("Invalid \\x escape: two hex digits expected.", pos);
       pushCode(out, parseInt(hex, 16), isBytes, encoder);
       pos += 4;
-    } else if (e === "u" || e === "U") {
-      const n = e === "u" ? 4 : 8;
-      const hex = src.slice(pos + 2, pos + 2 + n);
-      if (!new RegExp(`^[0-9a-fA-F]{${n}}$`).test(hex)) throw new RulesSyntaxError(`Invalid \\${e} escape.`, pos);
-      const cp = parseInt(hex, 16);
-      if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) throw new RulesSyntaxError("Invalid code point in escape.", pos);
-      out.push(...encoder.encode(String.fromCodePoint(cp)));
-      pos += 2 + n;
+    } else if (e === "u" && !isBytes) {
+      const hex = src.slice(pos + 2, pos + 6);
+      if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new RulesSyntaxError("Invalid \\u escape.", pos);
+      let unit = parseInt(hex, 16);
+      pos += 6;
+      // A surrogate pair written as two escapes is one code point; a lone surrogate loads in Google's
+      // engine and is kept as U+FFFD here (our strings are built from UTF-8).
+      const low = /^\\u([dD][c-fC-F][0-9a-fA-F]{2})/.exec(src.slice(pos, pos + 6));
+      if (unit >= 0xd800 && unit <= 0xdbff && low) {
+        unit = 0x10000 + ((unit - 0xd800) << 10) + (parseInt(low[1]!, 16) - 0xdc00);
+        pos += 6;
+      }
+      out.push(...encoder.encode(String.fromCodePoint(unit >= 0xd800 && unit <= 0xdfff ? 0xfffd : unit)));
     } else if (e >= "0" && e <= "3") {
       const oct = src.slice(pos + 1, pos + 4);
       if (!/^[0-7]{3}$/.test(oct)) throw new RulesSyntaxError("Invalid octal escape: three octal digits expected.", pos);

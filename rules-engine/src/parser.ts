@@ -4,10 +4,22 @@ import type { BinaryOp, Expr, FunctionDecl, MatchBlock, PathPart, PatternSegment
 import { RulesSyntaxError, scanToken, type Token } from "./lexer.ts";
 import { INT64_MAX } from "./values.ts";
 
-const RELATIONAL = new Set(["<", "<=", ">", ">="]);
-const MULTIPLICATIVE = new Set(["*", "/", "%"]);
-const ADDITIVE = new Set(["+", "-"]);
-const EQUALITY = new Set(["==", "!="]);
+const BINARY_PRECEDENCE: Record<string, number> = {
+  "||": 1, "&&": 2, in: 3, "==": 4, "!=": 4, is: 4, "<": 5, "<=": 5, ">": 5, ">=": 5, "+": 6, "-": 6, "*": 7, "/": 7, "%": 7,
+};
+
+/** Google's engine refuses expressions this deep ("Expression is too complex to evaluate safely."). */
+export const MAX_EXPRESSION_DEPTH = 100;
+const TOO_COMPLEX = "Expression is too complex to evaluate safely.";
+const MAX_MATCH_NESTING = 100;
+
+/** Words of the language that Google's engine does not take as identifiers (observed). */
+export const RESERVED_WORDS = new Set([
+  "allow", "break", "case", "continue", "default", "do", "else", "for", "function", "if", "import", "in", "is", "let", "match",
+  "not", "package", "return", "rules_version", "service", "switch", "var", "while",
+]);
+/** Packages: only `package.function(args)` is valid; as a variable they do not load. */
+export const PACKAGES = new Set(["duration", "hashing", "latlng", "math", "timestamp"]);
 
 // Characters that end a plain segment of a path literal.
 const PATH_LITERAL_STOP = new Set([..." \t\r\n/(),;[]{}=!&|<>?"]);
@@ -91,6 +103,15 @@ export class Parser {
     return { rulesVersion, rulesVersionAt, service, serviceAt, topFunctions, functions, matches };
   }
 
+  /** A name a function binds (parameter, `let`): keywords and packages are refused, as Google does. */
+  private expectBindingName(): string {
+    const t = this.expectIdent();
+    if (PACKAGES.has(t.text)) throw new RulesSyntaxError(`${t.text} is a package and cannot be used as variable name.`, t.start);
+    if (RESERVED_WORDS.has(t.text) || t.text === "true" || t.text === "false" || t.text === "null")
+      throw new RulesSyntaxError(`Unexpected '${t.text}'.`, t.start);
+    return t.text;
+  }
+
   private parseFunction(): FunctionDecl {
     const at = this.expectWord("function").start;
     const nameToken = this.expectIdent();
@@ -98,10 +119,10 @@ export class Parser {
     this.expectPunct("(");
     const params: string[] = [];
     if (!this.isPunct(")")) {
-      params.push(this.expectIdent().text);
+      params.push(this.expectBindingName());
       while (this.isPunct(",")) {
         this.advance();
-        params.push(this.expectIdent().text);
+        params.push(this.expectBindingName());
       }
     }
     this.expectPunct(")");
@@ -109,7 +130,7 @@ export class Parser {
     const lets: FunctionDecl["lets"] = [];
     while (this.isWord("let")) {
       const letAt = this.advance().start;
-      const letName = this.expectIdent().text;
+      const letName = this.expectBindingName();
       this.expectPunct("=");
       const value = this.parseExpr();
       this.expectPunct(";");
@@ -122,7 +143,19 @@ export class Parser {
     return { at, name, nameAt: nameToken.start, params, lets, body };
   }
 
+  /** Nesting of `match` blocks being parsed (Google allows 10; this only guards the parser's recursion). */
+  private matchNesting = 0;
+
   private parseMatch(): MatchBlock {
+    if (++this.matchNesting > MAX_MATCH_NESTING) throw new RulesSyntaxError("Match blocks nest too deeply.", this.tok.start);
+    try {
+      return this.parseMatchBlock();
+    } finally {
+      this.matchNesting--;
+    }
+  }
+
+  private parseMatchBlock(): MatchBlock {
     const at = this.expectWord("match").start;
     const { pattern, end } = this.scanPattern(this.tok.start);
     this.resume(end);
@@ -188,109 +221,114 @@ export class Parser {
     return e;
   }
 
-  // ---- expressions, lowest precedence first ----
+  // ---- expressions ----
+  /** Nesting of expressions being parsed (guards the parser's own recursion). */
+  private nesting = 0;
+  /** Depth of each parsed node in Google's sense: every node and every pair of parentheses is a level. */
+  private readonly depths = new Map<Expr, number>();
+
+  private enter(at: number): void {
+    if (++this.nesting > MAX_EXPRESSION_DEPTH) throw new RulesSyntaxError(TOO_COMPLEX, at);
+  }
+
+  private depthOf(e: Expr | null | undefined): number {
+    return e ? (this.depths.get(e) ?? 1) : 0;
+  }
+
+  /** Records a node's depth (1 + its deepest child, + `extra`); refuses it beyond Google's limit. */
+  private node<T extends Expr>(e: T, children: readonly (Expr | null | undefined)[], extra = 0): T {
+    let d = 0;
+    for (const c of children) d = Math.max(d, this.depthOf(c));
+    const depth = d + 1 + extra;
+    if (depth >= MAX_EXPRESSION_DEPTH) throw new RulesSyntaxError(TOO_COMPLEX, e.at);
+    this.depths.set(e, depth);
+    return e;
+  }
+
   parseExpr(): Expr {
-    const test = this.parseOr();
-    if (!this.isPunct("?")) return test;
-    const at = this.advance().start;
-    const then = this.parseExpr();
-    this.expectPunct(":");
-    const otherwise = this.parseExpr();
-    return { kind: "conditional", at, test, then, otherwise };
-  }
-
-  private parseOr(): Expr {
-    let left = this.parseAnd();
-    while (this.isPunct("||")) {
+    this.enter(this.tok.start);
+    try {
+      const test = this.parseBinary(1);
+      if (!this.isPunct("?")) return test;
       const at = this.advance().start;
-      left = { kind: "or", at, left, right: this.parseAnd() };
-    }
-    return left;
-  }
-
-  private parseAnd(): Expr {
-    let left = this.parseIn();
-    while (this.isPunct("&&")) {
-      const at = this.advance().start;
-      left = { kind: "and", at, left, right: this.parseIn() };
-    }
-    return left;
-  }
-
-  // `is` shares the level of `==` and `!=`, left-associative: `a == b is bool` is `(a == b) is bool` and
-  // `1 is int == true` is `(1 is int) == true` (both observed on Google's engine).
-  private parseEquality(): Expr {
-    let left = this.parseRelational();
-    for (;;) {
-      if (this.tok.kind === "punct" && EQUALITY.has(this.tok.text)) {
-        const t = this.advance();
-        left = { kind: "binary", at: t.start, op: t.text as BinaryOp, left, right: this.parseRelational() };
-      } else if (this.isWord("is")) {
-        const at = this.advance().start;
-        const typeName = this.expectIdent().text;
-        left = { kind: "is", at, operand: left, typeName };
-      } else {
-        return left;
-      }
+      const then = this.parseExpr();
+      this.expectPunct(":");
+      const otherwise = this.parseExpr();
+      return this.node({ kind: "conditional", at, test, then, otherwise }, [test, then, otherwise]);
+    } finally {
+      this.nesting--;
     }
   }
 
-  // Google's engine binds `==` tighter than `in`: `'a' in ['a'] == true` is `'a' in (['a'] == true)`.
-  private parseIn(): Expr {
-    let left = this.parseEquality();
-    while (this.isWord("in")) {
-      const at = this.advance().start;
-      left = { kind: "binary", at, op: "in", left, right: this.parseEquality() };
+  /** The binary operator (or `is`) at the current token and its precedence, if any. */
+  private binaryOperator(): { op: string; prec: number } | null {
+    const t = this.tok;
+    if (t.kind === "punct") {
+      const prec = BINARY_PRECEDENCE[t.text];
+      return prec === undefined ? null : { op: t.text, prec };
     }
-    return left;
+    if (t.kind === "ident" && (t.text === "in" || t.text === "is")) return { op: t.text, prec: BINARY_PRECEDENCE[t.text]! };
+    return null;
   }
 
-  private parseRelational(): Expr {
-    let left = this.parseAdditive();
-    while (this.tok.kind === "punct" && RELATIONAL.has(this.tok.text)) {
-      const t = this.advance();
-      left = { kind: "binary", at: t.start, op: t.text as BinaryOp, left, right: this.parseAdditive() };
-    }
-    return left;
-  }
-
-  private parseAdditive(): Expr {
-    let left = this.parseMultiplicative();
-    while (this.tok.kind === "punct" && ADDITIVE.has(this.tok.text)) {
-      const t = this.advance();
-      left = { kind: "binary", at: t.start, op: t.text as BinaryOp, left, right: this.parseMultiplicative() };
-    }
-    return left;
-  }
-
-  private parseMultiplicative(): Expr {
+  // Precedence climbing, left-associative, as Google's (ANTLR) grammar resolves it: `==` binds tighter than
+  // `in` (`'a' in ['a'] == true` is `'a' in (['a'] == true)`); `is` is a suffix at the level of `==`, so
+  // `a == b is bool` is `(a == b) is bool` while a tighter operator after it takes the `is` as its left
+  // operand: `1 is bool >= 2` is `(1 is bool) >= 2` (all observed on Google's engine).
+  private parseBinary(minPrec: number): Expr {
     let left = this.parseUnary();
-    while (this.tok.kind === "punct" && MULTIPLICATIVE.has(this.tok.text)) {
+    for (;;) {
+      const found = this.binaryOperator();
+      if (!found || found.prec < minPrec) return left;
+      const t = this.advance();
+      if (found.op === "is") {
+        const typeName = this.expectIdent().text;
+        left = this.node({ kind: "is", at: t.start, operand: left, typeName }, [left]);
+        continue;
+      }
       // Google's lexer reads `/` directly followed by a segment character as a path segment, so `4/2`
       // is a syntax error there; division needs whitespace after the slash.
-      if (this.tok.text === "/" && PATH_SEGMENT_START.test(this.src[this.tok.end] ?? ""))
-        throw new RulesSyntaxError("Missing 'match' keyword before path.", this.tok.start);
-      const t = this.advance();
-      left = { kind: "binary", at: t.start, op: t.text as BinaryOp, left, right: this.parseUnary() };
+      if (found.op === "/" && PATH_SEGMENT_START.test(this.src[t.end] ?? ""))
+        throw new RulesSyntaxError("Missing 'match' keyword before path.", t.start);
+      const right = this.parseBinary(found.prec + 1);
+      const e: Expr =
+        found.op === "&&" || found.op === "||"
+          ? { kind: found.op === "&&" ? "and" : "or", at: t.start, left, right }
+          : { kind: "binary", at: t.start, op: found.op as BinaryOp, left, right };
+      left = this.node(e, [left, right]);
     }
-    return left;
   }
 
   private parseUnary(): Expr {
     if (this.isPunct("!")) {
       const at = this.advance().start;
-      return { kind: "unary", at, op: "!", operand: this.parseUnary() };
+      this.enter(at);
+      try {
+        const operand = this.parseUnary();
+        return this.node({ kind: "unary", at, op: "!", operand }, [operand]);
+      } finally {
+        this.nesting--;
+      }
     }
     if (this.isPunct("-")) {
-      const at = this.advance().start;
-      // Fold a negative int literal so that -9223372036854775808 is representable.
+      const minus = this.advance();
+      const at = minus.start;
+      // Google's grammar takes no operator right after a unary minus: `- -1`, `-!x` do not load; `--1` is
+      // read as a decrement operator.
+      if (this.isPunct("-") && this.tok.start === minus.end)
+        throw new RulesSyntaxError("Increment (++) and decrement (--) operators are not supported.", at);
+      if (this.isPunct("-") || this.isPunct("!")) throw this.unexpected("an operand after '-'");
+      // Fold a negative number literal so that -9223372036854775808 is representable.
       if (this.tok.kind === "int") {
         const t = this.advance();
         const value = -t.int!;
         if (value < -INT64_MAX - 1n) throw new RulesSyntaxError(`Integer literal out of range: -${t.text}.`, t.start);
-        return this.parsePostfix({ kind: "literal", at, value: { type: "int", value } });
+        return this.parsePostfix(this.node({ kind: "literal", at, value: { type: "int", value } }, []));
       }
-      return { kind: "unary", at, op: "-", operand: this.parseUnary() };
+      // Neither `-` nor `!` may follow, so this recursion is one level deep. A unary minus is no level of
+      // its own in Google's depth limit (observed: 98 nested `-(` load).
+      const operand = this.parseUnary();
+      return this.node({ kind: "unary", at, op: "-", operand }, [operand], -1);
     }
     return this.parsePostfix(this.parsePrimary());
   }
@@ -302,9 +340,9 @@ export class Parser {
         const name = this.expectIdent().text;
         if (this.isPunct("(")) {
           const args = this.parseArgs();
-          expr = { kind: "method", at, object: expr, name, args };
+          expr = this.node({ kind: "method", at, object: expr, name, args }, [expr, ...args]);
         } else {
-          expr = { kind: "member", at, object: expr, name };
+          expr = this.node({ kind: "member", at, object: expr, name }, [expr]);
         }
       } else if (this.isPunct("[")) {
         const at = this.advance().start;
@@ -312,7 +350,7 @@ export class Parser {
           this.advance();
           const to = this.isPunct("]") ? null : this.parseExpr();
           this.expectPunct("]");
-          expr = { kind: "slice", at, object: expr, from: null, to };
+          expr = this.node({ kind: "slice", at, object: expr, from: null, to }, [expr, to]);
           continue;
         }
         const index = this.parseExpr();
@@ -320,10 +358,10 @@ export class Parser {
           this.advance();
           const to = this.isPunct("]") ? null : this.parseExpr();
           this.expectPunct("]");
-          expr = { kind: "slice", at, object: expr, from: index, to };
+          expr = this.node({ kind: "slice", at, object: expr, from: index, to }, [expr, index, to]);
         } else {
           this.expectPunct("]");
-          expr = { kind: "index", at, object: expr, index };
+          expr = this.node({ kind: "index", at, object: expr, index }, [expr, index]);
         }
       } else {
         return expr;
@@ -351,30 +389,37 @@ export class Parser {
       case "int":
         this.advance();
         if (t.int! > INT64_MAX) throw new RulesSyntaxError(`Integer literal out of range: ${t.text}.`, t.start);
-        return { kind: "literal", at: t.start, value: { type: "int", value: t.int! } };
+        return this.node({ kind: "literal", at: t.start, value: { type: "int", value: t.int! } }, []);
       case "float":
         this.advance();
-        return { kind: "literal", at: t.start, value: { type: "float", value: t.float! } };
+        return this.node({ kind: "literal", at: t.start, value: { type: "float", value: t.float! } }, []);
       case "string":
         this.advance();
-        return { kind: "literal", at: t.start, value: { type: "string", value: t.text } };
+        return this.node({ kind: "literal", at: t.start, value: { type: "string", value: t.text } }, []);
       case "bytes":
         this.advance();
-        return { kind: "literal", at: t.start, value: { type: "bytes", value: t.bytes! } };
+        return this.node({ kind: "literal", at: t.start, value: { type: "bytes", value: t.bytes! } }, []);
       case "ident": {
         this.advance();
         if (t.text === "true" || t.text === "false")
-          return { kind: "literal", at: t.start, value: { type: "bool", value: t.text === "true" } };
-        if (t.text === "null") return { kind: "literal", at: t.start, value: { type: "null" } };
-        if (this.isPunct("(")) return { kind: "call", at: t.start, name: t.text, args: this.parseArgs() };
-        return { kind: "ident", at: t.start, name: t.text };
+          return this.node({ kind: "literal", at: t.start, value: { type: "bool", value: t.text === "true" } }, []);
+        if (t.text === "null") return this.node({ kind: "literal", at: t.start, value: { type: "null" } }, []);
+        if (RESERVED_WORDS.has(t.text)) throw new RulesSyntaxError(`Unexpected '${t.text}'.`, t.start);
+        if (this.isPunct("(")) {
+          const args = this.parseArgs();
+          return this.node({ kind: "call", at: t.start, name: t.text, args }, args);
+        }
+        if (PACKAGES.has(t.text) && !this.isPackageCall())
+          throw new RulesSyntaxError(`${t.text} is a package and cannot be used as variable name.`, t.start);
+        return this.node({ kind: "ident", at: t.start, name: t.text }, []);
       }
       case "punct":
         if (t.text === "(") {
           this.advance();
           const inner = this.parseExpr();
           this.expectPunct(")");
-          return inner;
+          // Parentheses are a level of their own in Google's depth limit.
+          return this.node(inner, [], this.depthOf(inner));
         }
         if (t.text === "[") {
           this.advance();
@@ -388,7 +433,7 @@ export class Parser {
             }
           }
           this.expectPunct("]");
-          return { kind: "list", at: t.start, items };
+          return this.node({ kind: "list", at: t.start, items }, items);
         }
         if (t.text === "{") {
           this.advance();
@@ -405,7 +450,7 @@ export class Parser {
             } while (this.isPunct(","));
           }
           this.expectPunct("}");
-          return { kind: "map", at: t.start, entries };
+          return this.node({ kind: "map", at: t.start, entries }, entries.flatMap((x) => [x.key, x.value]));
         }
         if (t.text === "/") return this.parsePathLiteral(t.start);
         break;
@@ -413,6 +458,15 @@ export class Parser {
         break;
     }
     throw this.unexpected("an expression");
+  }
+
+  /** Whether the token after a package name starts `.name(`. */
+  private isPackageCall(): boolean {
+    if (!this.isPunct(".")) return false;
+    const name = scanToken(this.src, this.tok.end);
+    if (name.kind !== "ident") return false;
+    const open = scanToken(this.src, name.end);
+    return open.kind === "punct" && open.text === "(";
   }
 
   /** Raw scan of a path literal: `/a/(default)/$(expr)/b`. */
@@ -425,12 +479,21 @@ export class Parser {
       const parts: PathPart[] = [];
       for (;;) {
         if (src[pos] === "$" && src[pos + 1] === "(") {
+          // An interpolation is a whole segment in Google's grammar: `/a/b$(x)` and `/a/$(x)b` do not load.
+          if (parts.length > 0) throw new RulesSyntaxError("Unexpected '$'.", pos);
           this.resume(pos + 2);
           const expr = this.parseExpr();
           if (!this.isPunct(")")) throw this.unexpected("')' closing '$('");
           pos = this.tok.end;
           parts.push({ expr });
+          if (pos < src.length && !PATH_LITERAL_STOP.has(src[pos]!)) throw new RulesSyntaxError(`Unexpected '${src[pos]}'.`, pos);
+        } else if (src[pos] === "{" && parts.length === 0 && /^\{[A-Za-z_][A-Za-z0-9_]*(=\*\*)?\}/.test(src.slice(pos, pos + 200))) {
+          // A variable segment of a path template: /a/{x}/b (bound by bind()).
+          const close = src.indexOf("}", pos);
+          parts.push({ text: src.slice(pos, close + 1) });
+          pos = close + 1;
         } else if (src[pos] === "(") {
+          if (parts.length > 0) throw new RulesSyntaxError("Unexpected '('.", pos);
           const close = src.indexOf(")", pos);
           if (close < 0) throw new RulesSyntaxError("Unclosed '(' in path literal.", pos);
           parts.push({ text: src.slice(pos, close + 1) });
@@ -447,7 +510,8 @@ export class Parser {
       segments.push(parts);
     }
     this.resume(pos);
-    return { kind: "path", at: start, segments };
+    const exprs = segments.flatMap((parts) => parts.flatMap((p) => ("expr" in p ? [p.expr] : [])));
+    return this.node({ kind: "path", at: start, segments }, exprs);
   }
 }
 

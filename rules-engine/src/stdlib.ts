@@ -7,7 +7,7 @@ import type { Value } from "./api.ts";
 import { pow } from "./pow.ts";
 import {
   bool, containsStrict, containsValue, duration, err, float, formatFloat, int, list, NULL, str, timestamp, typeName, uniqueValues,
-  valueEquals, INT64_MAX, INT64_MIN, type ErrorValue,
+  firestoreEquals, INT64_MAX, INT64_MIN, type ErrorValue,
 } from "./values.ts";
 
 const notFound = (name: string): ErrorValue => err(`Function not found error: Name: [${name}].`);
@@ -51,11 +51,18 @@ function sliceBounds(from: bigint | null, to: bigint | null, size: number): [num
 // Observed on Google's engine, for strings and lists alike: a slice must start at a valid index
 // ('3'[1:1] errors) and must not end at 0 ([1, 2, 3][0:0] and 'abc'[0:0] error, [1, 2, 3][1:1] == []).
 export function sliceValue(v: Value, from: bigint | null, to: bigint | null): Value {
+  if (v.type === "path") {
+    if (isTemplatePath(v.value) && from === null && to === null) return v;
+    if (isTemplatePath(v.value)) return err("Unsupported operation error. A path template cannot be sliced.");
+    const r = sliceValue(list(v.value.map(str)), from, to);
+    return r.type === "list" ? { type: "path", value: r.value.map((x) => (x as { value: string }).value) } : r;
+  }
   if (v.type !== "string" && v.type !== "list") return err(`Unsupported operation error. Received: ${typeName(v)}[:].`);
   const size = v.value.length;
   const bounds = sliceBounds(from, to, size);
   if (!Array.isArray(bounds)) return bounds;
-  if (bounds[0] >= size || bounds[1] === 0) return err(`Index out of bound error. Slice: [${bounds[0]}:${bounds[1]}] , size: [${size}].`);
+  // The start and end checks apply to bounds that are written: [][:] and [][:null] are [] (observed).
+  if ((from !== null && bounds[0] >= size) || (to !== null && bounds[1] === 0)) return err(`Index out of bound error. Slice: [${bounds[0]}:${bounds[1]}] , size: [${size}].`);
   return v.type === "string" ? str(v.value.slice(bounds[0], bounds[1])) : list(v.value.slice(bounds[0], bounds[1]));
 }
 
@@ -66,15 +73,72 @@ export function sliceValue(v: Value, from: bigint | null, to: bigint | null): Va
  */
 function splitLikeGoogle(re: RE2JS, s: string): string[] {
   const pieces: string[] = [];
-  const m = re.matcher(s);
   let from = 0;
-  while (m.find()) {
-    pieces.push(s.slice(from, m.start()));
-    from = m.end();
+  for (const [start, end] of matchSpans(re, s)) {
+    pieces.push(s.slice(from, start));
+    from = end;
   }
   pieces.push(s.slice(from));
   while (pieces.length > 1 && pieces[pieces.length - 1] === "") pieces.pop();
   return pieces;
+}
+
+/**
+ * Every match, as Java's Matcher.find() walks them: after an empty match the search resumes one UTF-16
+ * unit further, so an empty pattern matches between the two halves of a surrogate pair too
+ * ('😀'.split('').size() == 3 in Google's engine).
+ */
+function matchSpans(re: RE2JS, s: string): [number, number][] {
+  const spans: [number, number][] = [];
+  const m = re.matcher(s);
+  let pos = 0;
+  while (pos <= s.length && m.find(pos)) {
+    const start = m.start();
+    const end = m.end();
+    spans.push([start, end]);
+    pos = end === start ? end + 1 : end;
+  }
+  return spans;
+}
+
+/**
+ * `replace` as Google's engine does it: `$n` is group n (`$0` the match), `\\c` is c; a `$` that starts
+ * no group reference and a trailing backslash are literal (observed).
+ */
+function replaceLikeGoogle(re: RE2JS, s: string, replacement: string): Value {
+  const groups = re.groupCount();
+  const m = re.matcher(s);
+  let out = "";
+  let from = 0;
+  let pos = 0;
+  while (pos <= s.length && m.find(pos)) {
+    const start = m.start();
+    const end = m.end();
+    out += s.slice(from, start);
+    for (let i = 0; i < replacement.length; i++) {
+      const c = replacement[i]!;
+      if (c === "\\" && i + 1 < replacement.length) {
+        out += replacement[++i];
+      } else if (c === "$" && /[0-9]/.test(replacement[i + 1] ?? "")) {
+        let group = Number(replacement[++i]);
+        if (group > groups) return err(`Invalid replacement: no group ${group}.`);
+        while (/[0-9]/.test(replacement[i + 1] ?? "") && group * 10 + Number(replacement[i + 1]) <= groups) group = group * 10 + Number(replacement[++i]);
+        out += m.group(group) ?? "";
+      } else if (c === "$" && replacement[i + 1] === "{") {
+        const close = replacement.indexOf("}", i);
+        const name = close < 0 ? "" : replacement.slice(i + 2, close);
+        const index = re.namedGroups()[name];
+        if (index === undefined) return err(`Invalid replacement: no group named '${name}'.`);
+        out += m.group(index) ?? "";
+        i = close;
+      } else {
+        out += c;
+      }
+    }
+    from = end;
+    pos = end === start ? end + 1 : end;
+  }
+  return str(out + s.slice(from));
 }
 
 function stringMethod(s: string, name: string, args: readonly Value[]): Value {
@@ -88,7 +152,8 @@ function stringMethod(s: string, name: string, args: readonly Value[]): Value {
     case "upper/":
       return str(s.replace(/[a-z]+/g, (x) => x.toUpperCase()));
     case "trim/":
-      return str(s.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, ""));
+      // Java's String.trim(): every character up to U+0020 at either end.
+      return str(s.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, ""));
     case "toUtf8/":
       return { type: "bytes", value: new TextEncoder().encode(s) };
     case "matches/string": {
@@ -99,11 +164,7 @@ function stringMethod(s: string, name: string, args: readonly Value[]): Value {
     case "replace/string,string": {
       const re = compileRegex((args[0] as { value: string }).value);
       if (typeof re === "string") return err(re);
-      try {
-        return str(re.matcher(s).replaceAll((args[1] as { value: string }).value, true));
-      } catch (e) {
-        return err(`Invalid replacement: ${(e as Error).message}`);
-      }
+      return replaceLikeGoogle(re, s, (args[1] as { value: string }).value);
     }
     case "split/string": {
       const re = compileRegex((args[0] as { value: string }).value);
@@ -164,7 +225,7 @@ function collectionMethod(kind: "list" | "set", items: readonly Value[], name: s
         if (args.length === 1 && arg?.type === "string") {
           const parts: string[] = [];
           for (const x of items) {
-            const s = callGlobal("string", [x]);
+            const s = x.type === "bytes" ? null : callGlobal("string", [x]);
             if (!s || s.type !== "string") return err(`Unsupported operation error. Cannot join ${typeName(x)}.`);
             parts.push(s.value);
           }
@@ -254,13 +315,13 @@ function mapDiffMethod(left: ReadonlyMap<string, Value>, right: ReadonlyMap<stri
       for (const k of right.keys()) if (!left.has(k)) add(k);
       break;
     case "changedKeys":
-      for (const [k, v] of left) if (right.has(k) && !valueEquals(v, right.get(k)!)) add(k);
+      for (const [k, v] of left) if (right.has(k) && !firestoreEquals(v, right.get(k)!)) add(k);
       break;
     case "unchangedKeys":
-      for (const [k, v] of left) if (right.has(k) && valueEquals(v, right.get(k)!)) add(k);
+      for (const [k, v] of left) if (right.has(k) && firestoreEquals(v, right.get(k)!)) add(k);
       break;
     case "affectedKeys":
-      for (const [k, v] of left) if (!right.has(k) || !valueEquals(v, right.get(k)!)) add(k);
+      for (const [k, v] of left) if (!right.has(k) || !firestoreEquals(v, right.get(k)!)) add(k);
       for (const k of right.keys()) if (!left.has(k)) add(k);
       break;
     default:
@@ -298,8 +359,10 @@ function timestampMethod(seconds: bigint, nanos: number, name: string, args: rea
       return int(BigInt(jsDay === 0 ? 7 : jsDay));
     }
     case "dayOfYear": {
-      const startOfYear = Date.UTC(date.getUTCFullYear(), 0, 1);
-      return int(BigInt(Math.round((date.getTime() - startOfYear) / 86_400_000) + 1));
+      // setUTCFullYear, not Date.UTC: Date.UTC maps the years 0–99 to 1900–1999.
+      const startOfYear = new Date(0);
+      startOfYear.setUTCFullYear(date.getUTCFullYear(), 0, 1);
+      return int(BigInt(Math.round((date.getTime() - startOfYear.getTime()) / 86_400_000) + 1));
     }
     case "date":
       return timestamp(dayIndex * 86_400n, 0);
@@ -323,7 +386,9 @@ function durationMethod(seconds: bigint, nanos: number, name: string, args: read
   return notFound(name);
 }
 
-const EARTH_RADIUS_METRES = 6_371_008.8;
+// The earth radius Google's engine uses with the haversine formula: 6371009 m reproduces its distances
+// exactly (observed: 1° of longitude on the equator is 111195.08372419141 m).
+const EARTH_RADIUS_METRES = 6_371_009;
 
 function latlngMethod(lat: number, lng: number, name: string, args: readonly Value[]): Value {
   if (name === "latitude" && args.length === 0) return float(lat);
@@ -340,19 +405,38 @@ function latlngMethod(lat: number, lng: number, name: string, args: readonly Val
 }
 
 // ---- paths ----
+/** A value bound into a path segment: strings as they are, scalars and paths through `string()`. */
+export function pathSegmentText(v: Value): string | null {
+  if (v.type === "string") return v.value;
+  if (v.type === "null") return "null";
+  if (v.type === "int" || v.type === "float" || v.type === "bool" || v.type === "path") {
+    const s = callGlobal("string", [v]);
+    return s?.type === "string" ? s.value : null;
+  }
+  return null;
+}
+
 function pathMethod(segments: readonly string[], name: string, args: readonly Value[]): Value {
   if (name === "bind" && args.length === 1 && args[0]!.type === "map") {
     const bindings = args[0]!.value;
+    const used = new Set<string>();
     const out: string[] = [];
     for (const seg of segments) {
-      const m = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(seg);
-      const bound = m ? bindings.get(m[1]!) : undefined;
-      if (m && bound === undefined) return err(`Property ${m[1]} is undefined on object.`);
-      if (bound === undefined) out.push(seg);
-      else if (bound.type === "string") out.push(bound.value);
-      else if (bound.type === "path") out.push(...bound.value);
-      else return err(`Unsupported operation error. Cannot bind ${typeName(bound)} into a path.`);
+      const m = TEMPLATE_SEGMENT.exec(seg);
+      if (m?.[2]) return err("Unsupported operation error. Cannot bind a recursive path variable.");
+      if (!m) {
+        out.push(seg);
+        continue;
+      }
+      const bound = bindings.get(m[1]!);
+      if (bound === undefined) return err(`Property ${m[1]} is undefined on object.`);
+      used.add(m[1]!);
+      const text = pathSegmentText(bound);
+      if (text === null) return err(`Unsupported operation error. Cannot bind ${typeName(bound)} into a path.`);
+      out.push(text);
     }
+    // Binding a variable the path does not have is an error in Google's engine (observed).
+    for (const k of bindings.keys()) if (!used.has(k)) return err(`Unsupported operation error. Path has no variable ${k}.`);
     return { type: "path", value: out };
   }
   return notFound(name);
@@ -389,12 +473,73 @@ export function callMethod(recv: Value, name: string, args: readonly Value[]): V
 }
 
 // ---- global conversion functions ----
+// Whitespace as Guava's CharMatcher.whitespace() sees it: path() trims it around segments (observed with
+// U+00A0, U+2003 and U+0085; U+0001 is kept).
+const PATH_SPACE = "\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+const PATH_TRIM = new RegExp(`^[${PATH_SPACE}]+|[${PATH_SPACE}]+$`, "g");
+
+/**
+ * Java's URLDecoder.decode (UTF-8) as Google's engine applies it to path segments: `+` is a space, `%XX`
+ * runs are UTF-8 (malformed sequences become U+FFFD), an incomplete or non-hex escape is an error (null).
+ */
+export function urlDecode(s: string): string | null {
+  if (!s.includes("%") && !s.includes("+")) return s;
+  let out = "";
+  for (let i = 0; i < s.length; ) {
+    const c = s[i]!;
+    if (c === "+") {
+      out += " ";
+      i++;
+    } else if (c === "%") {
+      const bytes: number[] = [];
+      while (s[i] === "%") {
+        const hex = s.slice(i + 1, i + 3);
+        if (!/^[0-9a-fA-F]{2}$/.test(hex)) return null;
+        bytes.push(parseInt(hex, 16));
+        i += 3;
+      }
+      out += new TextDecoder().decode(Uint8Array.from(bytes));
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}
+
+/** A segment `{name}` or `{name=**}`: a variable of a path template (bound by `bind()`). */
+const TEMPLATE_SEGMENT = /^\{([A-Za-z_][A-Za-z0-9_]*)(=\*\*)?\}$/;
+export const isTemplatePath = (segments: readonly string[]): boolean => segments.some((seg) => TEMPLATE_SEGMENT.test(seg));
+
+/**
+ * `path(string)`: one leading `/` is optional; segments are trimmed and none may be empty. A segment that
+ * opens a `{` must be a whole variable `{name}` (or `{name=**}`), each name once: the result is then a path
+ * template, which Google's engine cannot index or slice and which equals no path (observed).
+ */
 export function parsePathString(s: string): Value {
-  return { type: "path", value: s.split("/").filter((seg) => seg.length > 0) };
+  const body = s.startsWith("/") ? s.slice(1) : s;
+  const trimmed = body.split("/").map((seg) => seg.replace(PATH_TRIM, ""));
+  if (trimmed.some((seg) => seg.length === 0)) return err(`Invalid path '${s}': empty segment.`);
+  const segments: string[] = [];
+  for (const seg of trimmed) {
+    const decoded = urlDecode(seg);
+    if (decoded === null) return err(`Invalid path '${s}': bad escape in '${seg}'.`);
+    segments.push(decoded);
+  }
+  const names = new Set<string>();
+  for (const seg of segments) {
+    if (!seg.includes("{")) continue;
+    const m = TEMPLATE_SEGMENT.exec(seg);
+    if (!m || names.has(m[1]!)) return err(`Invalid path '${s}': bad variable segment '${seg}'.`);
+    names.add(m[1]!);
+  }
+  return { type: "path", value: segments };
 }
 
 const INT_STRING = /^[+-]?\d+$/;
-const FLOAT_STRING = /^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|NaN|Infinity|inf)$/;
+// Java's Double.parseDouble (decimal forms): optional type suffix, NaN and Infinity spelled out ('inf' is an
+// error in Google's engine, observed).
+const FLOAT_STRING = /^[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?)$/;
 
 export function callGlobal(name: string, args: readonly Value[]): Value | undefined {
   const a = args[0];
@@ -420,9 +565,9 @@ export function callGlobal(name: string, args: readonly Value[]): Value | undefi
       if (a!.type === "float") return a!;
       if (a!.type === "int") return float(Number(a!.value));
       if (a!.type === "string") {
-        const s = a!.value.trim();
+        const s = a!.value.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, "");
         if (!FLOAT_STRING.test(s)) return err(`Conversion error: cannot convert '${a!.value}' to float.`);
-        return float(s.endsWith("inf") ? (s.startsWith("-") ? -Infinity : Infinity) : Number(s));
+        return float(Number(s.replace(/[fFdD]$/, "")));
       }
       return unsupported("", name, args);
     case "string":
@@ -438,18 +583,15 @@ export function callGlobal(name: string, args: readonly Value[]): Value | undefi
         case "null":
           return str("null");
         case "path":
-          return str(`/${a!.value.join("/")}`);
-        case "bytes":
-          return str(new TextDecoder().decode(a!.value));
+          // The variables of a path template render as nothing: string(path('a/{x}')) == '/a/' (observed).
+          return str(`/${a!.value.map((seg) => (TEMPLATE_SEGMENT.test(seg) ? "" : seg)).join("/")}`);
         default:
+          // string(bytes) is an error in Google's engine (observed).
           return unsupported("", name, args);
       }
     case "path":
-      if (args.length === 1 && a!.type === "string") {
-        const p = parsePathString(a!.value) as Extract<Value, { type: "path" }>;
-        // An empty path is an error in Google's engine (path('') == path('') denies).
-        return p.value.length > 0 ? p : err(`Invalid path '${a!.value}'.`);
-      }
+      // An empty path or segment is an error in Google's engine (path(''), path('a//b'), path('a/')).
+      if (args.length === 1 && a!.type === "string") return parsePathString(a!.value);
       return err(`Unsupported operation error. Received: path(${args.map(typeName).join(",")}). Expected: path(string).`);
     case "debug":
       return args.length === 1 ? a! : unsupported("", name, args);
@@ -494,7 +636,8 @@ export function callNamespace(ns: string, name: string, args: readonly Value[]):
       break;
     case "math.round":
       if (args.length === 1 && isNumber(a)) {
-        if (a.type === "int") return a;
+        // An int goes through a double first: math.round(9007199254740993) == 9007199254740992 (observed).
+        if (a.type === "int") return callGlobal("int", [float(Math.round(Number(a.value)))])!;
         // Java's Math.round: halves round up (2.5 → 3, -2.5 → -2) like JavaScript's, and the long result
         // saturates (NaN → 0), exactly like int() of the rounded value.
         return callGlobal("int", [float(Math.round(a.value))])!;

@@ -48,15 +48,15 @@ export function isOfType(v: Value, name: string): boolean {
     case "bytes":
     case "list":
     case "map":
-    case "set":
     case "path":
     case "timestamp":
     case "duration":
     case "latlng":
       return v.type === name;
     case "map_diff":
-    case "mapdiff":
       return v.type === "mapdiff";
+    // A quirk of Google's engine (observed): `x is set` is false even for the result of `toSet()`.
+    case "set":
     default:
       return false;
   }
@@ -64,7 +64,7 @@ export function isOfType(v: Value, name: string): boolean {
 
 export const TYPE_NAMES = new Set([
   "bool", "int", "float", "number", "string", "bytes", "list", "map", "set", "path", "timestamp", "duration",
-  "latlng", "map_diff", "mapdiff", "constraint",
+  "latlng", "map_diff", "constraint", "vector",
 ]);
 
 /**
@@ -108,7 +108,10 @@ export function strictEquals(a: Value, b: Value): boolean {
       return a.value.every((x) => containsValue(y, x));
     }
     case "path": {
+      // A path template ({name} segments) equals no path, not even itself (observed).
       const y = (b as typeof a).value;
+      const template = (p: readonly string[]) => p.some((s) => /^\{[A-Za-z_][A-Za-z0-9_]*(=\*\*)?\}$/.test(s));
+      if (template(a.value) || template(y)) return false;
       return a.value.length === y.length && a.value.every((s, i) => s === y[i]);
     }
     case "timestamp":
@@ -120,10 +123,9 @@ export function strictEquals(a: Value, b: Value): boolean {
       const y = b as typeof a;
       return a.lat === y.lat && a.lng === y.lng;
     }
-    case "mapdiff": {
-      const y = b as typeof a;
-      return mapEquals(a.left, y.left) && mapEquals(a.right, y.right);
-    }
+    // A map diff equals nothing, not even itself (observed: `({}).diff({}) == ({}).diff({})` is false).
+    case "mapdiff":
+      return false;
     case "error":
       return false;
   }
@@ -143,9 +145,34 @@ export function containsStrict(items: readonly Value[], v: Value): boolean {
   return false;
 }
 
+/** Set membership: Firestore's equality, numeric at every level with NaN equal to NaN (observed). */
 export function containsValue(items: readonly Value[], v: Value): boolean {
-  for (const x of items) if (valueEquals(x, v)) return true;
+  for (const x of items) if (firestoreEquals(x, v)) return true;
   return false;
+}
+
+const isNaNValue = (v: Value): boolean => v.type === "float" && Number.isNaN(v.value);
+
+/**
+ * Equality as Firestore compares stored values, which `diff()` uses: numbers compare numerically at every
+ * level (`[1]` and `[1.0]` are unchanged) and NaN equals NaN (observed).
+ */
+export function firestoreEquals(a: Value, b: Value): boolean {
+  if ((a.type === "int" || a.type === "float") && (b.type === "int" || b.type === "float")) {
+    if (isNaNValue(a) || isNaNValue(b)) return isNaNValue(a) && isNaNValue(b);
+    return a.type === "int" && b.type === "int" ? a.value === b.value : Number(a.value) === Number(b.value);
+  }
+  if (a.type === "list" && b.type === "list")
+    return a.value.length === b.value.length && a.value.every((x, i) => firestoreEquals(x, b.value[i]!));
+  if (a.type === "map" && b.type === "map") {
+    if (a.value.size !== b.value.size) return false;
+    for (const [k, x] of a.value) {
+      const y = b.value.get(k);
+      if (y === undefined || !firestoreEquals(x, y)) return false;
+    }
+    return true;
+  }
+  return strictEquals(a, b);
 }
 
 /** Unique elements, first occurrence kept. */
@@ -155,19 +182,9 @@ export function uniqueValues(items: readonly Value[]): Value[] {
   return out;
 }
 
-/** Code point order of two strings (UTF-16 comparison differs only when surrogates are involved). */
+/** Order of two strings by UTF-16 code units, as Java compares them: '\uffff' > '😀' (observed). */
 export function compareStrings(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs === ys) return x < y ? -1 : 1;
-    return xs ? 1 : -1; // a surrogate (astral code point) sorts after every BMP character
-  }
-  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Ordering for `< <= > >=`: a number (negative, zero, positive, NaN for unordered floats) or an error. */
@@ -188,7 +205,6 @@ export function compareValues(a: Value, b: Value): number | ErrorValue {
     for (let i = 0; i < n; i++) if (a.value[i] !== b.value[i]) return a.value[i]! - b.value[i]!;
     return a.value.length - b.value.length;
   }
-  if (a.type === "bool" && b.type === "bool") return Number(a.value) - Number(b.value);
   return err(`Unsupported operation error. Received: ${typeName(a)} < ${typeName(b)}.`);
 }
 

@@ -223,10 +223,18 @@ export class StorageRulesRuntimeServer {
     const out: Record<string, Value> = {};
     for (const [name, value] of Object.entries(raw)) out[name] = fromExpressionValue(value, name);
     const request = out.request;
-    if (request?.type === "map" && !request.value.has("method")) {
-      const withMethod = new Map(request.value);
-      withMethod.set("method", { type: "string", value: method });
-      out.request = { type: "map", value: withMethod };
+    if (request?.type === "map") {
+      const fields = new Map(request.value);
+      if (!fields.has("method")) fields.set("method", { type: "string", value: method });
+      // An upload's request.resource has no generation in production (nor etag or timeCreated, which
+      // firebase-tools does not send for a new object); firebase-tools sends the generation it will assign.
+      const incoming = fields.get("resource");
+      if (METHODS[method] === "create" && incoming?.type === "map" && incoming.value.has("generation")) {
+        const withoutGeneration = new Map(incoming.value);
+        withoutGeneration.delete("generation");
+        fields.set("resource", { type: "map", value: withoutGeneration });
+      }
+      out.request = { type: "map", value: fields };
     }
     return out;
   }

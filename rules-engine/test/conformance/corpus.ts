@@ -1,5 +1,6 @@
 // The conformance corpus: expressions with the outcome Google's engine gives for a signed-in `get`
-// (true = allowed; false = denied, whether the condition was false, not a bool, or an error).
+// (true = allowed; false = denied, whether the condition was false, not a bool, or an error). Cases whose
+// outcome matters beyond allow/deny (a value, an error, a load error) live in exact-corpus.ts instead.
 // Each case becomes `allow get: if <expr>;` in one batched ruleset (harness.ts).
 import type { ExpressionCase } from "./harness.ts";
 
@@ -44,7 +45,7 @@ export const expressionCases: ExpressionCase[] = [
   F("'constructor' in {}"), T("'a' in ['a'].toSet()"), F("1 in 'abc'"), F("'a' in 'abc'"), F("'a' in ['a'] == true"), T("('a' in ['a']) == true"), T("'a' in ['a'] && true"), T("1 < 2 == true"), T("'b' in ['a'] == false || true"),
   T("[1] in [[1]]"), T("{'k': 1} in [{'k': 1}]"), F("1 in {'1': 1}"), F("true in {'a': 1}"), F("!(null in {'a': 1})"), T("null in [null]"),
   T("1 is int"), F("1 is float"), T("1.0 is float"), T("1 is number"), T("1.5 is number"), T("'s' is string"),
-  T("true is bool"), T("[1] is list"), T("{} is map"), T("b'x' is bytes"), T("[1].toSet() is set || true"), T("[1].toSet() is list || true"), T("[1].toSet().size() == 1"),
+  T("true is bool"), T("[1] is list"), T("{} is map"), T("b'x' is bytes"), T("[1].toSet().size() == 1"),
   T("/databases/x is path"), T("path('a/b') is path"), T("request.time is timestamp"), T("duration.value(1, 's') is duration"),
   T("latlng.value(1, 2) is latlng"), F("null is map"), F("'1' is int"), F("(1 / 0) is int"), F("1 is string"),
   T("{'a': 1}.diff({}) is map_diff"), T("!(1 is string)"),
@@ -79,14 +80,14 @@ export const expressionCases: ExpressionCase[] = [
   T("string(-5) == '-5'"), T("string(2.5) == '2.5'"), T("string(10000000.0) == '1.0E7'"), T("string(1234567.0) == '1234567.0'"), T("string(0.001) == '0.001'"),
   T("string(0.0001) == '1.0E-4'"), T("string(123456789.5) == '1.234567895E8'"), T("string(1.0 / 0.0) == 'Infinity'"),
   T("string(0.0 / 0.0) == 'NaN'"), T("string(-1.5) == '-1.5'"), T("string(0.0) == '0.0'"), T("string('s') == 's'"), F("bool('true')"),
-  T("path('users/alice')[1] == 'alice'"), T("path('/b/x/o/y') == path('b/x/o/y')"), F("path(path('a')) == path('a')"), F("path('') == path('')"), F("path('/') == path('/')"), T("path('a//b') == path('a/b') || true"),
+  T("path('users/alice')[1] == 'alice'"), T("path('/b/x/o/y') == path('b/x/o/y')"), F("path(path('a')) == path('a')"), F("path('') == path('')"), F("path('/') == path('/')"),
   T("debug(1) == 1"), T("debug(debug('x')) == 'x'"), F("undefinedFunction(1) == 1"),
   // ---- lists ----
   T("[1, 2, 3].size() == 3"), T("[].size() == 0"), T("[1, 2, 3][0] == 1"), F("[1, 2, 3][3] == 0"), F("[1, 2][-1] == 2"),
-  T("[1, 2, 3][1:] == [2, 3]"), T("[1, 2, 3][0:0] == [] || true"), T("[1, 2, 3][0:0].size() == 0 || true"), T("[1][0:1] == [1]"), T("[1, 2, 3][1:1] == []"), F("1 / 'a' == 1"), F("[1, 2, 3][3:3] == []"), F("[1, 2, 3][2:1] == []"), F("'abc'[0:0] == ''"), F("'abc'[3:3] == ''"), F("''[0:0] == ''"), T("'abc'[2:3] == 'c'"), F("'abc'[2:1] == ''"), T("[] == []"), T("[1, 2, 3][1:1].size() == 0 || true"), F("[1, 2, 3][1:5] == [2, 3]"), T("[1, 2].concat([2, 3]) == [1, 2, 2, 3]"),
+  T("[1, 2, 3][1:] == [2, 3]"), T("[1][0:1] == [1]"), T("[1, 2, 3][1:1] == []"), F("1 / 'a' == 1"), F("[1, 2, 3][3:3] == []"), F("[1, 2, 3][2:1] == []"), F("'abc'[0:0] == ''"), F("'abc'[3:3] == ''"), F("''[0:0] == ''"), T("'abc'[2:3] == 'c'"), F("'abc'[2:1] == ''"), T("[] == []"), F("[1, 2, 3][1:5] == [2, 3]"), T("[1, 2].concat([2, 3]) == [1, 2, 2, 3]"),
   T("[1, 2, 3].hasAll([1, 3])"), F("[1, 2].hasAll([1, 4])"), T("[1, 2].hasAll([])"), T("[1, 2].hasAny([5, 2])"),
   F("[1, 2].hasAny([])"), T("['a', 'a', 'b'].hasOnly(['a', 'b', 'b', 'c'])"), F("['a', 'd'].hasOnly(['a'])"),
-  F("[1, 2].hasAll([1].toSet())"), T("['a', 'b'].toSet().hasAll(['a'].toSet())"), T("['a', 'b'].join('-') == 'a-b'"), T("[].join(',') == ''"), T("[1, 2].join(',') == '1,2'"), T("[1.5, true, 'x'].join('-') == '1.5-true-x' || true"),
+  F("[1, 2].hasAll([1].toSet())"), T("['a', 'b'].toSet().hasAll(['a'].toSet())"), T("['a', 'b'].join('-') == 'a-b'"), T("[].join(',') == ''"), T("[1, 2].join(',') == '1,2'"),
   T("[1, 2, 1, 3].removeAll([1]) == [2, 3]"), T("[1, 2, 1].toSet() == [2, 1].toSet()"), T("[1, 2, 1].toSet().size() == 2"),
   F("[1, 2].difference([1].toSet()) == [2]"), F("[1].foo()"), T("[1, 'a', true, null].size() == 4"),
   T("[[1], [2]][1][0] == 2"), F("[1, 2].concat(3) == [1, 2, 3]"), F("[1] + [2] == [1, 2]"), T("[1, 2, 3].removeAll([]) == [1, 2, 3]"),
@@ -146,7 +147,7 @@ export const expressionCases: ExpressionCase[] = [
   // ---- paths ----
   T("/databases/$(database)/documents/x == path('databases/(default)/documents/x')"), T("request.path[0] == 'databases'"),
   T("request.path == /databases/(default)/documents/$(request.path[3])/d"), T("path('users/{uid}').bind({'uid': 'alice'}) == path('users/alice')"),
-  T("(/a/$(x)/b).bind({'x': 'y'}) == /a/y/b || true"), T("/a/b/c[2] == 'c'"), F("/a/b[5] == 'c'"), T("string(/a/b) == '/a/b' || true"),
+  T("/a/b/c[2] == 'c'"), F("/a/b[5] == 'c'"),
   T("/a/$('b')/c == /a/b/c"), T("/databases/$(database)/documents/lookup/a == pathOf('a')"), T("/a/b != /a/c"),
   T("/a/$(path('b/c'))/d == /a/b/c/d"), T("/a/$(1)/b == /a/1/b"), T("/a/$(true)/b == /a/true/b"), F("/a/$([1])/b == /a/b"),
   // ---- request and auth ----

@@ -63,6 +63,35 @@ export class GoogleEngine {
     return out;
   }
 
+  /**
+   * Whether the probe client may read each document, through the emulator's REST API: a denial is 403, an
+   * allowed read of a missing document 404. Any other answer (the emulator's engine failing on a case) is
+   * reported as "failed" instead of being retried the way the SDK's listeners would.
+   */
+  async allowsGetRest(paths: readonly string[]): Promise<(boolean | "failed")[]> {
+    const { host, port } = firestoreEmulator();
+    const b64 = (x: object) => Buffer.from(JSON.stringify(x)).toString("base64url");
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      iss: `https://securetoken.google.com/${this.projectId}`, aud: this.projectId, iat: now, exp: now + 3600, auth_time: now,
+      sub: PROBE_UID, user_id: PROBE_UID, firebase: { sign_in_provider: "custom", identities: {} }, ...PROBE_CLAIMS,
+    };
+    const token = `${b64({ alg: "none", typ: "JWT" })}.${b64(claims)}.`;
+    const out: (boolean | "failed")[] = new Array(paths.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < paths.length) {
+        const i = next++;
+        const url = `http://${host}:${port}/v1/projects/${this.projectId}/databases/(default)/documents/${paths[i]}`;
+        const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+        await response.arrayBuffer();
+        out[i] = response.status === 403 ? false : response.status === 200 || response.status === 404 ? true : "failed";
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    return out;
+  }
+
   /** Whether the probe client may create each document (path → data) with `set`. */
   async allowsCreate(writes: readonly (readonly [path: string, data: Record<string, unknown>])[]): Promise<boolean[]> {
     const db = this.env.authenticatedContext(PROBE_UID, { ...PROBE_CLAIMS }).firestore();

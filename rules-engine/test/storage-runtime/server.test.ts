@@ -22,8 +22,8 @@ function serverWith(evaluate: (request: EvaluationRequest) => EvaluationResult, 
     { log: () => {}, ...options },
   );
   server.handleLine(JSON.stringify({ id: 0, action: "load_ruleset", context: { rulesetName: "r", source: { files: [{ name: "s.rules", content: "" }] } } }));
-  const verify = async (id: number) => {
-    server.handleLine(JSON.stringify({ id, action: "verify", context: { rulesetName: "r", service: "firebase.storage", path: "/b/x/o/y", method: "get", variables: {} } }));
+  const verify = async (id: number, method = "get", variables: Record<string, unknown> = {}) => {
+    server.handleLine(JSON.stringify({ id, action: "verify", context: { rulesetName: "r", service: "firebase.storage", path: "/b/x/o/y", method, variables } }));
     for (let i = 0; i < 100 && server.inFlight > 0; i++) await new Promise((r) => setImmediate(r));
     return sent.filter((m) => "id" in m && m.id === id);
   };
@@ -57,6 +57,24 @@ describe("StorageRulesRuntimeServer guards", () => {
       throw new Error("engine bug");
     });
     expect(await verify(3)).toEqual([{ id: 3, status: "ok", errors: ["engine bug"], warnings: [] }]);
+  });
+
+  it("an upload's request.resource has no generation (as in production); an update's keeps it", async () => {
+    const seen: EvaluationRequest[] = [];
+    const { verify } = serverWith((request) => {
+      seen.push(request);
+      return { kind: "decided", allowed: true, diagnostics: [] };
+    });
+    const resource = { map_value: { fields: { name: { string_value: "y" }, generation: { int_value: 7 }, size: { int_value: 3 } } } };
+    const variables = { request: { map_value: { fields: { resource } } } };
+    await verify(4, "create", variables);
+    await verify(5, "update", variables);
+    const keys = (r: EvaluationRequest) => {
+      const request = r.variables.request;
+      const res = request?.type === "map" ? request.value.get("resource") : undefined;
+      return res?.type === "map" ? [...res.value.keys()].sort() : [];
+    };
+    expect(seen.map(keys)).toEqual([["name", "size"], ["generation", "name", "size"]]);
   });
 
   it("answers without an engine instead of crashing", () => {
