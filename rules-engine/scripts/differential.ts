@@ -36,7 +36,9 @@ try {
   const results = await runDifferential(google, basic ? basicCases(seed, count) : familyCases(seed, count));
   const differing = results.filter((r) => !r.agree);
   for (const r of differing.slice(0, show))
-    console.log(`DIFFER [${r.c.family}] ${r.c.decls ? `${r.c.decls} ⟹ ` : ""}${r.c.expr}\n   ours: ${describeOutcome(r.ours).slice(0, 200)}; Google: ${r.google}`);
+    console.log(
+      `DIFFER [${r.c.family}] ${r.c.decls ? `${r.c.decls} ⟹ ` : ""}${r.c.expr}\n   ours: ${describeOutcome(r.ours).slice(0, 200)}; Google: ${r.google}`,
+    );
   console.log(`\nseed ${seed}, ${results.length} expressions, ${((Date.now() - started) / 1000).toFixed(0)} s`);
   console.log("| family | cases | agree | agreement |\n|---|---:|---:|---:|");
   for (const row of agreementTable(results)) console.log(`| ${row.family} | ${row.cases} | ${row.agree} | ${row.percent}% |`);

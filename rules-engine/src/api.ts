@@ -40,10 +40,7 @@ export type Method = "get" | "list" | "create" | "update" | "delete";
  * found. "unknown" means the reader does not have the document yet: evaluation then stops with
  * `needsDocuments` so an asynchronous caller can fetch them and evaluate again (evaluation is deterministic).
  */
-export type DocumentLookup =
-  | { status: "found"; data: ReadonlyMap<string, Value> }
-  | { status: "missing" }
-  | { status: "unknown" };
+export type DocumentLookup = { status: "found"; data: ReadonlyMap<string, Value> } | { status: "missing" } | { status: "unknown" };
 
 /** Reads a document by its full path, e.g. "/databases/(default)/documents/deals/d1". */
 export type DocumentReader = (path: string, options: { after: boolean }) => DocumentLookup;
@@ -58,9 +55,7 @@ export interface EvaluationRequest {
   documents?: DocumentReader;
 }
 
-export type EvaluationResult =
-  | { kind: "decided"; allowed: boolean; diagnostics: Diagnostic[] }
-  | { kind: "needsDocuments"; paths: string[] };
+export type EvaluationResult = { kind: "decided"; allowed: boolean; diagnostics: Diagnostic[] } | { kind: "needsDocuments"; paths: string[] };
 
 /** A compiled ruleset. Opaque to callers apart from what is listed here. */
 export interface Ruleset {
@@ -68,9 +63,7 @@ export interface Ruleset {
   readonly rulesVersion: "1" | "2";
 }
 
-export type CompileResult =
-  | { ok: true; ruleset: Ruleset; diagnostics: Diagnostic[] }
-  | { ok: false; diagnostics: Diagnostic[] };
+export type CompileResult = { ok: true; ruleset: Ruleset; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
 
 /**
  * Implemented in the engine and exported from index.ts:

@@ -37,10 +37,7 @@ export interface FunctionDecl {
   body: Expr;
 }
 
-export type PatternSegment =
-  | { kind: "literal"; text: string }
-  | { kind: "wildcard"; name: string }
-  | { kind: "recursive"; name: string };
+export type PatternSegment = { kind: "literal"; text: string } | { kind: "wildcard"; name: string } | { kind: "recursive"; name: string };
 
 export interface AllowStmt {
   at: number;

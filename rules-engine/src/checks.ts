@@ -36,11 +36,13 @@ function isFloatCall(e: Expr | null): boolean {
 
 /** Argument positions typed int in Google's compiler (timestamp.value(ms), duration.value(n, unit), …). */
 const INT_PARAMETERS: Record<string, readonly number[]> = {
-  "timestamp.value": [0], "timestamp.date": [0, 1, 2], "duration.value": [0], "duration.time": [0, 1, 2, 3],
+  "timestamp.value": [0],
+  "timestamp.date": [0, 1, 2],
+  "duration.value": [0],
+  "duration.time": [0, 1, 2, 3],
 };
 
-const COMPILER_FAILURE =
-  "Google's rules compiler fails on this expression (HTTP 500): a float computed by a call is passed where an int is expected.";
+const COMPILER_FAILURE = "Google's rules compiler fails on this expression (HTTP 500): a float computed by a call is passed where an int is expected.";
 
 export function checkRules(file: RulesFile): StaticIssue[] {
   const issues: StaticIssue[] = [];
@@ -112,6 +114,7 @@ export function checkRules(file: RulesFile): StaticIssue[] {
       case "or":
         return { ...e, left: v(e.left), right: v(e.right) };
       case "conditional":
+        // biome-ignore lint/suspicious/noThenProperty: a conditional expression's AST node, never awaited.
         return { ...e, test: v(e.test), then: v(e.then), otherwise: v(e.otherwise) };
       case "is":
         if (!TYPE_NAMES.has(e.typeName)) error(e.at, `Unknown type name '${e.typeName}' after 'is'.`);
@@ -136,7 +139,8 @@ export function checkRules(file: RulesFile): StaticIssue[] {
     if (f.params.length > STATIC_LIMITS.params) error(f.at, `Function ${f.name} has more than ${STATIC_LIMITS.params} parameters.`);
     if (new Set(f.params).size !== f.params.length) error(f.at, `Function ${f.name} repeats a parameter name.`);
     if (f.lets.length > 0 && file.rulesVersion !== "2") error(f.lets[0]!.at, "'let' requires rules_version = '2'.");
-    if (f.lets.length > STATIC_LIMITS.letsHard) error(f.lets[STATIC_LIMITS.letsHard]!.at, `Function ${f.name} has more than ${STATIC_LIMITS.letsHard} let bindings.`);
+    if (f.lets.length > STATIC_LIMITS.letsHard)
+      error(f.lets[STATIC_LIMITS.letsHard]!.at, `Function ${f.name} has more than ${STATIC_LIMITS.letsHard} let bindings.`);
     else if (f.lets.length > STATIC_LIMITS.lets) warn(f.lets[0]!.at, `Function ${f.name} has more than ${STATIC_LIMITS.lets} let bindings.`);
     const calls = new Set<FunctionDecl>();
     callGraph.set(f, calls);
@@ -243,7 +247,13 @@ export function checkRules(file: RulesFile): StaticIssue[] {
         chain.push(next);
       }
       const beyond = chain[chain.length - 1]!;
-      error(beyond.nameAt, `Maximum allowed call depth of ${STATIC_LIMITS.callChain - 1} is reached for [${chain.slice(0, -1).map((g) => g.name).join("->")}] call stack.`);
+      error(
+        beyond.nameAt,
+        `Maximum allowed call depth of ${STATIC_LIMITS.callChain - 1} is reached for [${chain
+          .slice(0, -1)
+          .map((g) => g.name)
+          .join("->")}] call stack.`,
+      );
       break;
     }
   return issues;

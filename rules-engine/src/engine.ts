@@ -194,8 +194,7 @@ export function evaluate(ruleset: Ruleset, request: EvaluationRequest): Evaluati
             const result = evalExpr(ctx, frame, allow.stmt.condition);
             if (result.type === "bool" && result.value) return true;
             const where = ruleset.position(allow.stmt.at);
-            const message =
-              result.type === "error" ? result.message : result.type === "bool" ? "false" : `Condition is not a boolean (${result.type}).`;
+            const message = result.type === "error" ? result.message : result.type === "bool" ? "false" : `Condition is not a boolean (${result.type}).`;
             diagnostics.push({ ...where, message: `${message} for '${request.method}' @ L${where.line}`, severity: "error" });
           }
         }

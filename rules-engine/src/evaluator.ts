@@ -5,8 +5,24 @@ import type { DocumentReader, Service, Value } from "./api.ts";
 import type { Expr, FunctionDecl } from "./ast.ts";
 import { callGlobal, callMethod, callNamespace, isTemplatePath, parsePathString, sliceValue, stringIndex, urlDecode } from "./stdlib.ts";
 import {
-  bool, compareValues, containsStrict, containsValue, duration, err, float, int, isError, isOfType, list, map, NULL, str, timestamp,
-  typeName, valueEquals, type ErrorValue,
+  bool,
+  compareValues,
+  containsStrict,
+  containsValue,
+  duration,
+  err,
+  float,
+  int,
+  isError,
+  isOfType,
+  list,
+  map,
+  NULL,
+  str,
+  timestamp,
+  typeName,
+  valueEquals,
+  type ErrorValue,
 } from "./values.ts";
 
 export const LIMITS = {
@@ -242,7 +258,8 @@ function evalLogical(ctx: EvalContext, frame: Frame, kind: "and" | "or", leftExp
   const deciding = kind === "or";
   const left = evalExpr(ctx, frame, leftExpr);
   if (left.type === "bool" && left.value === deciding) return left;
-  const leftProblem: Value | null = left.type === "bool" ? null : isError(left) ? left : err(`Unsupported operation error. Received: ${typeName(left)} ${kind === "and" ? "&&" : "||"}.`);
+  const leftProblem: Value | null =
+    left.type === "bool" ? null : isError(left) ? left : err(`Unsupported operation error. Received: ${typeName(left)} ${kind === "and" ? "&&" : "||"}.`);
   const right = evalExpr(ctx, frame, rightExpr);
   if (right.type === "bool") {
     if (right.value === deciding) return right;
@@ -367,11 +384,10 @@ export function binary(op: string, a: Value, b: Value): Value {
 function evalCall(ctx: EvalContext, frame: Frame, name: string, argExprs: readonly Expr[]): Value {
   const user = ctx.lookupFunction(frame, name);
   if (user) {
-    if (user.fn.params.length !== argExprs.length)
-      return err(`Function ${name} expects ${user.fn.params.length} arguments, got ${argExprs.length}.`);
+    if (user.fn.params.length !== argExprs.length) return err(`Function ${name} expects ${user.fn.params.length} arguments, got ${argExprs.length}.`);
     if (ctx.depth >= LIMITS.callDepth) throw new EvaluationAbort(`Function call depth exceeded ${LIMITS.callDepth}.`);
     const vars = new Map<string, Value | LazyArgument>();
-    user.fn.params.forEach((p, i) => vars.set(p, new LazyArgument(argExprs[i]!, frame)));
+    for (const [i, p] of user.fn.params.entries()) vars.set(p, new LazyArgument(argExprs[i]!, frame));
     const inner: Frame = { vars, functions: null, parent: user.frame };
     ctx.depth++;
     try {
@@ -409,8 +425,7 @@ function documentCall(ctx: EvalContext, name: "get" | "exists", args: readonly V
     return err(`Service call error. Function: [firestore.${name}] only reaches the default database.`);
   const docPath = `/${segments.join("/")}`;
   if (!ctx.accessed.has(docPath)) {
-    if (ctx.accessed.size >= LIMITS.documents[ctx.service])
-      throw new EvaluationAbort(`Exceeded the limit of ${LIMITS.documents[ctx.service]} document reads.`);
+    if (ctx.accessed.size >= LIMITS.documents[ctx.service]) throw new EvaluationAbort(`Exceeded the limit of ${LIMITS.documents[ctx.service]} document reads.`);
     ctx.accessed.add(docPath);
   }
   // Without a reader nothing is known yet: the caller gets `needsDocuments` and can supply one.

@@ -5,7 +5,21 @@ import { RulesSyntaxError, scanToken, type Token } from "./lexer.ts";
 import { INT64_MAX } from "./values.ts";
 
 const BINARY_PRECEDENCE: Record<string, number> = {
-  "||": 1, "&&": 2, in: 3, "==": 4, "!=": 4, is: 4, "<": 5, "<=": 5, ">": 5, ">=": 5, "+": 6, "-": 6, "*": 7, "/": 7, "%": 7,
+  "||": 1,
+  "&&": 2,
+  in: 3,
+  "==": 4,
+  "!=": 4,
+  is: 4,
+  "<": 5,
+  "<=": 5,
+  ">": 5,
+  ">=": 5,
+  "+": 6,
+  "-": 6,
+  "*": 7,
+  "/": 7,
+  "%": 7,
 };
 
 /** Google's engine refuses expressions this deep ("Expression is too complex to evaluate safely."). */
@@ -15,8 +29,29 @@ const MAX_MATCH_NESTING = 100;
 
 /** Words of the language that Google's engine does not take as identifiers (observed). */
 export const RESERVED_WORDS = new Set([
-  "allow", "break", "case", "continue", "default", "do", "else", "for", "function", "if", "import", "in", "is", "let", "match",
-  "not", "package", "return", "rules_version", "service", "switch", "var", "while",
+  "allow",
+  "break",
+  "case",
+  "continue",
+  "default",
+  "do",
+  "else",
+  "for",
+  "function",
+  "if",
+  "import",
+  "in",
+  "is",
+  "let",
+  "match",
+  "not",
+  "package",
+  "return",
+  "rules_version",
+  "service",
+  "switch",
+  "var",
+  "while",
 ]);
 /** Packages: only `package.function(args)` is valid; as a variable they do not load. */
 export const PACKAGES = new Set(["duration", "hashing", "latlng", "math", "timestamp"]);
@@ -185,8 +220,7 @@ export class Parser {
         if (!m) throw new RulesSyntaxError(`Invalid wildcard '{${inner}}'.`, pos);
         pattern.push(m[2] ? { kind: "recursive", name: m[1]! } : { kind: "wildcard", name: m[1]! });
         pos = close + 1;
-        if (pos < src.length && !PATTERN_STOP.has(src[pos]!))
-          throw new RulesSyntaxError("A wildcard must occupy a whole path segment.", pos);
+        if (pos < src.length && !PATTERN_STOP.has(src[pos]!)) throw new RulesSyntaxError("A wildcard must occupy a whole path segment.", pos);
       } else {
         const start = pos;
         while (pos < src.length && !PATTERN_STOP.has(src[pos]!)) pos++;
@@ -288,8 +322,7 @@ export class Parser {
       }
       // Google's lexer reads `/` directly followed by a segment character as a path segment, so `4/2`
       // is a syntax error there; division needs whitespace after the slash.
-      if (found.op === "/" && PATH_SEGMENT_START.test(this.src[t.end] ?? ""))
-        throw new RulesSyntaxError("Missing 'match' keyword before path.", t.start);
+      if (found.op === "/" && PATH_SEGMENT_START.test(this.src[t.end] ?? "")) throw new RulesSyntaxError("Missing 'match' keyword before path.", t.start);
       const right = this.parseBinary(found.prec + 1);
       const e: Expr =
         found.op === "&&" || found.op === "||"
@@ -315,8 +348,7 @@ export class Parser {
       const at = minus.start;
       // Google's grammar takes no operator right after a unary minus: `- -1`, `-!x` do not load; `--1` is
       // read as a decrement operator.
-      if (this.isPunct("-") && this.tok.start === minus.end)
-        throw new RulesSyntaxError("Increment (++) and decrement (--) operators are not supported.", at);
+      if (this.isPunct("-") && this.tok.start === minus.end) throw new RulesSyntaxError("Increment (++) and decrement (--) operators are not supported.", at);
       if (this.isPunct("-") || this.isPunct("!")) throw this.unexpected("an operand after '-'");
       // Fold a negative number literal so that -9223372036854775808 is representable.
       if (this.tok.kind === "int") {
@@ -401,16 +433,14 @@ export class Parser {
         return this.node({ kind: "literal", at: t.start, value: { type: "bytes", value: t.bytes! } }, []);
       case "ident": {
         this.advance();
-        if (t.text === "true" || t.text === "false")
-          return this.node({ kind: "literal", at: t.start, value: { type: "bool", value: t.text === "true" } }, []);
+        if (t.text === "true" || t.text === "false") return this.node({ kind: "literal", at: t.start, value: { type: "bool", value: t.text === "true" } }, []);
         if (t.text === "null") return this.node({ kind: "literal", at: t.start, value: { type: "null" } }, []);
         if (RESERVED_WORDS.has(t.text)) throw new RulesSyntaxError(`Unexpected '${t.text}'.`, t.start);
         if (this.isPunct("(")) {
           const args = this.parseArgs();
           return this.node({ kind: "call", at: t.start, name: t.text, args }, args);
         }
-        if (PACKAGES.has(t.text) && !this.isPackageCall())
-          throw new RulesSyntaxError(`${t.text} is a package and cannot be used as variable name.`, t.start);
+        if (PACKAGES.has(t.text) && !this.isPackageCall()) throw new RulesSyntaxError(`${t.text} is a package and cannot be used as variable name.`, t.start);
         return this.node({ kind: "ident", at: t.start, name: t.text }, []);
       }
       case "punct":
@@ -450,7 +480,10 @@ export class Parser {
             } while (this.isPunct(","));
           }
           this.expectPunct("}");
-          return this.node({ kind: "map", at: t.start, entries }, entries.flatMap((x) => [x.key, x.value]));
+          return this.node(
+            { kind: "map", at: t.start, entries },
+            entries.flatMap((x) => [x.key, x.value]),
+          );
         }
         if (t.text === "/") return this.parsePathLiteral(t.start);
         break;

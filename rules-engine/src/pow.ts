@@ -65,7 +65,7 @@ function midpoint(a: number, b: number): Dyadic {
 const MAX_EXACT_EXPONENT = 2048;
 
 export function pow(x: number, y: number): number {
-  const approx = Math.pow(x, y);
+  const approx = x ** y;
   if (!(x > 0) || !Number.isFinite(x) || !Number.isFinite(y) || !Number.isFinite(approx) || approx === 0) return approx;
   let k = 0;
   while (k <= 4 && !Number.isInteger(y * (1 << k))) k++;

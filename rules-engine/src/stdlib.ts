@@ -6,8 +6,24 @@ import { RE2JS } from "re2js";
 import type { Value } from "./api.ts";
 import { pow } from "./pow.ts";
 import {
-  bool, containsStrict, containsValue, duration, err, float, formatFloat, int, list, NULL, str, timestamp, typeName, uniqueValues,
-  firestoreEquals, INT64_MAX, INT64_MIN, type ErrorValue,
+  bool,
+  containsStrict,
+  containsValue,
+  duration,
+  err,
+  float,
+  formatFloat,
+  int,
+  list,
+  NULL,
+  str,
+  timestamp,
+  typeName,
+  uniqueValues,
+  firestoreEquals,
+  INT64_MAX,
+  INT64_MIN,
+  type ErrorValue,
 } from "./values.ts";
 
 const notFound = (name: string): ErrorValue => err(`Function not found error: Name: [${name}].`);
@@ -62,7 +78,8 @@ export function sliceValue(v: Value, from: bigint | null, to: bigint | null): Va
   const bounds = sliceBounds(from, to, size);
   if (!Array.isArray(bounds)) return bounds;
   // The start and end checks apply to bounds that are written: [][:] and [][:null] are [] (observed).
-  if ((from !== null && bounds[0] >= size) || (to !== null && bounds[1] === 0)) return err(`Index out of bound error. Slice: [${bounds[0]}:${bounds[1]}] , size: [${size}].`);
+  if ((from !== null && bounds[0] >= size) || (to !== null && bounds[1] === 0))
+    return err(`Index out of bound error. Slice: [${bounds[0]}:${bounds[1]}] , size: [${size}].`);
   return v.type === "string" ? str(v.value.slice(bounds[0], bounds[1])) : list(v.value.slice(bounds[0], bounds[1]));
 }
 
@@ -153,6 +170,7 @@ function stringMethod(s: string, name: string, args: readonly Value[]): Value {
       return str(s.replace(/[a-z]+/g, (x) => x.toUpperCase()));
     case "trim/":
       // Java's String.trim(): every character up to U+0020 at either end.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: trim() strips U+0000–U+0020, as Java's String.trim does.
       return str(s.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, ""));
     case "toUtf8/":
       return { type: "bytes", value: new TextEncoder().encode(s) };
@@ -172,8 +190,7 @@ function stringMethod(s: string, name: string, args: readonly Value[]): Value {
       return list(splitLikeGoogle(re, s).map(str));
     }
   }
-  if (["size", "lower", "upper", "trim", "toUtf8", "matches", "replace", "split"].includes(name))
-    return unsupported("string", name, args);
+  if (["size", "lower", "upper", "trim", "toUtf8", "matches", "replace", "split"].includes(name)) return unsupported("string", name, args);
   return notFound(name);
 }
 
@@ -226,7 +243,7 @@ function collectionMethod(kind: "list" | "set", items: readonly Value[], name: s
           const parts: string[] = [];
           for (const x of items) {
             const s = x.type === "bytes" ? null : callGlobal("string", [x]);
-            if (!s || s.type !== "string") return err(`Unsupported operation error. Cannot join ${typeName(x)}.`);
+            if (s?.type !== "string") return err(`Unsupported operation error. Cannot join ${typeName(x)}.`);
             parts.push(s.value);
           }
           return str(parts.join(arg.value));
@@ -238,7 +255,10 @@ function collectionMethod(kind: "list" | "set", items: readonly Value[], name: s
       case "toSet":
         if (args.length === 0) return { type: "set", value: uniqueValues(items) };
         break;
-      case "size": case "hasAll": case "hasAny": case "hasOnly":
+      case "size":
+      case "hasAll":
+      case "hasAny":
+      case "hasOnly":
         break;
       default:
         return notFound(name);
@@ -255,7 +275,10 @@ function collectionMethod(kind: "list" | "set", items: readonly Value[], name: s
     case "union":
       if (args.length === 1 && arg?.type === "set") return { type: "set", value: uniqueValues([...items, ...arg.value]) };
       break;
-    case "size": case "hasAll": case "hasAny": case "hasOnly":
+    case "size":
+    case "hasAll":
+    case "hasAny":
+    case "hasOnly":
       break;
     default:
       return notFound(name);
@@ -551,7 +574,9 @@ export function callGlobal(name: string, args: readonly Value[]): Value | undefi
         // Java's (long) cast: truncation toward zero, saturating at the int64 range, NaN → 0.
         const x = a!.value;
         if (Number.isNaN(x)) return int(0n);
+        // biome-ignore lint/correctness/noPrecisionLoss: the double nearest to 2^63, as Java's saturating cast compares.
         if (x >= 9223372036854775807) return int(INT64_MAX);
+        // biome-ignore lint/correctness/noPrecisionLoss: -2^63 exactly.
         if (x <= -9223372036854775808) return int(INT64_MIN);
         return int(BigInt(Math.trunc(x)));
       }
@@ -565,6 +590,7 @@ export function callGlobal(name: string, args: readonly Value[]): Value | undefi
       if (a!.type === "float") return a!;
       if (a!.type === "int") return float(Number(a!.value));
       if (a!.type === "string") {
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: Java's trim(), as above.
         const s = a!.value.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, "");
         if (!FLOAT_STRING.test(s)) return err(`Conversion error: cannot convert '${a!.value}' to float.`);
         return float(Number(s.replace(/[fFdD]$/, "")));

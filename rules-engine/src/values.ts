@@ -55,16 +55,30 @@ export function isOfType(v: Value, name: string): boolean {
       return v.type === name;
     case "map_diff":
       return v.type === "mapdiff";
-    // A quirk of Google's engine (observed): `x is set` is false even for the result of `toSet()`.
-    case "set":
+    // A quirk of Google's engine (observed): `x is set` is false even for the result of `toSet()`, so "set"
+    // falls to the default like any unknown type name.
     default:
       return false;
   }
 }
 
 export const TYPE_NAMES = new Set([
-  "bool", "int", "float", "number", "string", "bytes", "list", "map", "set", "path", "timestamp", "duration",
-  "latlng", "map_diff", "constraint", "vector",
+  "bool",
+  "int",
+  "float",
+  "number",
+  "string",
+  "bytes",
+  "list",
+  "map",
+  "set",
+  "path",
+  "timestamp",
+  "duration",
+  "latlng",
+  "map_diff",
+  "constraint",
+  "vector",
 ]);
 
 /**
@@ -162,8 +176,7 @@ export function firestoreEquals(a: Value, b: Value): boolean {
     if (isNaNValue(a) || isNaNValue(b)) return isNaNValue(a) && isNaNValue(b);
     return a.type === "int" && b.type === "int" ? a.value === b.value : Number(a.value) === Number(b.value);
   }
-  if (a.type === "list" && b.type === "list")
-    return a.value.length === b.value.length && a.value.every((x, i) => firestoreEquals(x, b.value[i]!));
+  if (a.type === "list" && b.type === "list") return a.value.length === b.value.length && a.value.every((x, i) => firestoreEquals(x, b.value[i]!));
   if (a.type === "map" && b.type === "map") {
     if (a.value.size !== b.value.size) return false;
     for (const [k, x] of a.value) {

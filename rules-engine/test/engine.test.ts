@@ -26,7 +26,11 @@ const storageRequest = (overrides: Partial<EvaluationRequest> & { auth?: Value; 
   path: overrides.path ?? "/b/bucket/o/deals/d1/attachments/alice/m1/photo.png",
   method: overrides.method ?? "get",
   variables: {
-    request: m({ auth: overrides.auth ?? m({ uid: s("alice"), token: m({}) }), resource: overrides.incoming ?? NULL, time: { type: "timestamp", seconds: 1_700_000_000n, nanos: 0 } }),
+    request: m({
+      auth: overrides.auth ?? m({ uid: s("alice"), token: m({}) }),
+      resource: overrides.incoming ?? NULL,
+      time: { type: "timestamp", seconds: 1_700_000_000n, nanos: 0 },
+    }),
     resource: overrides.resource ?? NULL,
   },
   ...(overrides.documents ? { documents: overrides.documents } : {}),
@@ -91,13 +95,24 @@ service firebase.storage {
     match /named/{a} { allow get: if firestore.exists(/databases/other/documents/x/$(a)); }
   }
 }`);
-  const deal = (participants: string[]): DocumentLookup => ({ status: "found", data: new Map([["participants", { type: "list", value: participants.map(s) }]]) });
+  const deal = (participants: string[]): DocumentLookup => ({
+    status: "found",
+    data: new Map([["participants", { type: "list", value: participants.map(s) }]]),
+  });
 
   test("asks for the documents it needs, then decides with them", () => {
     const first = evaluate(rules, storageRequest({}));
     expect(first).toEqual({ kind: "needsDocuments", paths: ["/databases/(default)/documents/deals/d1"] });
     const reads: string[] = [];
-    const allowed = evaluate(rules, storageRequest({ documents: (p) => (reads.push(p), deal(["alice", "bob"])) }));
+    const allowed = evaluate(
+      rules,
+      storageRequest({
+        documents: (p) => {
+          reads.push(p);
+          return deal(["alice", "bob"]);
+        },
+      }),
+    );
     expect(allowed).toMatchObject({ kind: "decided", allowed: true });
     expect(reads).toEqual(["/databases/(default)/documents/deals/d1"]);
     expect(evaluate(rules, storageRequest({ documents: () => deal(["bob", "carol"]) }))).toMatchObject({ kind: "decided", allowed: false });
@@ -126,7 +141,9 @@ service firebase.storage {
   });
 
   test("only the default database is reachable from Storage", () => {
-    expect(evaluate(rules, storageRequest({ path: "/b/bucket/o/named/a", documents: () => ({ status: "found", data: new Map() }) }))).toMatchObject({ allowed: false });
+    expect(evaluate(rules, storageRequest({ path: "/b/bucket/o/named/a", documents: () => ({ status: "found", data: new Map() }) }))).toMatchObject({
+      allowed: false,
+    });
   });
 
   test("a ruleset for the other service grants nothing", () => {
@@ -158,16 +175,25 @@ describe("limits", () => {
     // Expressions nest at most 99 levels deep, so the work is spread over calls of a function.
     const body = Array.from({ length: 40 }, (_, k) => `${k} == ${k}`).join(" && ");
     const calls = Array.from({ length: 10 }, (_, k) => `f(${k})`).join(" && ");
-    const r = compiled(`rules_version = '2';\nservice firebase.storage { function f(x) { return ${body}; } match /b/{bucket}/o/{f} { allow get: if (${calls}) || true; } }`);
+    const r = compiled(
+      `rules_version = '2';\nservice firebase.storage { function f(x) { return ${body}; } match /b/{bucket}/o/{f} { allow get: if (${calls}) || true; } }`,
+    );
     const result = evaluate(r, storageRequest({ path: "/b/x/o/f" }));
     expect(result).toMatchObject({ kind: "decided", allowed: false });
   });
 
   test("Firestore: ten distinct documents per request", () => {
     const gets = (n: number) => Array.from({ length: n }, (_, k) => `exists(/databases/$(database)/documents/c/d${k})`).join(" && ");
-    const r = (n: number) => compiled(`rules_version = '2';\nservice cloud.firestore { match /databases/{database}/documents { match /t/{id} { allow get: if ${gets(n)}; } } }`);
+    const r = (n: number) =>
+      compiled(`rules_version = '2';\nservice cloud.firestore { match /databases/{database}/documents { match /t/{id} { allow get: if ${gets(n)}; } } }`);
     const request = (rs: Ruleset) =>
-      evaluate(rs, { service: "cloud.firestore", path: "/databases/(default)/documents/t/1", method: "get", variables: {}, documents: () => ({ status: "found", data: new Map() }) });
+      evaluate(rs, {
+        service: "cloud.firestore",
+        path: "/databases/(default)/documents/t/1",
+        method: "get",
+        variables: {},
+        documents: () => ({ status: "found", data: new Map() }),
+      });
     expect(request(r(10))).toMatchObject({ allowed: true });
     expect(request(r(11))).toMatchObject({ allowed: false });
   });

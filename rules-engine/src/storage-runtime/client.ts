@@ -127,10 +127,7 @@ export class StorageRulesRuntimeClient {
   }
 
   verify(context: VerifyContext, documents?: DocumentSource): Promise<RuntimeResponse> {
-    return this.request(
-      { action: "verify", context: { service: "firebase.storage", ...context } },
-      documents ? { documents } : {},
-    );
+    return this.request({ action: "verify", context: { service: "firebase.storage", ...context } }, documents ? { documents } : {});
   }
 
   get alive(): boolean {
@@ -218,7 +215,14 @@ export function storageVariables(opts: {
     request: {
       map_value: {
         fields: {
-          path: { path_value: { segments: opts.path.split("/").filter((s) => s).map((simple) => ({ simple })) } },
+          path: {
+            path_value: {
+              segments: opts.path
+                .split("/")
+                .filter((s) => s)
+                .map((simple) => ({ simple })),
+            },
+          },
           time: timestamp(new Date()),
           resource: opts.incoming ? objectResource(opts.incoming) : { null_value: null },
           auth,

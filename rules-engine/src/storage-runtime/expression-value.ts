@@ -12,9 +12,7 @@ export class ValueCodecError extends Error {
 }
 
 /** One path segment as firebase-tools (or the runtime) writes it. */
-export type ExpressionPathSegment =
-  | { simple: string }
-  | { variable_name: string; bound_value: string | ExpressionPathValue };
+export type ExpressionPathSegment = { simple: string } | { variable_name: string; bound_value: string | ExpressionPathValue };
 
 export interface ExpressionPathValue {
   segments?: ExpressionPathSegment[];

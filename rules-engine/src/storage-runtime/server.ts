@@ -3,14 +3,7 @@
 // caused it (the Storage emulator then denies that request), or a note on stderr when no request can be named.
 import type { Compile, Diagnostic, DocumentLookup, Evaluate, Method, Ruleset, Value } from "../api.ts";
 import { fromExpressionValue, fromFirestoreFields } from "./expression-value.ts";
-import {
-  STARTED_ID,
-  type DocumentResponse,
-  type LoadRulesetRequest,
-  type RuntimeMessage,
-  type SerializedIssue,
-  type VerifyRequest,
-} from "./protocol.ts";
+import { STARTED_ID, type DocumentResponse, type LoadRulesetRequest, type RuntimeMessage, type SerializedIssue, type VerifyRequest } from "./protocol.ts";
 
 export interface RulesEngine {
   compile: Compile;
@@ -153,15 +146,19 @@ export class StorageRulesRuntimeServer {
     const fileName = typeof files[0].name === "string" ? files[0].name : "storage.rules";
     if (!this.engine) throw new RequestError("The rules engine is not available in this build of the runtime");
     const compiled = this.engine.compile(files[0].content);
-    const issues = (severity: Diagnostic["severity"]) =>
-      compiled.diagnostics.filter((d) => d.severity === severity).map((d) => serializeIssue(d, fileName));
+    const issues = (severity: Diagnostic["severity"]) => compiled.diagnostics.filter((d) => d.severity === severity).map((d) => serializeIssue(d, fileName));
     if (!compiled.ok) {
       const errors = issues("error");
-      return { errors: errors.length ? errors : [serializeIssue({ line: 1, column: 1, message: "Invalid ruleset", severity: "error" }, fileName)], warnings: issues("warning") };
+      return {
+        errors: errors.length ? errors : [serializeIssue({ line: 1, column: 1, message: "Invalid ruleset", severity: "error" }, fileName)],
+        warnings: issues("warning"),
+      };
     }
     if (compiled.ruleset.service !== "firebase.storage") {
       return {
-        errors: [serializeIssue({ line: 1, column: 1, message: `Expected service firebase.storage, found ${compiled.ruleset.service}`, severity: "error" }, fileName)],
+        errors: [
+          serializeIssue({ line: 1, column: 1, message: `Expected service firebase.storage, found ${compiled.ruleset.service}`, severity: "error" }, fileName),
+        ],
         warnings: [],
       };
     }
@@ -198,18 +195,14 @@ export class StorageRulesRuntimeServer {
         // evaluation errors (a missing document, an undefined property) explain it.
         const warnings = result.allowed
           ? []
-          : result.diagnostics
-              .filter((d) => !d.message.startsWith("false for"))
-              .map((d) => `${loaded.fileName}:${d.line}:${d.column}: ${d.message}`);
+          : result.diagnostics.filter((d) => !d.message.startsWith("false for")).map((d) => `${loaded.fileName}:${d.line}:${d.column}: ${d.message}`);
         return { allowed: result.allowed, warnings };
       }
       const wanted = [...new Set(result.paths)].filter((p) => !documents.has(p));
       if (wanted.length === 0) throw new RequestError("The rules engine asked again for documents it was given");
       for (const path of wanted) {
         if (documents.size >= this.maxDocuments) {
-          throw new RequestError(
-            `Rules evaluation failed: more than ${this.maxDocuments} Firestore documents read in one request (${path})`,
-          );
+          throw new RequestError(`Rules evaluation failed: more than ${this.maxDocuments} Firestore documents read in one request (${path})`);
         }
         documents.set(path, await this.fetchDocument(request.id, path));
       }

@@ -46,8 +46,7 @@ describe("conformance with Google's rules engine", () => {
     const disagreements: string[] = [];
     expressionCases.forEach((c, i) => {
       const mine = ourAllowsGet(ours.ruleset!, paths[i]!, docs, PROJECT);
-      if (mine !== theirs[i] || mine !== c.expect)
-        disagreements.push(`#${i} ${c.expr}: expected ${c.expect}, ours ${mine}, Google ${theirs[i]}`);
+      if (mine !== theirs[i] || mine !== c.expect) disagreements.push(`#${i} ${c.expr}: expected ${c.expect}, ours ${mine}, Google ${theirs[i]}`);
     });
     expect(disagreements).toEqual([]);
   }, 240_000);
@@ -94,7 +93,9 @@ ${writeCases.map((c, i) => `    match /w${i}/{docId} { allow create: if ${c.expr
     for (const c of compileErrorCases) {
       rows.push({ name: c.name, ours: ourCompile(c.rules).error, google: await google.loadRules(c.rules) });
     }
-    const accepted = rows.filter((r) => r.ours === null || r.google === null).map((r) => `${r.name}: ours ${r.ours ?? "loaded"}; Google ${r.google ?? "loaded"}`);
+    const accepted = rows
+      .filter((r) => r.ours === null || r.google === null)
+      .map((r) => `${r.name}: ours ${r.ours ?? "loaded"}; Google ${r.google ?? "loaded"}`);
     expect(accepted).toEqual([]);
     // Our diagnostics carry line:col like Google's ("L4:31 …") and point at the same line.
     const firstLine = (text: string | null) => /L([1-9]\d*):\d+ /.exec(text ?? "")?.[1];

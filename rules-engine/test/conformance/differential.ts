@@ -135,8 +135,17 @@ export function literalOf(v: Value): string | null {
 }
 
 const IS_NAME: Partial<Record<Value["type"], string>> = {
-  bool: "bool", int: "int", float: "float", string: "string", bytes: "bytes", list: "list", map: "map", path: "path",
-  timestamp: "timestamp", duration: "duration", latlng: "latlng",
+  bool: "bool",
+  int: "int",
+  float: "float",
+  string: "string",
+  bytes: "bytes",
+  list: "list",
+  map: "map",
+  path: "path",
+  timestamp: "timestamp",
+  duration: "duration",
+  latlng: "latlng",
 };
 
 export interface Probe {
@@ -157,7 +166,8 @@ export function probeFor(expr: string, o: Outcome): Probe {
     return { condition: `${e} is map_diff && ${["addedKeys", "removedKeys", "changedKeys", "unchangedKeys"].map(keys).join(" && ")}` };
   }
   // A path template equals nothing: its string form and type pin it down.
-  if (v.type === "path" && isTemplatePath(v.value)) return { condition: `${e} is path && string(${e}) == string(path(${literalOf({ type: "string", value: v.value.join("/") })}))` };
+  if (v.type === "path" && isTemplatePath(v.value))
+    return { condition: `${e} is path && string(${e}) == string(path(${literalOf({ type: "string", value: v.value.join("/") })}))` };
   const literal = literalOf(v);
   if (literal === null) return noError;
   const type = IS_NAME[v.type];
@@ -231,7 +241,11 @@ export async function runDifferential(google: GoogleEngine, cases: readonly Diff
       const source = batchSource(pending.map((r) => ({ c: r.c, probe: probeFor(CALL, r.ours) })));
       const error = await google.loadRules(source);
       if (error === null) break;
-      const suspects = new Set(errorLines(error).map((l) => l - HEADER_LINES - 1).filter((i) => i >= 0 && i < pending.length));
+      const suspects = new Set(
+        errorLines(error)
+          .map((l) => l - HEADER_LINES - 1)
+          .filter((i) => i >= 0 && i < pending.length),
+      );
       let removed = 0;
       for (const i of suspects) {
         const r = pending[i]!;

@@ -18,7 +18,8 @@ afterAll(async () => {
   await google?.stop();
 });
 
-const show = (r: DiffResult) => `[${r.c.family}] ${r.c.decls ? `${r.c.decls} ⟹ ` : ""}${r.c.expr.slice(0, 160)}: ours ${describeOutcome(r.ours).slice(0, 160)}; Google ${r.google}`;
+const show = (r: DiffResult) =>
+  `[${r.c.family}] ${r.c.decls ? `${r.c.decls} ⟹ ` : ""}${r.c.expr.slice(0, 160)}: ours ${describeOutcome(r.ours).slice(0, 160)}; Google ${r.google}`;
 
 test(`exact corpus (${exactCases.length} cases): Google's engine gives the recorded outcome, as ours does`, async () => {
   const results = await runDifferential(google, exactCases);

@@ -50,7 +50,8 @@ export class ExpressionGenerator {
           () => `(${this.expr("bool", d)} ? ${this.expr("int", d)} : ${this.expr("int", d)})`,
           () => `${this.paren(this.expr("map", d))}.size()`,
           () => `(timestamp.value(${this.expr("int", d)}) - timestamp.value(${this.expr("int", d)})).${this.pick(["seconds", "nanos"])}()`,
-          () => `timestamp.date(${this.pick(["1970", "2000", "2024", "9999"])}, ${this.pick(["1", "2", "12"])}, ${this.pick(["1", "29", "31"])}).${this.pick(["dayOfWeek", "dayOfYear", "toMillis", "month"])}()`,
+          () =>
+            `timestamp.date(${this.pick(["1970", "2000", "2024", "9999"])}, ${this.pick(["1", "2", "12"])}, ${this.pick(["1", "29", "31"])}).${this.pick(["dayOfWeek", "dayOfYear", "toMillis", "month"])}()`,
           () => `${this.paren(this.expr("list", d))}.toSet().size()`,
         ])();
       case "float":
@@ -89,13 +90,17 @@ export class ExpressionGenerator {
           () => `${this.paren(this.expr("list", d))}.${this.pick(["hasAll", "hasAny", "hasOnly"])}(${this.expr("list", d)})`,
           () => `math.isNaN(${this.expr("float", d)})`,
           () => `${this.paren(this.expr("list", d))}.toSet().${this.pick(["hasAll", "hasAny"])}(${this.expr("list", d)})`,
-          () => `${this.paren(this.expr("map", d))}.diff(${this.expr("map", d)}).${this.pick(["addedKeys", "removedKeys", "changedKeys", "unchangedKeys", "affectedKeys"])}().hasAny(['a', 'b'])`,
-          () => `timestamp.value(${this.expr("int", d)}) ${this.pick(["<", "<=", "==", ">"])} timestamp.value(${this.expr("int", d)}) + duration.value(${this.expr("int", d)}, '${this.pick(["s", "ms", "h"])}')`,
+          () =>
+            `${this.paren(this.expr("map", d))}.diff(${this.expr("map", d)}).${this.pick(["addedKeys", "removedKeys", "changedKeys", "unchangedKeys", "affectedKeys"])}().hasAny(['a', 'b'])`,
+          () =>
+            `timestamp.value(${this.expr("int", d)}) ${this.pick(["<", "<=", "==", ">"])} timestamp.value(${this.expr("int", d)}) + duration.value(${this.expr("int", d)}, '${this.pick(["s", "ms", "h"])}')`,
           () => `duration.value(${this.expr("int", d)}, 's') ${this.pick(["<", "==", "!="])} duration.time(0, 0, ${this.expr("int", d)}, 0)`,
-          () => `${this.paren(this.expr("list", d))}.toSet().${this.pick(["union", "intersection", "difference"])}(${this.paren(this.expr("list", d))}.toSet()) == ${this.paren(this.expr("list", d))}.toSet()`,
+          () =>
+            `${this.paren(this.expr("list", d))}.toSet().${this.pick(["union", "intersection", "difference"])}(${this.paren(this.expr("list", d))}.toSet()) == ${this.paren(this.expr("list", d))}.toSet()`,
           () => `path(${this.expr("string", d)}) == path(${this.expr("string", d)})`,
           () => `${this.paren(this.expr("string", d))}.toUtf8() ${this.pick(["==", "<", ">="])} ${this.paren(this.expr("string", d))}.toUtf8()`,
-          () => `timestamp.date(${this.pick(["1970", "2000", "2024", "2023"])}, ${this.pick(["1", "2", "12", "13"])}, ${this.pick(["1", "29", "31", "0"])}) ${this.pick(["<", "=="])} timestamp.value(${this.expr("int", d)})`,
+          () =>
+            `timestamp.date(${this.pick(["1970", "2000", "2024", "2023"])}, ${this.pick(["1", "2", "12", "13"])}, ${this.pick(["1", "29", "31", "0"])}) ${this.pick(["<", "=="])} timestamp.value(${this.expr("int", d)})`,
         ])();
       case "list":
         return this.pick([

@@ -73,8 +73,15 @@ export class GoogleEngine {
     const b64 = (x: object) => Buffer.from(JSON.stringify(x)).toString("base64url");
     const now = Math.floor(Date.now() / 1000);
     const claims = {
-      iss: `https://securetoken.google.com/${this.projectId}`, aud: this.projectId, iat: now, exp: now + 3600, auth_time: now,
-      sub: PROBE_UID, user_id: PROBE_UID, firebase: { sign_in_provider: "custom", identities: {} }, ...PROBE_CLAIMS,
+      iss: `https://securetoken.google.com/${this.projectId}`,
+      aud: this.projectId,
+      iat: now,
+      exp: now + 3600,
+      auth_time: now,
+      sub: PROBE_UID,
+      user_id: PROBE_UID,
+      firebase: { sign_in_provider: "custom", identities: {} },
+      ...PROBE_CLAIMS,
     };
     const token = `${b64({ alg: "none", typ: "JWT" })}.${b64(claims)}.`;
     const out: (boolean | "failed")[] = new Array(paths.length);

@@ -86,7 +86,16 @@ function probeRequest(method: string, segments: string[], projectId: string, ext
   return {
     type: "map",
     value: new Map<string, Value>([
-      ["auth", { type: "map", value: new Map([["uid", toValue(PROBE_UID)], ["token", probeToken(projectId)]]) }],
+      [
+        "auth",
+        {
+          type: "map",
+          value: new Map([
+            ["uid", toValue(PROBE_UID)],
+            ["token", probeToken(projectId)],
+          ]),
+        },
+      ],
       ["method", toValue(method)],
       ["path", { type: "path", value: segments }],
       ["time", { type: "timestamp", seconds: BigInt(Math.floor(now / 1000)), nanos: (now % 1000) * 1e6 }],
@@ -108,12 +117,7 @@ function resourceValue(data: Record<string, unknown>, segments: string[]): Value
 }
 
 /** Evaluates a `get` of `path` (relative, e.g. "k3/d") with our engine, as the probe client. */
-export function ourAllowsGet(
-  ruleset: Ruleset,
-  path: string,
-  docs: Record<string, Record<string, unknown>>,
-  projectId: string,
-): boolean {
+export function ourAllowsGet(ruleset: Ruleset, path: string, docs: Record<string, Record<string, unknown>>, projectId: string): boolean {
   const full = docPath(path);
   const segments = full.split("/").filter(Boolean);
   const stored = docs[path];

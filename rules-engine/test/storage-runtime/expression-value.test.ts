@@ -81,7 +81,13 @@ describe("fromExpressionValue", () => {
       map({
         auth: map({ uid: { type: "string", value: "u1" }, token: map({}) }),
         resource: map({ size: { type: "int", value: 3n }, metadata: map({}) }),
-        tags: { type: "list", value: [{ type: "string", value: "a" }, { type: "int", value: 1n }] },
+        tags: {
+          type: "list",
+          value: [
+            { type: "string", value: "a" },
+            { type: "int", value: 1n },
+          ],
+        },
         empty: { type: "list", value: [] },
         unique: { type: "set", value: [{ type: "string", value: "x" }] },
       }),
@@ -154,7 +160,16 @@ describe("Firestore REST documents", () => {
     expect(data).toEqual(
       new Map<string, Value>([
         ["brandId", { type: "string", value: "brand-1" }],
-        ["participants", { type: "list", value: [{ type: "string", value: "brand-1" }, { type: "string", value: "infl-1" }] }],
+        [
+          "participants",
+          {
+            type: "list",
+            value: [
+              { type: "string", value: "brand-1" },
+              { type: "string", value: "infl-1" },
+            ],
+          },
+        ],
         ["status", { type: "string", value: "active" }],
         ["unread", map({ "brand-1": { type: "int", value: 3n } })],
         ["score", { type: "float", value: 4.5 }],

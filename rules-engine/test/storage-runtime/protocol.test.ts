@@ -77,7 +77,10 @@ describe("storage rules runtime over stdio", () => {
 
   it("asks the emulator for the deal document with the verify's id, then permits the participant's upload", async () => {
     const asked: string[] = [];
-    const documents: DocumentSource = (path) => (asked.push(path), dealDoc(["brand-1", "infl-1"]));
+    const documents: DocumentSource = (path) => {
+      asked.push(path);
+      return dealDoc(["brand-1", "infl-1"]);
+    };
     const { path, variables } = upload("deal-1", "infl-1", "infl-1", "application/pdf");
     const before = runtime.received.length;
     const response = await runtime.verify({ rulesetName: "storage", path, method: "create", variables }, documents);
@@ -91,7 +94,10 @@ describe("storage rules runtime over stdio", () => {
 
   it("denies without a Firestore read when a cheap check already fails", async () => {
     const asked: string[] = [];
-    const documents: DocumentSource = (path) => (asked.push(path), dealDoc(["brand-1", "infl-1"]));
+    const documents: DocumentSource = (path) => {
+      asked.push(path);
+      return dealDoc(["brand-1", "infl-1"]);
+    };
     for (const [uid, sender, type] of [
       ["infl-1", "infl-1", "text/html"],
       ["infl-1", "brand-1", "image/png"],
@@ -106,11 +112,17 @@ describe("storage rules runtime over stdio", () => {
 
   it("denies a stranger, a missing deal and a closed deal", async () => {
     const { path, variables } = upload("deal-1", "stranger", "stranger", "image/png");
-    expect((await runtime.verify({ rulesetName: "storage", path, method: "create", variables }, () => dealDoc(["brand-1", "infl-1"]))).result).toEqual({ permit: false });
+    expect((await runtime.verify({ rulesetName: "storage", path, method: "create", variables }, () => dealDoc(["brand-1", "infl-1"]))).result).toEqual({
+      permit: false,
+    });
     const own = upload("deal-1", "brand-1", "brand-1", "image/png");
     expect((await runtime.verify({ rulesetName: "storage", ...own, method: "create" }, () => undefined)).result).toEqual({ permit: false });
-    expect((await runtime.verify({ rulesetName: "storage", ...own, method: "create" }, () => dealDoc(["brand-1", "infl-1"], "completed"))).result).toEqual({ permit: false });
-    expect((await runtime.verify({ rulesetName: "storage", ...own, method: "create" }, () => dealDoc(["brand-1", "infl-1"], "open"))).result).toEqual({ permit: true });
+    expect((await runtime.verify({ rulesetName: "storage", ...own, method: "create" }, () => dealDoc(["brand-1", "infl-1"], "completed"))).result).toEqual({
+      permit: false,
+    });
+    expect((await runtime.verify({ rulesetName: "storage", ...own, method: "create" }, () => dealDoc(["brand-1", "infl-1"], "open"))).result).toEqual({
+      permit: true,
+    });
   });
 
   it("answers concurrent verifies each with its own documents", async () => {
@@ -148,7 +160,10 @@ service firebase.storage { match /b/{bucket}/o/{name} {
     const path = `/b/${bucket}/o/file`;
     const variables = storageVariables({ path, uid: "u" });
     const asked: string[] = [];
-    const documents: DocumentSource = (p) => (asked.push(p), { v: { integerValue: "1" } });
+    const documents: DocumentSource = (p) => {
+      asked.push(p);
+      return { v: { integerValue: "1" } };
+    };
     expect(await runtime.verify({ rulesetName: "budget", path, method: "get", variables }, documents)).toMatchObject({ result: { permit: true } });
     expect(asked).toHaveLength(2);
     asked.length = 0;
@@ -170,7 +185,14 @@ service firebase.storage { match /b/{bucket}/o/{name} {
     const variables = storageVariables({ path });
     const asked: string[] = [];
     expect((await runtime.verify({ rulesetName: "exists", path, method: "get", variables }, (p) => void asked.push(p))).result).toEqual({ permit: true });
-    expect((await runtime.verify({ rulesetName: "exists", path, method: "list", variables }, (p) => (asked.push(p), {}))).result).toEqual({ permit: false });
+    expect(
+      (
+        await runtime.verify({ rulesetName: "exists", path, method: "list", variables }, (p) => {
+          asked.push(p);
+          return {};
+        })
+      ).result,
+    ).toEqual({ permit: false });
     expect(asked).toEqual(["/databases/(default)/documents/deals/nope"]);
   });
 
@@ -191,16 +213,17 @@ service firebase.storage { match /b/{bucket}/o/{name} {
     expect(badContext.errors[0]).toMatch(/verify needs/);
     const badLoad = await runtime.request({ action: "load_ruleset", context: { rulesetName: "x", source: { files: [] } } });
     expect(badLoad.errors[0]).toMatch(/exactly one source file/);
-    const badDocument = await runtime.verify(
-      { rulesetName: "storage", path, method: "get", variables: storageVariables({ path, uid: "infl-1" }) },
-      () => ({ participants: { integerValue: "many" } }),
-    );
+    const badDocument = await runtime.verify({ rulesetName: "storage", path, method: "get", variables: storageVariables({ path, uid: "infl-1" }) }, () => ({
+      participants: { integerValue: "many" },
+    }));
     expect(badDocument.result).toBeUndefined();
     expect(badDocument.errors[0]).toMatch(/participants: expected an integer/);
 
     // Still alive and still right.
     const { variables } = upload("deal-1", "infl-1", "infl-1", "image/png");
-    const ok = await runtime.verify({ rulesetName: "storage", path: attachmentPath("deal-1", "infl-1"), method: "create", variables }, () => dealDoc(["brand-1", "infl-1"]));
+    const ok = await runtime.verify({ rulesetName: "storage", path: attachmentPath("deal-1", "infl-1"), method: "create", variables }, () =>
+      dealDoc(["brand-1", "infl-1"]),
+    );
     expect(ok.result).toEqual({ permit: true });
     expect(runtime.alive).toBe(true);
     expect(runtime.noise.join("")).toMatch(/not JSON/);
@@ -238,8 +261,8 @@ describe("storage rules runtime lifecycle", () => {
     if (!jdk) throw new Error("no JDK ≥ 21 found (needed for the launcher jar)");
     const env = { ...process.env };
     delete env.DEALCHAT_STORAGE_RUNTIME_SCRIPT;
-    await expect(
-      StorageRulesRuntimeClient.start(join(jdk.bin, "java"), ["-jar", ensureLauncherJar(jdk), "serve"], { env, timeoutMs: 10_000 }),
-    ).rejects.toThrow(/exited \(code 2\).*DEALCHAT_STORAGE_RUNTIME_SCRIPT is not set/s);
+    await expect(StorageRulesRuntimeClient.start(join(jdk.bin, "java"), ["-jar", ensureLauncherJar(jdk), "serve"], { env, timeoutMs: 10_000 })).rejects.toThrow(
+      /exited \(code 2\).*DEALCHAT_STORAGE_RUNTIME_SCRIPT is not set/s,
+    );
   });
 });

@@ -23,7 +23,9 @@ function serverWith(evaluate: (request: EvaluationRequest) => EvaluationResult, 
   );
   server.handleLine(JSON.stringify({ id: 0, action: "load_ruleset", context: { rulesetName: "r", source: { files: [{ name: "s.rules", content: "" }] } } }));
   const verify = async (id: number, method = "get", variables: Record<string, unknown> = {}) => {
-    server.handleLine(JSON.stringify({ id, action: "verify", context: { rulesetName: "r", service: "firebase.storage", path: "/b/x/o/y", method, variables } }));
+    server.handleLine(
+      JSON.stringify({ id, action: "verify", context: { rulesetName: "r", service: "firebase.storage", path: "/b/x/o/y", method, variables } }),
+    );
     for (let i = 0; i < 100 && server.inFlight > 0; i++) await new Promise((r) => setImmediate(r));
     return sent.filter((m) => "id" in m && m.id === id);
   };
@@ -74,7 +76,10 @@ describe("StorageRulesRuntimeServer guards", () => {
       const res = request?.type === "map" ? request.value.get("resource") : undefined;
       return res?.type === "map" ? [...res.value.keys()].sort() : [];
     };
-    expect(seen.map(keys)).toEqual([["name", "size"], ["generation", "name", "size"]]);
+    expect(seen.map(keys)).toEqual([
+      ["name", "size"],
+      ["generation", "name", "size"],
+    ]);
   });
 
   it("answers without an engine instead of crashing", () => {
