@@ -3,13 +3,14 @@ import { assertFails, assertSucceeds, initializeTestEnvironment, type RulesTestE
 import { doc, getDoc, onSnapshot, serverTimestamp, setDoc, Timestamp as WebTimestamp, type DocumentSnapshot, type Firestore } from "firebase/firestore";
 import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { presenceDoc, presenceEntry } from "@dealchat/model";
 import { adminFirestore, signedInWebClient, type WebClient } from "./support/clients.ts";
 import { firestoreEmulator, projectId, uniqueId } from "./support/emulators.ts";
 import { waitForSnapshot } from "./support/wait.ts";
 
 /** A presence document as firestore.rules accept it: one live connection named `state`. */
 function presence(state: string) {
-  return { connections: { [state]: { lastSeen: serverTimestamp(), expiresAt: WebTimestamp.fromMillis(Date.now() + 60_000) } }, lastSeen: serverTimestamp() };
+  return presenceDoc(serverTimestamp(), { [state]: presenceEntry(serverTimestamp(), WebTimestamp.fromMillis(Date.now() + 60_000)) });
 }
 const stateOf = (snap: { get(field: string): unknown }): string | undefined => Object.keys((snap.get("connections") as object | undefined) ?? {})[0];
 

@@ -1,5 +1,5 @@
 // Typing indicators, presence and the SDK's lifecycle, end to end with two real users.
-import { limits } from "@dealchat/model";
+import { limits, presenceDoc, presenceEntry, typingOn } from "@dealchat/model";
 import { Timestamp } from "firebase-admin/firestore";
 import { getAuth } from "firebase/auth";
 import { describe, expect, it } from "vitest";
@@ -31,7 +31,7 @@ describe("typing indicators", () => {
     const from = states.mark();
     await adminFirestore()
       .doc(`deals/${dealId}/typing/${brand.uid}`)
-      .set({ side: "brand", updatedAt: Timestamp.now(), expiresAt: Timestamp.fromMillis(Date.now() + 4_000) });
+      .set(typingOn("brand", Timestamp.now(), Timestamp.fromMillis(Date.now() + 4_000)));
     const abandoned = await states.until((s) => s.typing, "the abandoned indicator", { from });
     await states.until((s) => !s.typing, "the abandoned indicator to expire", { from: states.values.indexOf(abandoned) + 1 });
     stop();
@@ -111,7 +111,7 @@ describe("presence", () => {
       from = states.mark();
       await adminFirestore()
         .doc(`presence/${brand.uid}`)
-        .set({ connections: { crashed: { lastSeen: Timestamp.now(), expiresAt: Timestamp.fromMillis(Date.now() + 1_500) } }, lastSeen: Timestamp.now() });
+        .set(presenceDoc(Timestamp.now(), { crashed: presenceEntry(Timestamp.now(), Timestamp.fromMillis(Date.now() + 1_500)) }));
       const crashed = await states.until((s) => s.online && s.connections === 1, "the crashed device online", { from });
       await states.until((s) => !s.online, "the crashed device expired", { from: states.values.indexOf(crashed) + 1 });
       // The next connection drops the stale entry rather than accumulating it.
