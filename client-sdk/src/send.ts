@@ -143,7 +143,7 @@ function dealClosed(dealId: string, status: string): DealChatError {
 async function explainRefusedSend(ctx: ClientContext, dealId: string, ref: DocumentReference, error: unknown): Promise<SendOutcome | "id-taken"> {
   const refused = toDealChatError(error, "send");
   if (refused.code !== "permission-denied") throw refused;
-  const existing = await getDocFromServer(ref).catch(() => undefined);
+  const existing = await readFromServer(ctx, ref);
   if (existing) ctx.countReads(1);
   if (existing?.exists() && existing.get("senderId") === ctx.uid) return "already-sent";
   const membership = await ctx.membership(dealId, { fresh: true }).catch(() => undefined);
@@ -151,6 +151,23 @@ async function explainRefusedSend(ctx: ClientContext, dealId: string, ref: Docum
   if (existing?.exists()) return "id-taken";
   throw refused;
 }
+
+/**
+ * The stored document, read from the server; undefined when the server cannot be reached. A refusal often comes
+ * right after the connection was re-established (the first attempt committed but its acknowledgement was lost, so
+ * the SDK wrote again): the read is tried a few times before the refusal is left unexplained.
+ */
+async function readFromServer(ctx: ClientContext, ref: DocumentReference): Promise<DocumentSnapshot | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await getDocFromServer(ref);
+    } catch (e) {
+      if (attempt >= EXPLAIN_READ_ATTEMPTS - 1 || toDealChatError(e, "send").code === "permission-denied") return undefined;
+      await new Promise<void>((resolve) => ctx.setTimeoutTracked(resolve, 250 * 2 ** attempt));
+    }
+  }
+}
+const EXPLAIN_READ_ATTEMPTS = 4;
 
 export const EditInput = z.strictObject({
   dealId: z.string().check(z.minLength(1)),
