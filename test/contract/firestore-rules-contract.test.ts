@@ -29,13 +29,13 @@ import {
   userResponseStats,
   type Attachment,
   type Deal,
-  type Verdict,
   type WriteContext,
 } from "@dealchat/model";
-import { compile, type Ruleset } from "@dealchat/rules-engine";
-import { applyUpdate, at, compileRules, firestoreAllows, generatedNumberMutants, type Data } from "./rules-engine-harness.ts";
+import { applyUpdate, at, firestoreAllows, type Data, contractSuite, type VerdictCase } from "./rules-engine-harness.ts";
 
-const rules = compileRules("firestore.rules");
+const suite = contractSuite("firestore.rules");
+const rules = suite.rules;
+const check = suite.check;
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0);
 const brand = "brand-1";
 const influencer = "influencer-1";
@@ -51,25 +51,7 @@ const deal = (status: string = "active", ids: Partial<Deal> = {}) => ({
   ...ids,
 });
 
-interface Case {
-  name: string;
-  expect: boolean;
-  run: (rules: Ruleset) => { rules: boolean; model: Verdict };
-}
-
-/** Every case of the file, for the mutation check at the end. */
-const allCases: Case[] = [];
-
-function check(cases: Case[]) {
-  allCases.push(...cases);
-  it.each(cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
-    const { rules: allowed, model } = c.run(rules);
-    expect({ rules: allowed, model: model === null ? "allowed" : `refused: ${model}` }).toEqual({
-      rules: c.expect,
-      model: c.expect ? "allowed" : expect.stringMatching(/^refused/),
-    });
-  });
-}
+type Case = VerdictCase;
 
 // ---- new messages ----------------------------------------------------------------------------------------
 
@@ -493,11 +475,4 @@ describe("reads decide membership from brandId and influencerId only", () => {
 
 // ---- the cases can fail ----------------------------------------------------------------------------------------
 
-describe("the cases above catch a drifted limit", () => {
-  it.each(generatedNumberMutants("firestore.rules").map((m) => [m.label, m.source] as const))("multiplying %s by ten is caught", (_what, mutated) => {
-    const compiled = compile(mutated);
-    if (!compiled.ok) return; // a mutation the engine refuses to load is caught too
-    const caught = allCases.filter((c) => c.run(compiled.ruleset).rules !== c.expect);
-    expect(caught.length, "cases whose outcome the mutation changes").toBeGreaterThan(0);
-  });
-});
+suite.catchesDriftedLimits();

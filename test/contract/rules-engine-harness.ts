@@ -2,6 +2,7 @@
 // Java, microseconds per case. The requests carry what Firestore's and Storage's rules see (auth, time, path,
 // the stored and the incoming document), so the verdicts can be compared with the model's case by case.
 import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { compile, evaluate, type DocumentLookup, type Ruleset, type Value } from "@dealchat/rules-engine";
 import { generatedBlockEnd, generatedBlockStart, type TimestampLike } from "@dealchat/model";
 
@@ -192,4 +193,44 @@ export function generatedNumberMutants(file: string): Array<{ label: string; sou
       const at = start + m.index!;
       return { label: `${m[0]} at ${m.index}`, source: `${source.slice(0, at)}${Number(m[0]) * 10}${source.slice(at + m[0].length)}` };
     });
+}
+
+/** One case of a contract test: its expected outcome, and how to get the rules' and the model's verdicts. */
+export interface VerdictCase {
+  name: string;
+  expect: boolean;
+  run: (rules: Ruleset) => { rules: boolean; model: string | null };
+}
+
+/**
+ * A contract suite over one rules file: `check` registers cases whose rules verdict, model verdict and expectation
+ * must agree; `catchesDriftedLimits` then proves the cases can fail, by multiplying each number of the generated
+ * block by ten and requiring some case to notice.
+ */
+export function contractSuite(file: string) {
+  const rules = compileRules(file);
+  const all: VerdictCase[] = [];
+  return {
+    rules,
+    check(cases: VerdictCase[]): void {
+      all.push(...cases);
+      it.each(cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
+        const { rules: allowed, model } = c.run(rules);
+        expect({ rules: allowed, model: model === null ? "allowed" : `refused: ${model}` }).toEqual({
+          rules: c.expect,
+          model: c.expect ? "allowed" : expect.stringMatching(/^refused/),
+        });
+      });
+    },
+    catchesDriftedLimits(): void {
+      describe("the cases above catch a drifted limit", () => {
+        it.each(generatedNumberMutants(file).map((m) => [m.label, m.source] as const))("multiplying %s by ten is caught", (_what, mutated) => {
+          const compiled = compile(mutated);
+          if (!compiled.ok) return; // a mutation the engine refuses to load is caught too
+          const caught = all.filter((c) => c.run(compiled.ruleset).rules !== c.expect);
+          expect(caught.length, "cases whose outcome the mutation changes").toBeGreaterThan(0);
+        });
+      });
+    },
+  };
 }

@@ -2,7 +2,7 @@
 // Id and FileName, the size bound and one past it, every allowed content type and near misses, metadata the SDK
 // never sets, membership by brandId/influencerId only, closed deals, write-once files and folder listing. Each case
 // has a hand-written expectation that both the rules and the model's verdict (model/src/contract.ts) must give.
-import { describe, expect, it } from "vitest";
+import { describe } from "vitest";
 import {
   attachmentContentTypes,
   downloadVerdict,
@@ -13,12 +13,11 @@ import {
   uploadVerdict,
   type AttachmentPath,
   type UploadObject,
-  type Verdict,
 } from "@dealchat/model";
-import { compile, type Ruleset } from "@dealchat/rules-engine";
-import { at, compileRules, generatedNumberMutants, storageAllows, storageObject, type Data } from "./rules-engine-harness.ts";
+import { at, storageAllows, storageObject, type Data, contractSuite, type VerdictCase } from "./rules-engine-harness.ts";
 
-const rules = compileRules("storage.rules");
+const suite = contractSuite("storage.rules");
+const check = suite.check;
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0);
 const brand = "brand-1";
 const influencer = "influencer-1";
@@ -33,25 +32,7 @@ const deal = (over: Data = {}) => ({
   ...over,
 });
 
-interface Case {
-  name: string;
-  expect: boolean;
-  run: (rules: Ruleset) => { rules: boolean; model: Verdict };
-}
-
-/** Every case of the file, for the mutation check at the end. */
-const allCases: Case[] = [];
-
-function check(cases: Case[]) {
-  allCases.push(...cases);
-  it.each(cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
-    const { rules: allowed, model } = c.run(rules);
-    expect({ rules: allowed, model: model === null ? "allowed" : `refused: ${model}` }).toEqual({
-      rules: c.expect,
-      model: c.expect ? "allowed" : expect.stringMatching(/^refused/),
-    });
-  });
-}
+type Case = VerdictCase;
 
 const pdf = (over: Partial<UploadObject> = {}): UploadObject => ({
   size: 1024,
@@ -198,11 +179,4 @@ describe("downloads and listings: storage.rules and the model agree", () => {
   ]);
 });
 
-describe("the cases above catch a drifted limit", () => {
-  it.each(generatedNumberMutants("storage.rules").map((m) => [m.label, m.source] as const))("multiplying %s by ten is caught", (_what, mutated) => {
-    const compiled = compile(mutated);
-    if (!compiled.ok) return; // a mutation the engine refuses to load is caught too
-    const caught = allCases.filter((c) => c.run(compiled.ruleset).rules !== c.expect);
-    expect(caught.length, "cases whose outcome the mutation changes").toBeGreaterThan(0);
-  });
-});
+suite.catchesDriftedLimits();
