@@ -9,6 +9,7 @@ import { brandAndInfluencer, closeAll, seedDeal, seedMessage, Recorder, uniqueId
 import { messageHistoryQuery, newMessage } from "@dealchat/model";
 import { Timestamp } from "firebase-admin/firestore";
 import { adminFirestore } from "../test/support/clients.ts";
+import { setBackgroundTriggers } from "./emulator-hub.ts";
 import { percentile, type BenchRow } from "./table.ts";
 
 const SENDS = 40;
@@ -164,23 +165,27 @@ const HELD = 2_000;
 const SIZE_SENDS = 30;
 
 async function viewSizeRows(brand: Party, influencer: Party): Promise<BenchRow[]> {
-  // The held messages are written before their deal exists: their create triggers then skip at once (no deal),
-  // instead of keeping the Functions emulator, which runs one invocation at a time, busy during the probes.
+  // The held messages are written with the triggers off: 2,000 create events would otherwise keep the Functions
+  // emulator (one invocation at a time) busy for minutes, during these probes and the benches after them.
   const dealId = uniqueId("deal");
   const db = adminFirestore();
   const start = Date.now() - 24 * 3_600_000;
-  for (let batchStart = 0; batchStart < HELD; batchStart += 500) {
-    const batch = db.batch();
-    for (let i = batchStart; i < Math.min(HELD, batchStart + 500); i++) {
-      batch.set(
-        db.doc(`deals/${dealId}/messages/held-${String(i).padStart(5, "0")}`),
-        newMessage({ senderId: brand.uid, senderSide: "brand", text: `held ${i}`, attachments: [] }, Timestamp.fromMillis(start + i * 1000)),
-      );
+  await setBackgroundTriggers(false);
+  try {
+    for (let batchStart = 0; batchStart < HELD; batchStart += 500) {
+      const batch = db.batch();
+      for (let i = batchStart; i < Math.min(HELD, batchStart + 500); i++) {
+        batch.set(
+          db.doc(`deals/${dealId}/messages/held-${String(i).padStart(5, "0")}`),
+          newMessage({ senderId: brand.uid, senderSide: "brand", text: `held ${i}`, attachments: [] }, Timestamp.fromMillis(start + i * 1000)),
+        );
+      }
+      await batch.commit();
     }
-    await batch.commit();
+    await seedDeal({ dealId, brandId: brand.uid, influencerId: influencer.uid });
+  } finally {
+    await setBackgroundTriggers(true);
   }
-  // (The skipped triggers are still draining during the probes; both views share that load, so the ratio holds.)
-  await seedDeal({ dealId, brandId: brand.uid, influencerId: influencer.uid });
   const small = new Recorder<ConversationViewState>();
   const large = new Recorder<ConversationViewState>();
   const smallChat = freshClient(influencer.client);

@@ -19,6 +19,7 @@ import { toAdminQuery } from "../functions/src/store/query.ts";
 import { adminFirestore, signedInWebClient, type WebClient } from "../test/support/clients.ts";
 import { projectId, uniqueId } from "../test/support/emulators.ts";
 import { at, dealData, messageData, newDealIds, seedDeal } from "../test/functions/support.ts";
+import { setBackgroundTriggers } from "./emulator-hub.ts";
 import { percentile, type BenchRow } from "./table.ts";
 
 const LATENCY_SAMPLES = 60;
@@ -198,14 +199,6 @@ export async function costPerAction(): Promise<BenchRow[]> {
       notes: `conversationListQuery, page of ${PAGE_SIZE} out of ${PAGE_SIZE + 5}; rules need no get(); no trigger`,
     },
   ];
-}
-
-/** Switches the Functions emulator's background triggers through the Emulator Hub (emulators:exec sets its address). */
-async function setBackgroundTriggers(enabled: boolean): Promise<void> {
-  const hub = process.env.FIREBASE_EMULATOR_HUB;
-  if (!hub) throw new Error("FIREBASE_EMULATOR_HUB is not set: run the bench through npm run bench");
-  const response = await fetch(`http://${hub}/functions/${enabled ? "enable" : "disable"}BackgroundTriggers`, { method: "PUT" });
-  if (!response.ok) throw new Error(`could not ${enabled ? "enable" : "disable"} the triggers: ${response.status} ${await response.text()}`);
 }
 
 /** Resolves when `ref` first satisfies `accept`, or rejects after 30 s. */
