@@ -1,6 +1,6 @@
 // `npm run bench`: runs every bench/*.bench.ts module against the running emulators, prints one table and, when
 // every module ran, writes it to docs/benchmarks.md: the one place figures live (the other docs link to it).
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -31,17 +31,12 @@ process.exit(0);
 
 /** The machine a run was measured on, as far as it can be read without privileges. */
 function machine(): string {
-  const java = (() => {
-    try {
-      // `java -version` prints to stderr; the wrapper put the JDK it chose first on PATH.
-      const out = execFileSync("java", ["-version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-      return out.split("\n")[0];
-    } catch (e) {
-      return ((e as { stderr?: string }).stderr ?? "").split("\n")[0] || "unknown";
-    }
-  })();
+  // The JDK the emulator wrapper chose (JAVA_HOME), which prints its version on stderr.
+  const javaHome = process.env.JAVA_HOME;
+  const java = spawnSync(javaHome ? join(javaHome, "bin", "java") : "java", ["-version"], { encoding: "utf8" });
+  const javaVersion = `${java.stderr ?? ""}${java.stdout ?? ""}`.split("\n")[0]?.trim() || "Java: unknown";
   const cpu = cpus();
-  return `${cpu.length} × ${cpu[0]?.model.trim() ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadavg()[0]!.toFixed(1)} at the end; Node ${process.version}; ${java}`;
+  return `${cpu.length} × ${cpu[0]?.model.trim() ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadavg()[0]!.toFixed(1)} at the end; Node ${process.version}; ${javaVersion}`;
 }
 
 function benchmarksPage(table: string): string {
