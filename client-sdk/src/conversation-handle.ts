@@ -31,7 +31,7 @@ export interface ConversationMessage extends ChatMessage {
 
 export interface ConversationHandleState {
   dealId: string;
-  /** No answer from the server yet (and no error): show a spinner, or cached messages if there are any. */
+  /** The first server answer for the messages, or the deal's title and status, has not arrived (and no error has): show a spinner, or cached messages if there are any. */
   loading: boolean;
   /** Newest first: the user's unsent and failed messages, then the live tail and every older page loaded. */
   messages: ConversationMessage[];
@@ -147,6 +147,9 @@ class ConversationController implements ConversationHandle {
   private olderInFlight: Promise<number> | undefined;
   private seq = 0;
   private serverAnswered = false;
+  /** The deal document has been read (title, status): loading ends when it and the messages are in. */
+  private dealRead = false;
+  private openingError: DealChatError | undefined;
   private disposed = false;
   private readonly uid: string | undefined;
   private removeFromRegistry: Unsubscribe = () => {};
@@ -205,10 +208,14 @@ class ConversationController implements ConversationHandle {
         (m) => {
           if (this.disposed) return;
           this.membership = m;
+          this.dealRead = true;
           if (options.watchPresence) this.stops.push(watchPresence(ctx, m.otherUid, (p) => this.patch({ otherPresence: p }), fail));
           this.publish();
         },
-        (e: unknown) => this.noteError(toDealChatError(e, `opening deal ${dealId}`)),
+        (e: unknown) => {
+          this.openingError = toDealChatError(e, `opening deal ${dealId}`);
+          this.noteError(this.openingError);
+        },
       );
   }
 
@@ -245,7 +252,7 @@ class ConversationController implements ConversationHandle {
 
   retry(messageId: string, options?: SendOptions): OutgoingMessage {
     const entry = this.outgoing.get(messageId);
-    if (!entry || entry.status !== "failed") {
+    if (entry?.status !== "failed") {
       const error = new DealChatError("not-found", `retry: no failed message ${messageId} in deal ${this.dealId}`);
       return { messageId, done: rejected(error), cancel: () => {} };
     }
@@ -400,6 +407,9 @@ class ConversationController implements ConversationHandle {
 
   private noteError(error: DealChatError): void {
     if (this.disposed) return;
+    // The listeners of a deal the user cannot open fail with a bare permission-denied; the deal read says why
+    // (not-found, not-participant), whichever arrives first.
+    if (this.openingError && error !== this.openingError && error.code === "permission-denied" && !error.reason) return;
     this.serverAnswered = true;
     this.patch({ lastError: error, loading: false });
   }
@@ -429,7 +439,7 @@ class ConversationController implements ConversationHandle {
     const conversation = view?.conversation ?? null;
     const status = conversation?.status ?? this.membership?.status ?? null;
     this.store.partialNext({
-      loading: !this.serverAnswered,
+      loading: !(this.serverAnswered && this.dealRead),
       messages,
       conversation,
       title: this.membership?.title ?? null,
