@@ -132,7 +132,23 @@ export interface ConversationDeps {
 }
 
 export function openConversationHandle(ctx: ClientContext, deps: ConversationDeps, dealId: string, options: ConversationOptions = {}): ConversationHandle {
-  return new ConversationController(ctx, deps, dealId, options);
+  const c = new ConversationController(ctx, deps, dealId, options);
+  // Every method works detached (`useSyncExternalStore(handle.subscribe, handle.getLatestValue)`, `onClick={handle.loadOlder}`).
+  return {
+    dealId,
+    getLatestValue: () => c.getLatestValue(),
+    subscribe: (listener) => c.subscribe(listener),
+    send: (input, sendOptions) => c.send(input, sendOptions),
+    retry: (messageId, sendOptions) => c.retry(messageId, sendOptions),
+    discard: (messageId) => c.discard(messageId),
+    edit: (messageId, text) => c.edit(messageId, text),
+    delete: (messageId) => c.delete(messageId),
+    markRead: () => c.markRead(),
+    typing: () => c.typing(),
+    stopTyping: () => c.stopTyping(),
+    loadOlder: () => c.loadOlder(),
+    dispose: () => c.dispose(),
+  };
 }
 
 class ConversationController implements ConversationHandle {

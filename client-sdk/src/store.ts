@@ -37,17 +37,17 @@ export class StateStore<T extends object> implements ReadableStore<T> {
     if (value === this.value) return;
     const previous = this.value;
     this.value = value;
-    // Every listener hears the change even if an earlier one throws; the first error is rethrown afterwards
-    // so that the caller (an SDK callback) reports it instead of it vanishing.
-    let failure: { error: unknown } | undefined;
     for (const listener of [...this.listeners]) {
       try {
         listener(value, previous);
       } catch (error) {
-        failure ??= { error };
+        // A listener's bug is the app's: it is rethrown on its own (an uncaught error, as from an event
+        // handler) so that it is neither swallowed nor able to stop the other listeners or the SDK's update.
+        queueMicrotask(() => {
+          throw error;
+        });
       }
     }
-    if (failure) throw failure.error;
   }
 
   /** Changes some fields of the current value. */

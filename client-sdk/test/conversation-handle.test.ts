@@ -3,6 +3,7 @@
 // lifecycle without leaks or hangs. Two real Auth-emulator users, real rules.
 import { limits } from "@dealchat/model";
 import { getAuth } from "firebase/auth";
+import { disableNetwork, enableNetwork } from "firebase/firestore";
 import { describe, expect, it } from "vitest";
 import {
   createDealChat,
@@ -46,7 +47,9 @@ describe("the store", () => {
       expect(first).toEqual([handle.getLatestValue()]); // synchronously, before anything arrived
       expect(first[0]).toMatchObject({ dealId, loading: true, messages: [], lastError: null, disposed: false });
 
-      const { states, stop } = record(handle);
+      // Detached methods work (React: useSyncExternalStore(handle.subscribe, handle.getLatestValue)).
+      const { subscribe, getLatestValue } = handle;
+      const { states, stop } = record({ subscribe, getLatestValue });
       const loaded = await ready(states);
       expect(loaded).toMatchObject({ dealStatus: "active", readOnly: false, title: `deal ${dealId}`, hasOlder: false, messages: [] });
       expect(loaded.conversation).toMatchObject({ dealId, mySide: "brand", otherParticipant: { uid: influencer.uid } });
@@ -155,6 +158,28 @@ describe("message status", () => {
       expect(brand.chat.stats().documentWrites).toBe(writes);
       await expect(handle.retry("never-sent").done).rejects.toMatchObject({ code: "not-found" });
     } finally {
+      handle.dispose();
+    }
+  });
+});
+
+describe("offline", () => {
+  it("a send made offline is pending, the state says it comes from the cache, and it is sent after reconnecting", async () => {
+    const dealId = await newDeal();
+    const handle = brand.chat.conversation(dealId);
+    try {
+      const { states } = record(handle);
+      await ready(states);
+      await disableNetwork(brand.client.db);
+      const sending = handle.send({ text: "written on the train" });
+      const offline = await states.until((s) => s.fromCache && messageOf(s, sending.messageId)?.status === "pending", "the pending message, from the cache");
+      expect(offline.hasPendingWrites).toBe(true);
+      await enableNetwork(brand.client.db);
+      await expect(sending.done).resolves.toMatch(/^(sent|already-sent)$/);
+      await states.until((s) => !s.fromCache && messageOf(s, sending.messageId)?.status === "sent", "the message sent after reconnecting");
+      expect(await storedIds(dealId)).toEqual([sending.messageId]);
+    } finally {
+      await enableNetwork(brand.client.db);
       handle.dispose();
     }
   });
