@@ -87,6 +87,8 @@ export class ClientContext {
   private reads = 0;
   private writes = 0;
   private readonly memberships = new Map<string, DealMembership>();
+  /** Deals whose document this client has read (so their membership carries the title). */
+  private readonly dealsRead = new Set<string>();
 
   constructor(options: DealChatOptions) {
     this.db = options.firestore;
@@ -233,12 +235,14 @@ export class ClientContext {
 
   /**
    * The current user's role in a deal. Read once from the deal document (rules let only participants read it)
-   * and remembered, so sends queued while offline do not need the network. `fresh` re-reads from the server.
+   * and remembered, so sends queued while offline do not need the network. `fresh` re-reads from the server;
+   * `fromDeal` reads the deal unless this client already has (a membership noted from a conversation entry has no title).
    */
-  async membership(dealId: string, { fresh = false }: { fresh?: boolean } = {}): Promise<DealMembership> {
+  async membership(dealId: string, { fresh = false, fromDeal = false }: { fresh?: boolean; fromDeal?: boolean } = {}): Promise<DealMembership> {
     const uid = this.uid;
     const known = this.memberships.get(dealId);
-    if (known && !fresh) return known;
+    // `fromDeal`: what only the deal document has (its title) is wanted, not just the role a conversation entry gives.
+    if (known && !fresh && (!fromDeal || this.dealsRead.has(dealId))) return known;
     const ref = doc(this.db, paths.deal(dealId));
     let snap: DocumentSnapshot;
     try {
@@ -266,6 +270,7 @@ export class ClientContext {
       title: deal.title ?? null,
     };
     this.memberships.set(dealId, membership);
+    this.dealsRead.add(dealId);
     return membership;
   }
 

@@ -220,7 +220,7 @@ class ConversationController implements ConversationHandle {
     // The deal document: title, status before the conversation entry arrives, the other participant, and the
     // precise error for a deal the user cannot open (one read, or none if this client has read it already).
     if (uid !== undefined)
-      ctx.membership(dealId).then(
+      ctx.membership(dealId, { fromDeal: true }).then(
         (m) => {
           if (this.disposed) return;
           this.membership = m;

@@ -361,6 +361,10 @@ describe("the conversation list handle", () => {
       const first = await states.until((s) => !s.loading && !s.fromCache, "the first page");
       expect(first.items).toHaveLength(2);
       expect(first.hasMore).toBe(true);
+      // A conversation opened from the list (which told the client the user's role) still gets the deal's title.
+      const opened = b.chat.conversation(first.items[0]!.dealId);
+      expect((await ready(record(opened).states)).title).toBe(`deal ${first.items[0]!.dealId}`);
+      opened.dispose();
       const more = list.loadMore();
       expect(list.getLatestValue().isLoadingMore).toBe(true);
       await expect(more).resolves.toBe(1);
