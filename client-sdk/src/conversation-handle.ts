@@ -138,6 +138,7 @@ export function openConversationHandle(ctx: ClientContext, deps: ConversationDep
     dealId,
     getLatestValue: () => c.getLatestValue(),
     subscribe: (listener) => c.subscribe(listener),
+    subscribeWithSelector: (selector, listener) => c.subscribeWithSelector(selector, listener),
     send: (input, sendOptions) => c.send(input, sendOptions),
     retry: (messageId, sendOptions) => c.retry(messageId, sendOptions),
     discard: (messageId) => c.discard(messageId),
@@ -241,6 +242,10 @@ class ConversationController implements ConversationHandle {
 
   subscribe(listener: StoreListener<ConversationHandleState>): Unsubscribe {
     return this.store.subscribe(listener);
+  }
+
+  subscribeWithSelector<S>(selector: (value: ConversationHandleState) => S, listener: StoreListener<S>): Unsubscribe {
+    return this.store.subscribeWithSelector(selector, listener);
   }
 
   send(input: ConversationSendInput, options: SendOptions = {}): OutgoingMessage {

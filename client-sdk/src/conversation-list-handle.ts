@@ -56,6 +56,7 @@ export function openConversationListHandle(ctx: ClientContext, defaultSide: Side
   const handle: ConversationListHandle = {
     getLatestValue: () => store.getLatestValue(),
     subscribe: (listener: StoreListener<ConversationListHandleState>) => store.subscribe(listener),
+    subscribeWithSelector: (selector, listener) => store.subscribeWithSelector(selector, listener),
     loadMore() {
       const window = list;
       if (disposed || !window) return Promise.resolve(0);

@@ -10,6 +10,32 @@ export interface ReadableStore<T> {
   getLatestValue(): T;
   /** Calls `listener` with the current value now, then with every new value; returns its unsubscribe. */
   subscribe(listener: StoreListener<T>): Unsubscribe;
+  /**
+   * Like subscribe, for a part of the value: `listener` hears the selected part now and whenever it changes
+   * (compared field by field one level deep, so `(s) => ({ messages: s.messages, loading: s.loading })` works).
+   */
+  subscribeWithSelector<S>(selector: (value: T) => S, listener: StoreListener<S>): Unsubscribe;
+}
+
+/** Two selections are the same when they are identical, or plain objects/arrays with identical fields. */
+function sameSelection(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** subscribeWithSelector on top of any store's subscribe. */
+export function selectFrom<T, S>(store: Pick<ReadableStore<T>, "subscribe">, selector: (value: T) => S, listener: StoreListener<S>): Unsubscribe {
+  let selected: { value: S } | undefined;
+  return store.subscribe((value) => {
+    const next = selector(value);
+    if (selected && sameSelection(selected.value, next)) return;
+    const previous = selected?.value;
+    selected = { value: next };
+    listener(next, previous);
+  });
 }
 
 export class StateStore<T extends object> implements ReadableStore<T> {
@@ -30,6 +56,10 @@ export class StateStore<T extends object> implements ReadableStore<T> {
     return () => {
       this.listeners.delete(listener);
     };
+  }
+
+  subscribeWithSelector<S>(selector: (value: T) => S, listener: StoreListener<S>): Unsubscribe {
+    return selectFrom(this, selector, listener);
   }
 
   /** Replaces the value and notifies; a value identical to the current one is not a change. */

@@ -23,7 +23,7 @@ useBrandAndInfluencer((parties) => ({ brand, influencer } = parties));
 const newDeal = (status: "active" | "completed" = "active") => seedDeal({ brandId: brand.uid, influencerId: influencer.uid, status });
 
 /** Records every value the store hands out, starting with the one `subscribe` replays. */
-function record<T extends object>(store: ReadableStore<T>): { states: Recorder<T>; stop: () => void } {
+function record<T extends object>(store: Pick<ReadableStore<T>, "subscribe">): { states: Recorder<T>; stop: () => void } {
   const states = new Recorder<T>();
   const stop = store.subscribe(states.next);
   return { states, stop };
@@ -49,7 +49,8 @@ describe("the store", () => {
 
       // Detached methods work (React: useSyncExternalStore(handle.subscribe, handle.getLatestValue)).
       const { subscribe, getLatestValue } = handle;
-      const { states, stop } = record({ subscribe, getLatestValue });
+      const { states, stop } = record({ subscribe });
+      expect(getLatestValue()).toBe(handle.getLatestValue());
       const loaded = await ready(states);
       expect(loaded).toMatchObject({ dealStatus: "active", readOnly: false, title: `deal ${dealId}`, hasOlder: false, messages: [] });
       expect(loaded.conversation).toMatchObject({ dealId, mySide: "brand", otherParticipant: { uid: influencer.uid } });
