@@ -16,6 +16,7 @@ import {
   type CatalogEntry,
 } from "@dealchat/model";
 import { responseTimeWindowQuery, unreadCountQuery } from "../functions/src/domain/queries.ts";
+import { conversationsOfParticipantQuery } from "../functions/src/domain/profile-queries.ts";
 
 const config = JSON.parse(readFileSync("firestore.indexes.json", "utf8")) as IndexConfig;
 const someTime = { seconds: 1_700_000_000, nanoseconds: 0, toMillis: () => 1_700_000_000_000 };
@@ -27,6 +28,13 @@ function everyQuery(): CatalogEntry[] {
     { label: `functions unreadCountQuery ${side} with watermark`, spec: unreadCountQuery("deal-1", side, someTime) },
   ]);
   functionsQueries.push({ label: "functions responseTimeWindowQuery", spec: responseTimeWindowQuery("deal-1") });
+  for (const side of ["brand", "influencer"] as const) {
+    functionsQueries.push({ label: `functions conversationsOfParticipantQuery ${side}`, spec: conversationsOfParticipantQuery("user-1", side, 100) });
+    functionsQueries.push({
+      label: `functions conversationsOfParticipantQuery ${side} page 2`,
+      spec: conversationsOfParticipantQuery("user-1", side, 100, "deal-1"),
+    });
+  }
   return [...queryCatalog(), ...functionsQueries];
 }
 

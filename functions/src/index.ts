@@ -10,6 +10,7 @@ import { handleAttachmentFinalized, handleDealMembershipChanged, sweepOrphanedUp
 import { handleConversationUpdated } from "./handlers/conversations.ts";
 import { handleDealWritten } from "./handlers/deals.ts";
 import { handleMessageCreated, handleMessageUpdated } from "./handlers/messages.ts";
+import { handleProfileWritten } from "./handlers/profiles.ts";
 import type { HandlerResult } from "./handlers/shared.ts";
 
 // Every handler is idempotent and order-safe, so retrying a failed event is always safe.
@@ -51,6 +52,13 @@ export const onDealWritten = onDocumentWritten({ document: "deals/{dealId}", ...
   const after = event.data?.after.exists ? (event.data.after.data() ?? null) : null;
   const result = await handleDealWritten({ eventId: event.id, time: event.time, dealId: event.params.dealId, before, after });
   return report("onDealWritten", event.id, event.params, result);
+});
+
+// A profile's public part is copied onto the user's conversations (functions/src/handlers/profiles.ts).
+export const onProfileWritten = onDocumentWritten({ document: "profiles/{uid}", ...options }, async (event) => {
+  const result = await handleProfileWritten({ eventId: event.id, uid: event.params.uid });
+  logger.debug(`onProfileWritten ${result.outcome}`, { eventId: event.id, ...event.params, ...result });
+  return result;
 });
 
 // ---- Attachment files (functions/src/handlers/attachments.ts) ----

@@ -19,6 +19,7 @@ import {
   Id,
   limits,
   type ConversationState,
+  type PublicProfile,
   type Side,
   type TimestampLike,
   timestamp,
@@ -103,6 +104,8 @@ export const fieldOwnership = {
       "hasUnread",
       "readAt",
       "responseTime",
+      "title",
+      "profiles",
     ],
   },
   typing: { client: ["side", "updatedAt", "expiresAt"], platform: [] },
@@ -111,6 +114,7 @@ export const fieldOwnership = {
   attachment: { client: ["name", "size", "contentType", "storagePath"], platform: [] },
   deal: { client: [], platform: ["brandId", "influencerId", "participants", "status", "title", "createdAt", "updatedAt"] },
   responseStats: { client: [], platform: Object.keys(UserResponseStats.shape) },
+  profile: { client: [], platform: ["displayName", "avatarUrl", "updatedAt"] },
 } as const satisfies Record<string, { client: readonly string[]; platform: readonly string[] }>;
 
 export const messageClientFields = fieldOwnership.message.client;
@@ -198,8 +202,9 @@ export function userResponseStats<T extends TimestampLike>(uid: string, deals: R
 /** conversations/{dealId} as the platform first writes it: a mirror of the deal, nothing read, no message. */
 export function initialConversation(
   dealId: string,
-  deal: Pick<Deal, "brandId" | "influencerId" | "status" | "createdAt">,
+  deal: Pick<Deal, "brandId" | "influencerId" | "status" | "createdAt" | "title">,
   statusChangedAt: TimestampLike,
+  profiles: Record<Side, PublicProfile | null> = { brand: null, influencer: null },
 ): ConversationState {
   return {
     dealId,
@@ -216,6 +221,8 @@ export function initialConversation(
     readWatermark: { brand: null, influencer: null },
     readAt: { brand: null, influencer: null },
     responseTime: { brand: noResponseTimes(), influencer: noResponseTimes() },
+    title: deal.title ?? null,
+    profiles,
   };
 }
 

@@ -7,6 +7,7 @@ export const collections = {
   typing: "typing",
   presence: "presence",
   responseStats: "responseStats",
+  profiles: "profiles",
 } as const;
 
 export const paths = {
@@ -21,6 +22,8 @@ export const paths = {
   presence: (uid: string) => `presence/${uid}`,
   /** A user's response-time statistics across deals (functions-written, readable by that user). */
   responseStats: (uid: string) => `responseStats/${uid}`,
+  /** A user's profile (platform-written, readable by that user; its public part is copied onto their conversations). */
+  profile: (uid: string) => `profiles/${uid}`,
 } as const;
 
 export const storagePaths = {

@@ -100,6 +100,16 @@ export function messageHistoryQuery(options: MessageHistoryOptions): QuerySpec {
 }
 
 /**
+ * How many messages match a history filter (an aggregation: `count()` over the same filters and ordering as
+ * messageHistoryQuery, without limit or cursor, so the same index serves it).
+ */
+export function messageHistoryCountQuery(options: Omit<MessageHistoryOptions, "pageSize" | "before">): QuerySpec {
+  const { before: _before, pageSize: _pageSize, ...filters } = options as MessageHistoryOptions;
+  const { limit: _limit, startAfter: _startAfter, ...unlimited } = messageHistoryQuery(filters);
+  return unlimited;
+}
+
+/**
  * A list query without its limit, from its newest item down to a known position (included): the range only
  * grows at the newest end, so one listener keeps every item in it live however many arrive.
  */

@@ -1,7 +1,7 @@
 // Every shape of query DealChat issues: one QuerySpec per combination of the query builders' options.
 // The index test checks each against firestore.indexes.json; index shapes depend only on which options are
 // set, so placeholder values stand in for uids, ids and timestamps.
-import { conversationListQuery, downToPosition, messageHistoryQuery, type QuerySpec } from "./queries.ts";
+import { conversationListQuery, downToPosition, messageHistoryCountQuery, messageHistoryQuery, type QuerySpec } from "./queries.ts";
 import { dealStatuses, sides, type TimestampLike } from "./schemas.ts";
 
 const at = (millis: number): TimestampLike => ({ seconds: Math.floor(millis / 1000), nanoseconds: 0, toMillis: () => millis });
@@ -50,6 +50,8 @@ export function queryCatalog(): CatalogEntry[] {
     const options = Object.fromEntries(Object.entries(combo).filter(([, v]) => v !== undefined));
     const label = Object.fromEntries(Object.entries(options).map(([k, v]) => [k, typeof v === "object" ? "set" : v]));
     entries.push({ label: `messageHistoryQuery ${JSON.stringify(label)}`, spec: messageHistoryQuery({ dealId: "deal-1", ...options }) });
+    if (!options.before)
+      entries.push({ label: `messageHistoryCountQuery ${JSON.stringify(label)}`, spec: messageHistoryCountQuery({ dealId: "deal-1", ...options }) });
   }
   // A live list's head, once items are pushed out of its limit, becomes the same query without the limit down
   // to a known position (the client SDK's window); every head (no start cursor) can take that shape.

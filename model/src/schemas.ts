@@ -266,6 +266,21 @@ export const UserResponseStats = z.object({
 export type UserResponseStats = z.infer<typeof UserResponseStats>;
 
 /**
+ * The public part of a user's profile (profiles/{uid}): what the other participant of a shared deal sees, as
+ * the platform copies it onto the conversation document (docs/security.md, "Profiles").
+ */
+export const PublicProfile = z.object({
+  displayName: z.string().check(z.minLength(1), z.maxLength(100)),
+  /** An https URL the platform chose (never a client-supplied link), or null. */
+  avatarUrl: z.nullable(z.string().check(z.maxLength(2048), z.regex(/^https:\/\//, "avatar URLs are https"))),
+});
+export type PublicProfile = z.infer<typeof PublicProfile>;
+
+/** profiles/{uid}: written by the platform only; readable by its owner. Other fields may follow and stay private. */
+export const Profile = z.object({ ...PublicProfile.shape, updatedAt: timestamp });
+export type Profile = z.infer<typeof Profile>;
+
+/**
  * conversations/{dealId}: the conversation list entry and shared state of one deal. Everything is written by
  * the platform (admin SDK, Cloud Functions) except `readWatermark.<side>`, which each participant moves forward.
  */
@@ -287,6 +302,10 @@ export const Conversation = z.object({
   responseTime: PerSide(ResponseTimeStats),
   /** Function-written: updatedAt of the deal version whose status is mirrored (an older deal event never overwrites a newer one). */
   statusChangedAt: z.optional(timestamp),
+  /** Function-written copy of the deal's title (null: the deal has none); absent on entries written before it existed. */
+  title: z.optional(z.nullable(z.string().check(z.maxLength(200)))),
+  /** Function-written copies of both participants' public profiles (null: no profile); absent on older entries. */
+  profiles: z.optional(PerSide(z.nullable(PublicProfile))),
 });
 export type Conversation = z.infer<typeof Conversation>;
 /** The conversation document as the functions read and write it. */

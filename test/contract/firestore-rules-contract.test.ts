@@ -27,6 +27,7 @@ import {
   initialConversation,
   fieldOwnership,
   userResponseStats,
+  newProfile,
   type Attachment,
   type Deal,
   type WriteContext,
@@ -305,6 +306,10 @@ describe("read watermarks: firestore.rules and the model agree", () => {
       stored: conversationWith({ brand: null, influencer: null }, { unread: { brand: 3, influencer: 0 } }),
       change: { ...watermarkMove("brand", at(NOW)), "unread.brand": 0 },
     }),
+    watermarkCase("rewriting the other side's profile copy too", false, {
+      change: { ...watermarkMove("brand", at(NOW)), "profiles.influencer": { displayName: "Fake", avatarUrl: null } },
+    }),
+    watermarkCase("changing the title copy too", false, { change: { ...watermarkMove("brand", at(NOW)), title: "Free money" } }),
     watermarkCase("on a completed deal", true, { dealDoc: deal("completed") }),
     watermarkCase("on a cancelled deal", true, { dealDoc: deal("cancelled") }),
     watermarkCase("a stranger", false, { uid: "stranger" }),
@@ -451,6 +456,28 @@ describe("responseStats: the owner reads, nobody writes", () => {
     expect(fieldOwnership.responseStats.client).toEqual([]);
     expect(as(influencer, "create", stored)).toBe(false);
     expect(as(influencer, "update", { ...stored, windows: {} })).toBe(false);
+    expect(as(influencer, "delete")).toBe(false);
+  });
+});
+
+// ---- profiles/{uid} ----------------------------------------------------------------------------------------
+
+describe("profiles: the owner reads, nobody writes, the public part travels on the conversation entry", () => {
+  const stored = newProfile({ displayName: "Ines", avatarUrl: null }, at(NOW));
+  const as = (uid: string | null, method: "get" | "list" | "create" | "update" | "delete", next?: Data) =>
+    firestoreAllows(rules, { uid, nowMs: NOW, path: `profiles/${influencer}`, method, stored: method === "create" ? null : stored, next });
+  it("get by the owner only", () => {
+    expect(as(influencer, "get")).toBe(true);
+    expect(as(brand, "get")).toBe(false);
+    expect(as("intruder", "get")).toBe(false);
+    expect(as(null, "get")).toBe(false);
+    expect(as(influencer, "list")).toBe(false);
+  });
+  it("no client write, and neither the profile's fields nor the entry's copies are client fields", () => {
+    expect(fieldOwnership.profile.client).toEqual([]);
+    expect(fieldOwnership.conversation.platform).toEqual(expect.arrayContaining(["title", "profiles"]));
+    expect(as(influencer, "create", stored)).toBe(false);
+    expect(as(influencer, "update", { ...stored, displayName: "Other" })).toBe(false);
     expect(as(influencer, "delete")).toBe(false);
   });
 });

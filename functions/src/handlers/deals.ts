@@ -1,11 +1,24 @@
 // A deal written by the platform (admin SDK): create or mirror its conversation, and when its status
 // changes, post the system message that tells both sides.
 import type { Firestore } from "firebase-admin/firestore";
-import { Deal, DealSides, DealStatus, inEnglish, initialConversation, paths } from "@dealchat/model";
+import {
+  Deal,
+  DealSides,
+  DealStatus,
+  inEnglish,
+  initialConversation,
+  paths,
+  profileCopyField,
+  sameProfile,
+  sides as sides_,
+  type ConversationState,
+  type PublicProfile,
+} from "@dealchat/model";
 import { db as defaultDb } from "../app.ts";
 import { compareTimes } from "../domain/conversation.ts";
 import { statusChangeText, systemMessage } from "../domain/status.ts";
-import { runCounted } from "../store/counted.ts";
+import { runCounted, type CountedTransaction } from "../store/counted.ts";
+import { participantProfiles } from "./profiles.ts";
 import { alreadyProcessed, eventRecordRef, noCost, parseConversation, recordEvent, type HandlerResult } from "./shared.ts";
 
 export interface DealWrite {
@@ -19,6 +32,19 @@ export interface DealWrite {
 /** Id of the system message of one status change: derived from the event, so a redelivery rewrites the same doc. */
 export function statusMessageId(eventId: string): string {
   return `status-${eventId.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+}
+
+/** The `profiles.<side>` updates that make the entry's copies those of the deal's current participants. */
+async function profileUpdate(
+  tx: CountedTransaction,
+  db: Firestore,
+  sides: DealSides,
+  stored: ConversationState["profiles"],
+): Promise<Record<string, PublicProfile | null>> {
+  const current = await participantProfiles(tx, db, sides);
+  const update: Record<string, PublicProfile | null> = {};
+  for (const side of sides_) if (!stored || !sameProfile(stored[side], current[side])) update[profileCopyField(side)] = current[side];
+  return update;
 }
 
 export async function handleDealWritten(event: DealWrite, db: Firestore = defaultDb()): Promise<HandlerResult> {
@@ -45,7 +71,8 @@ export async function handleDealWritten(event: DealWrite, db: Firestore = defaul
     const ref = db.doc(paths.conversation(event.dealId));
     const snap = await tx.getDoc(ref);
     if (!snap.exists) {
-      tx.set(ref, { ...initialConversation(event.dealId, deal, dealTime) });
+      // The participants' public profiles are copied once here; profile changes fan out (handlers/profiles.ts).
+      tx.set(ref, { ...initialConversation(event.dealId, deal, dealTime, await participantProfiles(tx, db, deal)) });
     } else {
       const state = parseConversation(event.dealId, snap.data());
       if (!state) {
@@ -61,6 +88,11 @@ export async function handleDealWritten(event: DealWrite, db: Firestore = defaul
       const newer = !state.statusChangedAt || compareTimes(dealTime, state.statusChangedAt) > 0;
       if (newer && state.status !== deal.status) update.status = deal.status;
       if (newer) update.statusChangedAt = dealTime;
+      // The title follows the newest deal version (entries written before the copy existed take any version's).
+      const title = deal.title ?? null;
+      if ((newer || state.title === undefined) && state.title !== title) update.title = title;
+      // A new participant's profile replaces the removed one's (read now, so it is current whatever the event order).
+      if (update.participants || !state.profiles) Object.assign(update, await profileUpdate(tx, db, deal, state.profiles));
       if (Object.keys(update).length > 0) tx.update(ref, update);
     }
     if (statusChanged && previousStatus !== null) {
@@ -84,7 +116,8 @@ async function mirrorMembershipOnly(event: DealWrite, sides: DealSides, reason: 
     const snap = await tx.getDoc(ref);
     const stored = snap.exists ? snap.data() : undefined;
     if (stored && (stored.brandId !== sides.brandId || stored.influencerId !== sides.influencerId)) {
-      tx.update(ref, { brandId: sides.brandId, influencerId: sides.influencerId, participants: [sides.brandId, sides.influencerId] });
+      const profiles = await profileUpdate(tx, db, sides, stored.profiles as ConversationState["profiles"]);
+      tx.update(ref, { brandId: sides.brandId, influencerId: sides.influencerId, participants: [sides.brandId, sides.influencerId], ...profiles });
     }
     recordEvent(tx, record, handler, event.dealId, "skipped");
     return { outcome: "skipped" as const, reason: `${reason}; membership mirrored` };
