@@ -14,7 +14,17 @@ import { openConversationHandle, type ConversationHandle, type ConversationOptio
 import { openConversationListHandle, type ConversationListHandle } from "./conversation-list-handle.ts";
 import type { DealChatError } from "./errors.ts";
 import type { Unsubscribe } from "./lifecycle.ts";
-import { historyPage, openConversation, type ConversationView, type ConversationViewState, type HistoryInput, type HistoryPage } from "./messages.ts";
+import {
+  historyCount,
+  historyPage,
+  openConversation,
+  type ConversationView,
+  type ConversationViewState,
+  type HistoryCount,
+  type HistoryCountInput,
+  type HistoryInput,
+  type HistoryPage,
+} from "./messages.ts";
 import { connectPresence, watchPresence, type PresenceConnection, type PresenceOptions, type PresenceState } from "./presence.ts";
 import { ReadReceipts } from "./receipts.ts";
 import { myResponseStats, watchMyResponseStats, type MyResponseStats } from "./response-times.ts";
@@ -83,6 +93,10 @@ export class DealChat {
   }
   history(input: HistoryInput): Promise<HistoryPage> {
     return historyPage(this.ctx, input);
+  }
+  /** How many messages match `history`'s filters or search: an aggregation on the server, nothing downloaded. */
+  historyCount(input: HistoryCountInput): Promise<HistoryCount> {
+    return historyCount(this.ctx, input);
   }
 
   // 3–5. Send, attachments, edit and delete

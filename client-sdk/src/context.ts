@@ -278,9 +278,10 @@ export class ClientContext {
    * Learns the membership from a conversation document the app is already listening to (it carries both uids
    * and the status), so sending needs no extra read and a status change reaches the send path at once.
    */
-  noteConversation(dealId: string, c: { mySide: Side; otherParticipant: { uid: string }; status: DealStatus }): void {
+  noteConversation(dealId: string, c: { mySide: Side; otherParticipant: { uid: string }; status: DealStatus; title?: string | null }): void {
     if (!c.otherParticipant.uid) return;
-    const title = this.memberships.get(dealId)?.title ?? null;
+    // The entry's copy of the title is live (the platform updates it); the deal document's is as read.
+    const title = c.title ?? this.memberships.get(dealId)?.title ?? null;
     this.memberships.set(dealId, {
       dealId,
       side: c.mySide,

@@ -4,10 +4,11 @@
 // leave to the app: the user's own messages from the moment `send` is called until the server has them, and
 // kept when the server refuses them (the Firebase SDK drops a refused write from its cache), so that a failed
 // message stays on screen with its error and can be retried under the same id.
-import type { DealStatus, Side } from "@dealchat/model";
+import type { DealStatus, ResponseTimeStats, Side } from "@dealchat/model";
+import type { Timestamp } from "firebase/firestore";
 import { byteLength, uploadProgress, type AttachmentInput, type UploadProgress } from "./attachments.ts";
 import type { ClientContext, DealMembership } from "./context.ts";
-import type { ConversationSummary } from "./conversations.ts";
+import type { ConversationSummary, OtherParticipant } from "./conversations.ts";
 import { DealChatError, toDealChatError } from "./errors.ts";
 import type { Unsubscribe } from "./lifecycle.ts";
 import { openConversation, type ChatMessage, type ConversationView, type ConversationViewState } from "./messages.ts";
@@ -37,8 +38,14 @@ export interface ConversationHandleState {
   messages: ConversationMessage[];
   /** The conversation entry (unread count, both sides' read watermarks and read times, response times). */
   conversation: ConversationSummary | null;
-  /** The deal's title, from the deal document the handle reads once on opening; null until then. */
+  /** The deal's title: the conversation entry's copy (live), else the deal document the handle reads once on opening; null until then. */
   title: string | null;
+  /** The other participant: uid, side and public profile (display name, avatar) from the conversation entry; null until it arrives. */
+  otherParticipant: OtherParticipant | null;
+  /** Both sides' response times in this deal (docs/response-times.md); null until the conversation entry arrives. */
+  responseTimes: Record<Side, ResponseTimeStats> | null;
+  /** When each side last marked the conversation read (null inside: never); null until the conversation entry arrives. */
+  readAt: Record<Side, Timestamp | null> | null;
   /** The deal's status, from the conversation entry (live) or else the deal document. */
   dealStatus: DealStatus | null;
   /** The deal is completed or cancelled: nobody can send, edit, delete or type (marking read still works). */
@@ -183,6 +190,9 @@ class ConversationController implements ConversationHandle {
       messages: [],
       conversation: null,
       title: null,
+      otherParticipant: null,
+      responseTimes: null,
+      readAt: null,
       dealStatus: null,
       readOnly: false,
       hasOlder: true,
@@ -463,7 +473,10 @@ class ConversationController implements ConversationHandle {
       loading: !(this.serverAnswered && this.dealRead),
       messages,
       conversation,
-      title: this.membership?.title ?? null,
+      title: conversation?.title ?? this.membership?.title ?? null,
+      otherParticipant: conversation?.otherParticipant ?? null,
+      responseTimes: conversation?.responseTimes ?? null,
+      readAt: conversation?.readAt ?? null,
       dealStatus: status,
       readOnly: conversation?.closed ?? this.membership?.closed ?? false,
       hasOlder: view?.hasOlder ?? true,

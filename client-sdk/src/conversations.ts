@@ -9,6 +9,7 @@ import {
   conversationListQuery,
   noResponseTimes,
   type LastMessageSummary,
+  type PublicProfile,
   type ResponseTimeStats,
 } from "@dealchat/model";
 import type { DocumentSnapshot, Timestamp } from "firebase/firestore";
@@ -18,13 +19,25 @@ import { DealChatError, parseInput } from "./errors.ts";
 import type { Unsubscribe } from "./lifecycle.ts";
 import { openLiveWindow, type WindowState } from "./window.ts";
 
+/** The other participant of a deal: who they are and, when the platform has a profile for them, how to show them. */
+export interface OtherParticipant {
+  uid: string;
+  side: Side;
+  /** Display name and avatar, copied by the platform onto the conversation entry (null: no profile, or not copied yet). */
+  profile: PublicProfile | null;
+}
+
 export interface ConversationSummary {
   dealId: string;
+  /** The deal's title (copied by the platform onto the entry; null when the deal has none or the copy is not there yet). */
+  title: string | null;
   status: DealStatus;
   /** Completed or cancelled: the conversation is read-only. */
   closed: boolean;
   mySide: Side;
-  otherParticipant: { uid: string; side: Side };
+  otherParticipant: OtherParticipant;
+  /** Both participants' public profiles as copied onto the entry (null: none). */
+  profiles: Record<Side, PublicProfile | null>;
   lastMessage: LastMessageSummary | null;
   lastActivityAt: Timestamp | null;
   /** Messages the current user has not read. */
@@ -69,10 +82,12 @@ export function parseConversation(snap: DocumentSnapshot, uid: string): Conversa
   const status = c.status ?? "open";
   return {
     dealId: snap.id,
+    title: c.title ?? null,
     status,
     closed: closedStatuses.includes(status),
     mySide,
-    otherParticipant: { uid: (otherSide === "brand" ? c.brandId : c.influencerId) ?? "", side: otherSide },
+    otherParticipant: { uid: (otherSide === "brand" ? c.brandId : c.influencerId) ?? "", side: otherSide, profile: c.profiles?.[otherSide] ?? null },
+    profiles: { brand: c.profiles?.brand ?? null, influencer: c.profiles?.influencer ?? null },
     lastMessage: c.lastMessage ?? null,
     lastActivityAt: (c.lastActivityAt as Timestamp | undefined) ?? null,
     unreadCount: c.unread?.[mySide] ?? 0,

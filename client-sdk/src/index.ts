@@ -12,8 +12,28 @@ export type { ConversationListHandle, ConversationListHandleState } from "./conv
 export { StateStore, type ReadableStore, type StoreListener } from "./store.ts";
 export { DealChatError, toDealChatError, type DealChatErrorCode, type DealChatErrorReason } from "./errors.ts";
 export { systemClock, type Clock, type DealChatOptions, type UsageStats, type DealMembership } from "./context.ts";
-export type { ConversationSummary, ConversationListInput, ConversationListState, ConversationListSubscription, UnreadTotal } from "./conversations.ts";
-export type { ChatMessage, ConversationView, ConversationViewState, HistoryInput, HistoryPage, OpenConversationInput } from "./messages.ts";
+export type {
+  ConversationSummary,
+  ConversationListInput,
+  ConversationListState,
+  ConversationListSubscription,
+  OtherParticipant,
+  UnreadTotal,
+} from "./conversations.ts";
+export type {
+  ChatMessage,
+  ConversationView,
+  ConversationViewState,
+  HistoryCount,
+  HistoryCountInput,
+  HistoryInput,
+  HistoryPage,
+  OpenConversationInput,
+} from "./messages.ts";
+// The model's limits and allowed values, so that an app checks input (file size, type, text length) as the SDK
+// and the rules do without depending on the model package itself.
+export { attachmentContentTypes, closedStatuses, dealStatuses, limits, sides } from "@dealchat/model";
+export type { DealStatus, LastMessageSummary, PublicProfile, ResponseTimeStats, Side } from "@dealchat/model";
 export {
   remainingEditMs,
   SQUATTED_ID_RETRIES,

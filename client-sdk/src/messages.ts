@@ -8,12 +8,14 @@ import {
   limits,
   matchesSearch,
   Message as MessageSchema,
+  messageHistoryCountQuery,
   messageHistoryQuery,
   paths,
   searchQueryToken,
+  searchWords,
   type Message,
 } from "@dealchat/model";
-import { Timestamp, doc, getDocsFromServer, type DocumentSnapshot, type QuerySnapshot } from "firebase/firestore";
+import { Timestamp, doc, getCountFromServer, getDocsFromServer, type DocumentSnapshot, type QuerySnapshot } from "firebase/firestore";
 import * as z from "zod/mini";
 import type { ClientContext } from "./context.ts";
 import { parseConversation, type ConversationSummary } from "./conversations.ts";
@@ -184,7 +186,9 @@ export function openConversation(
 export const HistoryInput = z
   .object({
     dealId: z.string().check(z.minLength(1)),
+    /** Messages created at or after this instant (inclusive), by the server's createdAt. */
     from: z.optional(z.date()),
+    /** Messages created before this instant (exclusive): `to` of one page is `from` of the next without overlap. */
     to: z.optional(z.date()),
     senderSide: z.optional(z.union([Side, z.literal("system")])),
     attachmentsOnly: z.optional(z.boolean()),
@@ -239,4 +243,45 @@ export async function historyPage(ctx: ClientContext, input: HistoryInput): Prom
     .map((d) => parseMessage(d, options.dealId, uid, null, ctx))
     .filter((m) => m !== null);
   return { messages, next };
+}
+
+/** The filters of `history`, without its paging: what `historyCount` counts. */
+export type HistoryCountInput = Omit<HistoryInput, "pageSize" | "cursor">;
+
+export interface HistoryCount {
+  /** Messages matching the filters (tombstones and system messages included, as `history` returns them). */
+  count: number;
+  /**
+   * False for a search of several words: the server counts the messages holding the longest word, and `history`
+   * checks the other words on each page, so `count` is an upper bound of what `history` returns.
+   */
+  exact: boolean;
+}
+
+/**
+ * How many messages match a history filter or search: a `count()` aggregation on the server (no message is
+ * downloaded; billed one read per 1,000 matches, and one for none), served by the same index as `history`.
+ */
+export async function historyCount(ctx: ClientContext, input: HistoryCountInput): Promise<HistoryCount> {
+  const { pageSize: _pageSize, cursor: _cursor, ...filters } = (input ?? {}) as HistoryInput;
+  const options = parseInput(HistoryInput, filters, "historyCount");
+  void ctx.uid; // signed in, or a clear error before any network call
+  const serverWord = options.search !== undefined ? searchQueryToken(options.search) : null;
+  if (options.search !== undefined && serverWord === null) throw new DealChatError("invalid-argument", "historyCount: the search has no searchable word");
+  const spec = messageHistoryCountQuery({
+    dealId: options.dealId,
+    ...(options.from ? { from: Timestamp.fromDate(options.from) } : {}),
+    ...(options.to ? { to: Timestamp.fromDate(options.to) } : {}),
+    ...(options.senderSide ? { senderSide: options.senderSide } : {}),
+    ...(options.attachmentsOnly ? { attachmentsOnly: true } : {}),
+    ...(serverWord ? { searchToken: serverWord } : {}),
+  });
+  let count: number;
+  try {
+    count = (await getCountFromServer(ctx.query(spec))).data().count;
+  } catch (e) {
+    throw toDealChatError(e, `counting messages of deal ${options.dealId}`);
+  }
+  ctx.countReads(Math.max(1, Math.ceil(count / 1000)));
+  return { count, exact: options.search === undefined || new Set(searchWords(options.search)).size <= 1 };
 }

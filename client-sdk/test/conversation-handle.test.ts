@@ -186,6 +186,39 @@ describe("offline", () => {
   });
 });
 
+describe("offline across reloads", () => {
+  it("a handle opened on a cache holding unacknowledged sends shows them as pending, then sent when the network is back", async () => {
+    // A reload with Firestore's persistent cache: the new page's handle has no record of the sends, only the
+    // cache's pending writes. In Node the cache is in memory, so a second handle on the same Firestore instance
+    // stands in for the reloaded page (the browser test does it across a real reload, with IndexedDB).
+    const dealId = await newDeal();
+    const before = brand.chat.conversation(dealId);
+    let after: ConversationHandle | undefined;
+    try {
+      await ready(record(before).states);
+      await disableNetwork(brand.client.db);
+      const sending = before.send({ text: "sent before the reload" });
+      // In the cache: the view holds the written document (a local record has no createdAt).
+      await record(before).states.until((s) => messageOf(s, sending.messageId)?.createdAt != null, "the write in the cache");
+      before.dispose();
+
+      after = brand.chat.conversation(dealId);
+      const { states } = record(after);
+      const reloaded = await states.until((s) => messageOf(s, sending.messageId)?.status === "pending", "the cached send, pending");
+      expect(reloaded).toMatchObject({ fromCache: true, hasPendingWrites: true });
+      expect(messageOf(reloaded, sending.messageId)).toMatchObject({ text: "sent before the reload", isMine: true, error: null });
+
+      await enableNetwork(brand.client.db);
+      await states.until((s) => !s.fromCache && messageOf(s, sending.messageId)?.status === "sent", "the cached send, sent");
+      expect(await storedIds(dealId)).toEqual([sending.messageId]);
+    } finally {
+      await enableNetwork(brand.client.db);
+      before.dispose();
+      after?.dispose();
+    }
+  });
+});
+
 describe("deals the user cannot open", () => {
   it("an unknown deal is not-found, in the state and for a send; someone else's deal is permission-denied / not-participant", async () => {
     const unknown = brand.chat.conversation(uniqueId("no-such-deal"));

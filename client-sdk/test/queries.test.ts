@@ -64,15 +64,18 @@ describe("queries and indexes", () => {
             { from: new Date(Date.now() - day), to: new Date(Date.now() + day) },
           ])
             variants.push({ ...(senderSide ? { senderSide } : {}), attachmentsOnly, ...(search ? { search } : {}), ...range });
-    for (const variant of variants) await chat.history({ dealId, ...variant });
+    for (const variant of variants) {
+      await chat.history({ dealId, ...variant });
+      await chat.historyCount({ dealId, ...variant });
+    }
     const page = await chat.history({ dealId, pageSize: 1 });
     await chat.history({ dealId, pageSize: 1, cursor: page.next! });
 
     const config = JSON.parse(readFileSync("firestore.indexes.json", "utf8")) as IndexConfig;
     const refused = issued.map((spec) => checkQuery(spec, config)).filter((check) => !check.ok);
     expect(refused.map((r) => (r.ok ? "" : r.message))).toEqual([]);
-    // 6 list heads (+ cursor pages of the non-empty ones), the unread total, tail + older page, every history variant.
-    expect(issued.length).toBeGreaterThanOrEqual(6 + 1 + 2 + variants.length + 2);
+    // 6 list heads (+ cursor pages of the non-empty ones), the unread total, tail + older page, every history variant and its count.
+    expect(issued.length).toBeGreaterThanOrEqual(6 + 1 + 2 + 2 * variants.length + 2);
     expect(issued.some((s) => s.startAfter !== undefined && s.collection === "conversations")).toBe(true);
     expect(new Set(issued.map((s) => s.collection.split("/").pop()))).toEqual(new Set(["conversations", "messages"]));
   });
