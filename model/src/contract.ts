@@ -204,7 +204,8 @@ export function initialConversation(
   dealId: string,
   deal: Pick<Deal, "brandId" | "influencerId" | "status" | "createdAt" | "title">,
   statusChangedAt: TimestampLike,
-  profiles: Record<Side, PublicProfile | null> = { brand: null, influencer: null },
+  /** Both participants' public profiles, when the caller has read them (the deal trigger); omitted, the entry has no copies yet and the deal trigger adds them. */
+  profiles?: Record<Side, PublicProfile | null>,
 ): ConversationState {
   return {
     dealId,
@@ -222,7 +223,7 @@ export function initialConversation(
     readAt: { brand: null, influencer: null },
     responseTime: { brand: noResponseTimes(), influencer: noResponseTimes() },
     title: deal.title ?? null,
-    profiles,
+    ...(profiles ? { profiles } : {}),
   };
 }
 
