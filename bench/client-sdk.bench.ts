@@ -1,9 +1,17 @@
 // Client SDK figures against the running emulators: delivery latency from one user's send to the other user's
 // live tail, what opening a conversation and listing conversations cost in document reads, and how many writes
 // typing and marking read cost. Counts come from the SDK's own usage counters (what the server delivered).
+// Screens are measured through the handles an app uses (chat.conversation, chat.conversationList).
 import { getAuth } from "firebase/auth";
 import { collection, doc, onSnapshot, serverTimestamp, setDoc } from "firebase/firestore";
-import { createDealChat, toWebQuery, type ConversationListState, type ConversationViewState, type DealChat } from "../client-sdk/src/index.ts";
+import {
+  createDealChat,
+  toWebQuery,
+  type ConversationHandleState,
+  type ConversationListHandleState,
+  type ConversationViewState,
+  type DealChat,
+} from "../client-sdk/src/index.ts";
 import { bundleForBrowsers } from "../client-sdk/test/bundle.ts";
 import { brandAndInfluencer, closeAll, seedDeal, seedMessage, Recorder, uniqueId, type Party } from "../client-sdk/test/support.ts";
 import { messageHistoryQuery, newMessage } from "@dealchat/model";
@@ -24,21 +32,25 @@ export async function run(): Promise<BenchRow[]> {
   try {
     // 1. send → the other user's live tail.
     const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
-    const view = new Recorder<ConversationViewState>();
-    const open = influencer.chat.openConversation({ dealId, tailSize: 10 }, view.next, view.fail);
-    await view.until((s) => !s.fromCache, "the influencer's view");
+    const view = new Recorder<ConversationHandleState>();
+    // Typing is not watched, so that the reads are the messages' alone.
+    const open = influencer.chat.conversation(dealId, { tailSize: 10, watchTyping: false });
+    open.subscribe(view.next);
+    await view.until((s) => !s.loading && !s.fromCache, "the influencer's view");
+    const sender = brand.chat.conversation(dealId, { watchTyping: false });
     const readsBeforeSends = influencer.chat.stats().documentReads;
     const latencies: number[] = [];
     for (let i = 0; i < SENDS; i++) {
       const from = view.mark();
       const started = performance.now();
-      const handle = brand.chat.send({ dealId, text: `latency probe ${i}` });
+      const handle = sender.send({ text: `latency probe ${i}` });
       await view.until((s) => s.messages.some((m) => m.id === handle.messageId), "the probe", { from });
       latencies.push(performance.now() - started);
       await handle.done;
     }
     const viewReads = influencer.chat.stats().documentReads - readsBeforeSends;
-    open.unsubscribe();
+    open.dispose();
+    sender.dispose();
     latencies.sort((a, b) => a - b);
     const notes = `${SENDS} sequential sends brand → influencer through the SDK, Firestore emulator, functions running`;
     rows.push({ benchmark: "client-sdk send → other side's live tail", metric: "p50", value: percentile(latencies, 50), unit: "ms", notes });
@@ -63,16 +75,17 @@ export async function run(): Promise<BenchRow[]> {
     );
     const fresh = freshClient(influencer.client);
     const before = fresh.stats().documentReads;
-    const opened = new Recorder<ConversationViewState>();
-    const conversation = fresh.openConversation({ dealId: bigDeal, tailSize: 30, pageSize: 30 }, opened.next, opened.fail);
-    await opened.until((s) => !s.fromCache && s.messages.length === 30 && s.conversation !== null, "the opened conversation");
+    const opened = new Recorder<ConversationHandleState>();
+    const conversation = fresh.conversation(bigDeal, { tailSize: 30, pageSize: 30, watchTyping: false });
+    conversation.subscribe(opened.next);
+    await opened.until((s) => !s.loading && !s.fromCache && s.messages.length === 30 && s.conversation !== null, "the opened conversation");
     const openReads = fresh.stats().documentReads - before;
     rows.push({
       benchmark: "client-sdk open a conversation",
       metric: "document reads",
       value: openReads,
       unit: "reads",
-      notes: "tail of 30 messages + the conversation document (60 stored)",
+      notes: "chat.conversation (typing not watched): tail of 30 messages + the conversation document + the deal document (60 stored)",
     });
     const beforeOlder = fresh.stats().documentReads;
     await conversation.loadOlder();
@@ -83,23 +96,24 @@ export async function run(): Promise<BenchRow[]> {
       unit: "reads",
       notes: "page of 30",
     });
-    conversation.unsubscribe();
+    conversation.dispose();
     fresh.dispose();
 
     // 3. Listing 20 conversations out of 25.
     for (let i = 0; i < 25; i++) await seedDeal({ brandId: brand.uid, influencerId: `influencer-${i}` });
     const lister = freshClient(brand.client, "brand");
-    const listed = new Recorder<ConversationListState>();
-    const list = lister.watchConversations({ pageSize: 20 }, listed.next, listed.fail);
+    const listed = new Recorder<ConversationListHandleState>();
+    const list = lister.conversationList({ pageSize: 20 });
+    list.subscribe(listed.next);
     await listed.until((s) => !s.fromCache && s.items.length === 20, "20 conversations");
     rows.push({
       benchmark: "client-sdk list 20 conversations",
       metric: "document reads",
       value: lister.stats().documentReads,
       unit: "reads",
-      notes: "one query, page of 20 (27 conversations stored)",
+      notes: "chat.conversationList: one query, page of 20 (27 conversations stored); title and the other's profile come with each row",
     });
-    list.unsubscribe();
+    list.dispose();
     const totals = new Recorder<{ fromCache: boolean }>();
     const beforeTotal = lister.stats().documentReads;
     const stop = lister.watchUnreadTotal(totals.next, totals.fail);
