@@ -37,20 +37,18 @@ export async function run(): Promise<BenchRow[]> {
     const open = influencer.chat.conversation(dealId, { tailSize: 10, watchTyping: false });
     open.subscribe(view.next);
     await view.until((s) => !s.loading && !s.fromCache, "the influencer's view");
-    const sender = brand.chat.conversation(dealId, { watchTyping: false });
     const readsBeforeSends = influencer.chat.stats().documentReads;
     const latencies: number[] = [];
     for (let i = 0; i < SENDS; i++) {
       const from = view.mark();
       const started = performance.now();
-      const handle = sender.send({ text: `latency probe ${i}` });
+      const handle = brand.chat.send({ dealId, text: `latency probe ${i}` });
       await view.until((s) => s.messages.some((m) => m.id === handle.messageId), "the probe", { from });
       latencies.push(performance.now() - started);
       await handle.done;
     }
     const viewReads = influencer.chat.stats().documentReads - readsBeforeSends;
     open.dispose();
-    sender.dispose();
     latencies.sort((a, b) => a - b);
     const notes = `${SENDS} sequential sends brand → influencer through the SDK, Firestore emulator, functions running`;
     rows.push({ benchmark: "client-sdk send → other side's live tail", metric: "p50", value: percentile(latencies, 50), unit: "ms", notes });
