@@ -1,8 +1,8 @@
 // The conversation list and the unread badge, end to end: conversations seeded by the platform (admin SDK),
-// listed live by a real signed-in user through the SDK.
+// listed live by a real signed-in user through the SDK's conversation-list handle (chat.conversationList).
 import { Timestamp } from "firebase-admin/firestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ConversationListState, UnreadTotal } from "../src/index.ts";
+import type { ConversationListHandle, ConversationListHandleState, ConversationListInput, UnreadTotal } from "../src/index.ts";
 import { Recorder, adminFirestore, brandAndInfluencer, closeAll, seedDeal, type Party } from "./support.ts";
 
 let brand: Party;
@@ -42,16 +42,24 @@ afterAll(async () => {
   await closeAll(brand, influencer);
 });
 
-const ids = (s: ConversationListState) => s.items.map((c) => c.dealId);
+const ids = (s: ConversationListHandleState) => s.items.map((c) => c.dealId);
+
+/** A list handle whose states are recorded; an error in the state fails the waits. */
+function openList(party: Party, input: ConversationListInput): { list: ConversationListHandle; states: Recorder<ConversationListHandleState> } {
+  const states = new Recorder<ConversationListHandleState>();
+  const list = party.chat.conversationList(input);
+  list.subscribe((s) => (s.lastError ? states.fail(s.lastError) : states.next(s)));
+  return { list, states };
+}
 
 describe("conversation list", () => {
   it("lists the user's conversations by last activity with cursor pagination", async () => {
-    const states = new Recorder<ConversationListState>();
-    const list = brand.chat.watchConversations({ pageSize: 2 }, states.next, states.fail);
-    const first = await states.until((s) => !s.fromCache && s.items.length === 2, "the first page");
+    const { list, states } = openList(brand, { pageSize: 2 });
+    const first = await states.until((s) => !s.loading && !s.fromCache && s.items.length === 2, "the first page");
     expect(ids(first)).toEqual(deals.slice(0, 2));
     expect(first.hasMore).toBe(true);
     expect(first.items[0]).toMatchObject({
+      title: `deal ${deals[0]}`,
       status: "active",
       closed: false,
       mySide: "brand",
@@ -88,20 +96,18 @@ describe("conversation list", () => {
       });
       expect(ids(badge)).toEqual(ids(again));
     }
-    list.unsubscribe();
+    list.dispose();
+    expect(list.getLatestValue()).toMatchObject({ disposed: true, isLoadingMore: false });
   });
 
   it("filters by status and unread only, from the other side too", async () => {
-    const completed = new Recorder<ConversationListState>();
-    const a = brand.chat.watchConversations({ status: "completed" }, completed.next, completed.fail);
+    const { list: a, states: completed } = openList(brand, { status: "completed" });
     expect(ids(await completed.until((s) => !s.fromCache, "completed conversations"))).toEqual([deals[1]]);
 
-    const unread = new Recorder<ConversationListState>();
-    const b = brand.chat.watchConversations({ unreadOnly: true }, unread.next, unread.fail);
+    const { list: b, states: unread } = openList(brand, { unreadOnly: true });
     expect(ids(await unread.until((s) => !s.fromCache, "unread conversations"))).toEqual([deals[0], deals[3]]);
 
-    const theirs = new Recorder<ConversationListState>();
-    const c = influencer.chat.watchConversations({ status: "active" }, theirs.next, theirs.fail);
+    const { list: c, states: theirs } = openList(influencer, { status: "active" });
     const seen = await theirs.until((s) => !s.fromCache, "the influencer's active conversations");
     expect(ids(seen).sort()).toEqual([deals[0]!, deals[2]!].sort()); // the first test moved deals[2] up
     expect(seen.items.find((c) => c.dealId === deals[0])).toMatchObject({
@@ -109,9 +115,9 @@ describe("conversation list", () => {
       otherParticipant: { uid: brand.uid, side: "brand" },
       unreadCount: 0,
     });
-    a.unsubscribe();
-    b.unsubscribe();
-    c.unsubscribe();
+    a.dispose();
+    b.dispose();
+    c.dispose();
   });
 
   it("keeps a live total of unread messages", async () => {
@@ -127,7 +133,12 @@ describe("conversation list", () => {
     stop();
   });
 
-  it("rejects bad list options with invalid-argument", () => {
+  it("rejects bad list options with invalid-argument (the handle in its state, the callback API by throwing)", () => {
+    for (const input of [{ pageSize: 0 }, { status: "archived" as never }]) {
+      const list = brand.chat.conversationList(input);
+      expect(list.getLatestValue()).toMatchObject({ loading: false, items: [], lastError: { code: "invalid-argument" } });
+      list.dispose();
+    }
     expect(() => brand.chat.watchConversations({ pageSize: 0 }, () => {})).toThrow(expect.objectContaining({ code: "invalid-argument" }));
     expect(() => brand.chat.watchConversations({ status: "archived" as never }, () => {})).toThrow(expect.objectContaining({ code: "invalid-argument" }));
   });

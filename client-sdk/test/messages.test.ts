@@ -1,9 +1,10 @@
 // Messages end to end: live tail and older pages, sending (pending state, retries, offline queue, closed
-// deals), edit and delete within the window, read receipts. Two real Auth-emulator users, real rules.
+// deals), edit and delete within the window, read receipts. Two real Auth-emulator users, real rules. Screens
+// are conversation handles (chat.conversation); sends, edits and history go through the chat's own methods.
 import { limits, searchTokens } from "@dealchat/model";
 import { disableNetwork, enableNetwork } from "firebase/firestore";
 import { describe, expect, it } from "vitest";
-import { DealChatError, type ConversationViewState } from "../src/index.ts";
+import { DealChatError, type ConversationHandleState } from "../src/index.ts";
 import { Recorder, adminFirestore, brandAndInfluencer, closeAll, seedDeal, seedMessage, type Party, useBrandAndInfluencer } from "./support.ts";
 
 let brand: Party;
@@ -13,10 +14,13 @@ useBrandAndInfluencer((parties) => ({ brand, influencer } = parties));
 
 const newDeal = (status: "active" | "completed" = "active") => seedDeal({ brandId: brand.uid, influencerId: influencer.uid, status });
 
+/** A conversation handle (typing not watched, so that listener counts are the messages' and the entry's). */
 function open(party: Party, dealId: string, sizes: { tailSize?: number; pageSize?: number } = {}) {
-  const states = new Recorder<ConversationViewState>();
-  const view = party.chat.openConversation({ dealId, ...sizes }, states.next, states.fail);
-  return { states, view, ready: states.until((s) => !s.fromCache && s.conversation !== null, "the first server snapshot") };
+  const states = new Recorder<ConversationHandleState>();
+  const handle = party.chat.conversation(dealId, { ...sizes, watchTyping: false });
+  handle.subscribe((s) => (s.lastError ? states.fail(s.lastError) : states.next(s)));
+  const view = { loadOlder: () => handle.loadOlder(), unsubscribe: () => handle.dispose() };
+  return { states, view, ready: states.until((s) => !s.loading && !s.fromCache && s.conversation !== null, "the first server snapshot") };
 }
 
 /** `count` brand messages "m 0"… one second apart, recent enough for the author's edit window; oldest first. */
@@ -32,11 +36,11 @@ async function seedEditableBrandMessages(dealId: string, count: number): Promise
 
 /** The brand edits one message (to "<text>, edited") and tombstones another; resolves when the view shows both. */
 async function editAndTombstone(
-  states: Recorder<ConversationViewState>,
+  states: Recorder<ConversationHandleState>,
   dealId: string,
   target: { edit: string; tombstone: string },
   where: string,
-): Promise<ConversationViewState> {
+): Promise<ConversationHandleState> {
   const from = states.mark();
   const original = states.latest?.messages.find((m) => m.id === target.edit)?.text;
   if (!original) throw new Error(`message ${target.edit} is not in the view ${where}`);
