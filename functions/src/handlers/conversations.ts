@@ -5,7 +5,7 @@
 // - the message trigger advanced the response clock: replace this deal's entry in both participants'
 //   responseStats/{uid} (kept off the message trigger's transaction, so a send's delivery path stays short).
 // Every other update (the functions' own summary, counter or readAt writes) is ignored without a read.
-import type { Firestore } from "firebase-admin/firestore";
+import { Timestamp, type Firestore } from "firebase-admin/firestore";
 import { ResponseClock, sides, type Side, type TimestampLike } from "@dealchat/model";
 import { db as defaultDb } from "../app.ts";
 import { compareTimes, laterOf } from "../domain/conversation.ts";
@@ -78,7 +78,10 @@ export async function handleConversationUpdated(event: ConversationUpdate, db: F
 
     // Per-user statistics from the stored clock (the current one, whichever event brought us here); computedAt only
     // moves forward, so processing order does not matter.
-    const userStats = statistics && state.responseClock ? await readUserStats(tx, db, event.dealId, state, clockDerivation(state.responseClock), time) : [];
+    // Evaluated no earlier than the newest message the clock holds, so its answers fall inside the windows.
+    const clock = state.responseClock;
+    const computedAt = clock?.through ? laterOf(time, Timestamp.fromMillis(clock.through.at.toMillis())) : time;
+    const userStats = statistics && clock ? await readUserStats(tx, db, event.dealId, state, clockDerivation(clock), computedAt) : [];
 
     if (Object.keys(update).length > 0) tx.update(ref, update);
     writeUserStats(tx, userStats);

@@ -39,7 +39,8 @@ interface ReconcileOptions {
  * The clock after `message`: one O(1) step when it comes after the last message applied (the common send), or a
  * re-derivation from the deal's newest limits.responseTimeWindowMessages messages when it does not (a message that
  * became visible late, a redelivered older event, a tombstone, a conversation from before the clock existed).
- * Null when the stored clock already includes this message (a redelivery of the newest message's event).
+ * `applied` when the stored clock's newest message is this one (a redelivery of its create event); `clock` null
+ * when the stored clock does not change.
  */
 async function nextClock(
   tx: CountedTransaction,
@@ -49,11 +50,13 @@ async function nextClock(
   message: Message,
   state: ConversationState,
   rederive: boolean,
-): Promise<ResponseClock | null> {
+): Promise<{ clock: ResponseClock | null; applied: boolean }> {
   const stored = state.responseClock ?? (state.lastMessage === null ? emptyClock() : undefined);
   if (!rederive && stored) {
-    if (stored.through?.messageId === messageId) return null;
-    if (stored.through === null || isAfter(message.createdAt, messageId, stored.through)) return stepClock(stored, messageId, message).clock;
+    if (stored.through?.messageId === messageId) return { clock: null, applied: true };
+    if (stored.through === null || isAfter(message.createdAt, messageId, stored.through)) {
+      return { clock: stepClock(stored, messageId, message).clock, applied: false };
+    }
   }
   // The correction pass: the whole (bounded) window is re-derived, so a message that became visible late
   // fixes the answers after it, and the statistics follow the definition.
@@ -65,7 +68,7 @@ async function nextClock(
     else logger.warn("message does not match the model; left out of response times", { dealId, messageId: doc.id });
   }
   const clock = deriveResponseTimes(messages, window.size < limits.responseTimeWindowMessages).clock;
-  return stored && deepEqual(clock, stored) ? null : clock;
+  return { clock: stored && deepEqual(clock, stored) ? null : clock, applied: false };
 }
 
 async function reconcile(event: MessageEvent, options: ReconcileOptions, db: Firestore): Promise<HandlerResult> {
@@ -95,9 +98,10 @@ async function reconcile(event: MessageEvent, options: ReconcileOptions, db: Fir
 
     // 2. Response times: the clock (one step, or a re-derivation) and the statistics read off it.
     if (options.creation || options.deletion) {
-      const clock = await nextClock(tx, db, dealId, messageId, message, state, options.deletion);
-      // Null: this create was already applied (its message is the clock's newest) and nothing else can change.
-      if (clock === null && options.creation && !conversation.isNew) return { outcome: "duplicate" as const };
+      const { clock, applied } = await nextClock(tx, db, dealId, messageId, message, state, options.deletion);
+      // This create was already applied (its message is the clock's newest, written in the same transaction as its
+      // unread count and summary): nothing can have changed since that its own event would fix.
+      if (applied && options.creation && !conversation.isNew) return { outcome: "duplicate" as const };
       if (clock) {
         state.responseClock = clock;
         conversationUpdate.responseClock = clock;
