@@ -674,10 +674,122 @@ describe("response times (docs/response-times.md)", () => {
     for (const x of sent.slice(0, 2)) await messageCreated(x.event);
     // message, conversation, unread count() = 3 reads; the conversation = 1 write (tokens came with the message).
     expect(await messageCreated(sent[2]!.event)).toMatchObject({ outcome: "applied", cost: { reads: 3, writes: 1 } });
-    // The newest message's redelivery: recognized by the clock's position after 2 reads, nothing written.
-    expect(await messageCreated(sent[2]!.event)).toMatchObject({ outcome: "duplicate", cost: { reads: 2, writes: 0 } });
+    // The newest message's redelivery: the clock already holds it, the summary and count are unchanged: nothing written.
+    expect(await messageCreated(sent[2]!.event)).toMatchObject({ outcome: "duplicate", cost: { reads: 3, writes: 0 } });
     // A message that became visible late: the window (4 messages) is re-derived.
     const late = await send(deal, "influencer", "late", 7);
     expect(await messageCreated(late.event)).toMatchObject({ outcome: "applied", cost: { reads: 3 + 4, writes: 1 } });
   });
+});
+
+describe("redeliveries as production makes them: concurrent copies, interleaved with new writes, random orders across handlers", () => {
+  /** A small seeded PRNG, so a failing order can be replayed from the seed in the test name. */
+  function random(seed: number) {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+    };
+  }
+  const shuffled = <T>(items: readonly T[], next: () => number) => {
+    const copy = [...items];
+    for (let i = copy.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+    }
+    return copy;
+  };
+  const script: Array<["brand" | "influencer", number]> = [
+    ["brand", 0],
+    ["brand", 4],
+    ["influencer", 9],
+    ["brand", 15],
+    ["influencer", 16],
+    ["influencer", 30],
+    ["brand", 31],
+    ["brand", 45],
+  ];
+  type Delivery = () => Promise<unknown>;
+
+  /** The state every order must end in: the same messages processed once each, in order, without concurrency. */
+  async function reference() {
+    const deal = await seedDeal(db);
+    for (const [i, [side, seconds]] of script.entries()) await messageCreatedThenStats((await send(deal, side, `step ${i}`, seconds, {}, `m${i}`)).event);
+    const ref = db.doc(`conversations/${deal.dealId}`);
+    const before = await ref.get();
+    await ref.update({ "readWatermark.influencer": at(20) });
+    await conversationUpdated(changeEvent({ dealId: deal.dealId }, before, await ref.get(), "2026-01-05T09:00:21.000Z"));
+    return { deal, state: await comparable(deal) };
+  }
+
+  async function comparable(deal: SeededDeal) {
+    const conv = await conversation(deal.dealId);
+    const [brand, influencer] = await Promise.all([db.doc(`responseStats/${deal.brandId}`).get(), db.doc(`responseStats/${deal.influencerId}`).get()]);
+    const entry = (snap: DocumentSnapshot) => {
+      const e = snap.get(`deals.${deal.dealId}`) as { answers: Array<{ at: Timestamp; ms: number }>; unansweredTurns: number } | undefined;
+      return e ? { answers: e.answers.map((a) => [millis(a.at), a.ms]), unansweredTurns: e.unansweredTurns } : null;
+    };
+    return {
+      unread: conv.unread,
+      hasUnread: conv.hasUnread,
+      lastMessage: { messageId: conv.lastMessage.messageId, snippet: conv.lastMessage.snippet, at: millis(conv.lastMessage.at) },
+      lastActivityAt: millis(conv.lastActivityAt),
+      readAt: conv.readAt.influencer ? millis(conv.readAt.influencer) : null,
+      responseTime: JSON.stringify(conv.responseTime),
+      answers: await clockAnswers(deal.dealId),
+      stats: { brand: entry(brand), influencer: entry(influencer) },
+    };
+  }
+
+  it.each([1, 2, 3])(
+    "seed %i: every event delivered 2–3 times, copies at once, new messages written meanwhile: the reference state",
+    async (seed) => {
+      const { state: want } = await reference();
+      const next = random(seed);
+      const deal = await seedDeal(db);
+      const convRef = db.doc(`conversations/${deal.dealId}`);
+      const delivered: Delivery[] = [];
+      /** Delivers `copies` of a delivery at once, and re-delivers a random earlier one alongside. */
+      const burst = async (delivery: Delivery) => {
+        delivered.push(delivery);
+        const copies = 2 + Math.floor(next() * 2);
+        const extra = delivered[Math.floor(next() * delivered.length)]!;
+        await Promise.all([...Array.from({ length: copies }, () => delivery()), extra()]);
+      };
+      // Each conversation write's own update event (the statistics trigger), captured as the message handler runs.
+      const conversationEvent = async (run: () => Promise<unknown>, time: string) => {
+        const before = await convRef.get();
+        await run();
+        const after = await convRef.get();
+        return () => conversationUpdated(changeEvent({ dealId: deal.dealId }, before, after, time));
+      };
+      let watermarkDone = false;
+      for (const [i, [side, seconds]] of script.entries()) {
+        const sent = await send(deal, side, `step ${i}`, seconds, {}, `m${i}`);
+        const create: Delivery = () => messageCreated({ ...sent.event, id: uniqueId("evt") });
+        await burst(create);
+        await burst(await conversationEvent(create, sent.event.time));
+        if (!watermarkDone && seconds >= 20) {
+          // The influencer reads up to 20 s while messages keep arriving.
+          const before = await convRef.get();
+          await convRef.update({ "readWatermark.influencer": at(20) });
+          const read = changeEvent({ dealId: deal.dealId }, before, await convRef.get(), "2026-01-05T09:00:21.000Z");
+          await burst(() => conversationUpdated(read));
+          watermarkDone = true;
+        }
+      }
+      // Everything once more, all at once, in a random order across handlers.
+      await Promise.all(shuffled(delivered, next).map((d) => d()));
+      // The statistics trigger of the final conversation write (production delivers one for every write).
+      const final = await convRef.get();
+      const { responseClock: _clock, ...withoutClock } = final.data()!;
+      const beforeClock = { exists: true, data: () => withoutClock } as unknown as DocumentSnapshot;
+      await conversationUpdated(changeEvent({ dealId: deal.dealId }, beforeClock, final, "2026-01-05T09:01:00.000Z"));
+      expect(await comparable(deal)).toEqual(want);
+    },
+    120_000,
+  );
 });

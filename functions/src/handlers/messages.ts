@@ -39,8 +39,7 @@ interface ReconcileOptions {
  * The clock after `message`: one O(1) step when it comes after the last message applied (the common send), or a
  * re-derivation from the deal's newest limits.responseTimeWindowMessages messages when it does not (a message that
  * became visible late, a redelivered older event, a tombstone, a conversation from before the clock existed).
- * `applied` when the stored clock's newest message is this one (a redelivery of its create event); `clock` null
- * when the stored clock does not change.
+ * `clock` is null when the stored clock does not change (`applied`: its newest message is already this one).
  */
 async function nextClock(
   tx: CountedTransaction,
@@ -98,10 +97,10 @@ async function reconcile(event: MessageEvent, options: ReconcileOptions, db: Fir
 
     // 2. Response times: the clock (one step, or a re-derivation) and the statistics read off it.
     if (options.creation || options.deletion) {
-      const { clock, applied } = await nextClock(tx, db, dealId, messageId, message, state, options.deletion);
-      // This create was already applied (its message is the clock's newest, written in the same transaction as its
-      // unread count and summary): nothing can have changed since that its own event would fix.
-      if (applied && options.creation && !conversation.isNew) return { outcome: "duplicate" as const };
+      // The clock may already hold this message (a redelivery, or a re-derivation for a late message read it from the
+      // window before its own event came): then it stays as it is, and the summary and count below still run, since
+      // only this message's own event is sure to bring them up to date.
+      const { clock } = await nextClock(tx, db, dealId, messageId, message, state, options.deletion);
       if (clock) {
         state.responseClock = clock;
         conversationUpdate.responseClock = clock;
