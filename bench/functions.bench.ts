@@ -284,7 +284,7 @@ function whenDoc(ref: FirebaseFirestore.DocumentReference, accept: (snap: Fireba
 const DERIVED_SAMPLES = 20;
 
 /** How soon derived state follows: a new deal's conversation entry, and a new message's search tokens (warm). */
-async function derivedState(): Promise<BenchRow[]> {
+export async function derivedState(): Promise<BenchRow[]> {
   const admin = adminFirestore();
   const conversationLag: number[] = [];
   for (let i = 0; i < DERIVED_SAMPLES; i++) {
@@ -345,7 +345,7 @@ const DELIVERY_SAMPLES = 40;
  * Whether the triggers slow delivery itself: a web-SDK send seen by the other participant's plain listener on the
  * newest messages, with the Functions emulator's triggers on, then off, then on again (one run, same emulators).
  */
-async function deliveryWithAndWithoutTriggers(): Promise<BenchRow[]> {
+export async function deliveryWithAndWithoutTriggers(): Promise<BenchRow[]> {
   const admin = adminFirestore();
   const [brand, influencer] = await Promise.all([signedInWebClient("bench-raw-brand"), signedInWebClient("bench-raw-influencer")]);
   const dealId = uniqueId("bench-raw-deal");
