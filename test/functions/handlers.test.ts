@@ -668,17 +668,25 @@ describe("response times (docs/response-times.md)", () => {
     expect(millis(brandA.windows.d30.waitingSince)).toBe(at(60).toMillis());
   });
 
-  it("costs the message trigger 3 reads and 1 write on a send, whatever the deal's length; only a late message reads the window", async () => {
+  it("costs the message trigger 2 reads and 1 write on a send, whatever the deal's length; only a late message reads the window", async () => {
     const deal = await seedDeal(db);
     const sent = [await send(deal, "brand", "one", 0), await send(deal, "influencer", "two", 5), await send(deal, "brand", "three", 9)];
     for (const x of sent.slice(0, 2)) await messageCreated(x.event);
-    // message, conversation, unread count() = 3 reads; the conversation = 1 write (tokens came with the message).
-    expect(await messageCreated(sent[2]!.event)).toMatchObject({ outcome: "applied", cost: { reads: 3, writes: 1 } });
-    // The newest message's redelivery: the clock already holds it, the summary and count are unchanged: nothing written.
-    expect(await messageCreated(sent[2]!.event)).toMatchObject({ outcome: "duplicate", cost: { reads: 3, writes: 0 } });
-    // A message that became visible late: the window (4 messages) is re-derived.
+    // message, conversation = 2 reads (no query: the clock steps and the receiver's counter adds the message);
+    // the conversation = 1 write (tokens came with the message).
+    expect(await messageCreated(sent[2]!.event)).toMatchObject({ outcome: "applied", cost: { reads: 2, writes: 1 } });
+    expect(await conversation(deal.dealId)).toMatchObject({ unread: { brand: 1, influencer: 2 } });
+    // The newest message's redelivery: the clock already holds it; both counters are recounted (2 count()), unchanged.
+    expect(await messageCreated(sent[2]!.event)).toMatchObject({ outcome: "duplicate", cost: { reads: 4, writes: 0 } });
+    // A message that became visible late: the window (4 messages) is re-derived and both sides recounted.
     const late = await send(deal, "influencer", "late", 7);
-    expect(await messageCreated(late.event)).toMatchObject({ outcome: "applied", cost: { reads: 3 + 4, writes: 1 } });
+    expect(await messageCreated(late.event)).toMatchObject({ outcome: "applied", cost: { reads: 2 + 4 + 2, writes: 1 } });
+    expect(await conversation(deal.dealId)).toMatchObject({ unread: { brand: 2, influencer: 2 } });
+    // A message at the clock's very instant (same timestamp, later id) may already be counted: it is recounted, not added.
+    const tie = await send(deal, "influencer", "tie", 9, {}, `${sent[2]!.id}-z`);
+    await messageCreated(tie.event);
+    await messageCreated(tie.event);
+    expect(await conversation(deal.dealId)).toMatchObject({ unread: { brand: 3, influencer: 2 } });
   });
 });
 

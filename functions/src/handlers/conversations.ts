@@ -13,7 +13,7 @@ import { deepEqual } from "../domain/messages.ts";
 import { clockDerivation } from "../domain/response-times.ts";
 import { runCounted } from "../store/counted.ts";
 import { readUserStats, writeUserStats } from "./response-stats.ts";
-import { eventTime, noCost, parseConversation, unreadQuery, type HandlerResult } from "./shared.ts";
+import { countUnread, eventTime, noCost, parseConversation, type HandlerResult } from "./shared.ts";
 
 export interface ConversationUpdate {
   eventId: string;
@@ -69,7 +69,7 @@ export async function handleConversationUpdated(event: ConversationUpdate, db: F
     // against the newest; readAt only moves forward.
     const update: Record<string, unknown> = {};
     for (const side of moved) {
-      const unread = await tx.count(unreadQuery(db, event.dealId, side, watermarkOf(state as unknown as Record<string, unknown>, side)));
+      const unread = await countUnread(tx, db, event.dealId, state, side);
       const readAt = laterOf(state.readAt?.[side] ?? null, time);
       if (unread !== state.unread[side]) update[`unread.${side}`] = unread;
       if (unread > 0 !== state.hasUnread[side]) update[`hasUnread.${side}`] = unread > 0;

@@ -1,19 +1,19 @@
 // Message create, edit and tombstone. Both handlers re-read the message and derive everything from the
 // stored state instead of the event payload, so a late or repeated event converges on the same result.
-// A send costs the trigger 3 reads (message, conversation, unread count()) and 1 write (the conversation): the
+// A send costs the trigger 2 reads (message, conversation) and 1 write (the conversation): the
 // message is never written back (its search tokens come from the client), and the response times advance one step
 // on the conversation's clock. The per-user statistics follow from the conversation's trigger (conversations.ts).
 import { Timestamp, type Firestore } from "firebase-admin/firestore";
 import { logger } from "firebase-functions";
-import { limits, otherSide, paths, type ConversationState, type Message, type ResponseClock, type Side } from "@dealchat/model";
+import { limits, otherSide, paths, sides, type ConversationState, type Message, type ResponseClock, type Side } from "@dealchat/model";
 import { db as defaultDb, bucket, storageReachable } from "../app.ts";
-import { isAfter, laterOf, nextLastMessage } from "../domain/conversation.ts";
+import { compareTimes, laterOf, nextLastMessage } from "../domain/conversation.ts";
 import { attachmentPathsToDelete, deepEqual, onlyFunctionFieldsChanged, parseMessage, sameTokens, tokensFor } from "../domain/messages.ts";
 import { responseTimeWindowQuery } from "../domain/queries.ts";
 import { clockDerivation, deriveResponseTimes, emptyClock, responseTimeStats, stepClock, type StoredMessage } from "../domain/response-times.ts";
 import { runCounted, type CountedTransaction } from "../store/counted.ts";
 import { toAdminQuery } from "../store/query.ts";
-import { alreadyProcessed, eventRecordRef, loadConversation, noCost, recordEvent, unreadQuery, type HandlerResult } from "./shared.ts";
+import { alreadyProcessed, countUnread, eventRecordRef, loadConversation, noCost, recordEvent, type HandlerResult } from "./shared.ts";
 
 export interface MessageEvent {
   eventId: string;
@@ -39,7 +39,7 @@ interface ReconcileOptions {
  * The clock after `message`: one O(1) step when it comes after the last message applied (the common send), or a
  * re-derivation from the deal's newest limits.responseTimeWindowMessages messages when it does not (a message that
  * became visible late, a redelivered older event, a tombstone, a conversation from before the clock existed).
- * `clock` is null when the stored clock does not change (`applied`: its newest message is already this one).
+ * `clock` is null when the stored clock does not change; `stepped` says it took the O(1) step.
  */
 async function nextClock(
   tx: CountedTransaction,
@@ -49,12 +49,14 @@ async function nextClock(
   message: Message,
   state: ConversationState,
   rederive: boolean,
-): Promise<{ clock: ResponseClock | null; applied: boolean }> {
+): Promise<{ clock: ResponseClock | null; stepped: boolean }> {
   const stored = state.responseClock ?? (state.lastMessage === null ? emptyClock() : undefined);
   if (!rederive && stored) {
-    if (stored.through?.messageId === messageId) return { clock: null, applied: true };
-    if (stored.through === null || isAfter(message.createdAt, messageId, stored.through)) {
-      return { clock: stepClock(stored, messageId, message).clock, applied: false };
+    if (stored.through?.messageId === messageId) return { clock: null, stepped: false };
+    // Strictly later in time: a message sharing the position's timestamp may already be in the unread count
+    // (it counts createdAt <= the position), so it takes the re-derivation and a recount instead.
+    if (stored.through === null || compareTimes(message.createdAt, stored.through.at) > 0) {
+      return { clock: stepClock(stored, messageId, message).clock, stepped: true };
     }
   }
   // The correction pass: the whole (bounded) window is re-derived, so a message that became visible late
@@ -67,7 +69,7 @@ async function nextClock(
     else logger.warn("message does not match the model; left out of response times", { dealId, messageId: doc.id });
   }
   const clock = deriveResponseTimes(messages, window.size < limits.responseTimeWindowMessages).clock;
-  return { clock: stored && deepEqual(clock, stored) ? null : clock, applied: false };
+  return { clock: stored && deepEqual(clock, stored) ? null : clock, stepped: false };
 }
 
 async function reconcile(event: MessageEvent, options: ReconcileOptions, db: Firestore): Promise<HandlerResult> {
@@ -96,11 +98,14 @@ async function reconcile(event: MessageEvent, options: ReconcileOptions, db: Fir
     const conversationUpdate: Record<string, unknown> = {};
 
     // 2. Response times: the clock (one step, or a re-derivation) and the statistics read off it.
+    let stepped = false;
     if (options.creation || options.deletion) {
       // The clock may already hold this message (a redelivery, or a re-derivation for a late message read it from the
       // window before its own event came): then it stays as it is, and the summary and count below still run, since
       // only this message's own event is sure to bring them up to date.
-      const { clock } = await nextClock(tx, db, dealId, messageId, message, state, options.deletion);
+      const next = await nextClock(tx, db, dealId, messageId, message, state, options.deletion);
+      stepped = next.stepped;
+      const clock = next.clock;
       if (clock) {
         state.responseClock = clock;
         conversationUpdate.responseClock = clock;
@@ -112,17 +117,24 @@ async function reconcile(event: MessageEvent, options: ReconcileOptions, db: Fir
       }
     }
 
-    // 3. Unread: recounted (an aggregation, one read), never incremented. A conversation this handler creates (its
-    // deal event has not been processed yet) may already have history: count both sides rather than starting from zero.
+    // 3. Unread, kept as of the clock's position (shared.ts countUnread): a message the clock stepped over (strictly
+    // later than every message counted so far) adds itself to its receiver's counter, with no query, so the send path
+    // reads no range of messages; anything else (a re-derivation, a tombstone, a new conversation) recounts both sides
+    // with count() up to the new position. Exact under duplicates and reordering: a message is either after the
+    // position (not counted yet, added once as the position moves past it) or at/before it (counted by a recount).
     const side: Side | null = message.senderSide === "system" ? null : message.senderSide;
-    const recount = options.creation || options.deletion;
-    const readers: Side[] = conversation.isNew ? ["brand", "influencer"] : side && recount ? [otherSide(side)] : [];
-    for (const reader of readers) {
-      const unread = await tx.count(unreadQuery(db, dealId, reader, state.readWatermark[reader]));
+    const setUnread = (reader: Side, unread: number) => {
       if (unread !== state.unread[reader] || conversation.isNew) conversationUpdate[`unread.${reader}`] = unread;
       if (unread > 0 !== state.hasUnread[reader] || conversation.isNew) conversationUpdate[`hasUnread.${reader}`] = unread > 0;
       state.unread[reader] = unread;
       state.hasUnread[reader] = unread > 0;
+    };
+    if (stepped && !conversation.isNew) {
+      const reader = side ? otherSide(side) : null;
+      const watermark = reader ? state.readWatermark[reader] : null;
+      if (reader && !message.deleted && (watermark === null || compareTimes(message.createdAt, watermark) > 0)) setUnread(reader, state.unread[reader] + 1);
+    } else if (options.creation || options.deletion || conversation.isNew) {
+      for (const reader of sides) setUnread(reader, await countUnread(tx, db, dealId, state, reader));
     }
 
     // 4. The list entry's summary and ordering.
