@@ -352,11 +352,12 @@ async function loadTest(admin: Firestore, brand: WebClient, influencer: WebClien
     const messages = await admin.collection(paths.messages(dealId)).orderBy("createdAt", "desc").orderBy("__name__", "desc").get();
     const bySide = { brand: 0, influencer: 0 };
     for (const m of messages.docs) bySide[m.get("senderSide") as Side] += 1;
-    stored.set(dealId, { ...bySide, newest: messages.docs[0]!.id });
+    stored.set(dealId, { ...bySide, newest: messages.docs[0]?.id ?? "" });
   }
   let exact = 0;
   for (const dealId of dealIds) {
     const want = stored.get(dealId)!;
+    if (want.newest === "") continue;
     const state = await untilDoc(
       admin,
       paths.conversation(dealId),
