@@ -668,6 +668,23 @@ describe("response times (docs/response-times.md)", () => {
     expect(millis(brandA.windows.d30.waitingSince)).toBe(at(60).toMillis());
   });
 
+  it("applies a message's own event even when a late message's re-derivation already took it into the clock", async () => {
+    const deal = await seedDeal(db);
+    const q = await send(deal, "brand", "question", 0);
+    const x = await send(deal, "brand", "nudge", 30);
+    for (const sent of [q, x]) await messageCreated(sent.event);
+    // y is stored but its event is still on its way; z (created before x) becomes visible late and is processed first.
+    const y = await send(deal, "influencer", "newest", 40);
+    const z = await send(deal, "influencer", "late", 20);
+    expect(await messageCreated(z.event)).toMatchObject({ outcome: "applied" });
+    const between = await conversation(deal.dealId);
+    expect(between.responseClock.through.messageId).toBe(y.id);
+    expect(between.lastMessage.messageId).toBe(x.id);
+    // y's own event: the clock already holds it, but its summary (and count) are still its event's to apply.
+    expect(await messageCreated(y.event)).toMatchObject({ outcome: "applied" });
+    expect(await conversation(deal.dealId)).toMatchObject({ lastMessage: { messageId: y.id, snippet: "newest" }, unread: { brand: 2, influencer: 2 } });
+  });
+
   it("costs the message trigger 2 reads and 1 write on a send, whatever the deal's length; only a late message reads the window", async () => {
     const deal = await seedDeal(db);
     const sent = [await send(deal, "brand", "one", 0), await send(deal, "influencer", "two", 5), await send(deal, "brand", "three", 9)];
