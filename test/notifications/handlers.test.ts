@@ -272,7 +272,9 @@ describe("inbox: exact, derived, coalesced", () => {
   it("sums every deal's counter on both sides, beyond any page size, and is idempotent", async () => {
     const uid = uniqueId("brand");
     const unreadPerDeal = Array.from({ length: 120 }, (_, i) => i % 4);
-    await Promise.all(unreadPerDeal.map((n) => seedDeal({ unread: { brand: n, influencer: 1 }, hasUnread: { brand: n > 0, influencer: true } }, { brandId: uid })));
+    await Promise.all(
+      unreadPerDeal.map((n) => seedDeal({ unread: { brand: n, influencer: 1 }, hasUnread: { brand: n > 0, influencer: true } }, { brandId: uid })),
+    );
     await seedDeal({ unread: { brand: 9, influencer: 5 }, hasUnread: { brand: true, influencer: true } }, { influencerId: uid });
     const first = await recomputeInbox(uid, db, () => baseMs);
     const expected = unreadPerDeal.reduce((a, b) => a + b, 0) + 5;

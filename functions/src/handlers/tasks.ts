@@ -3,7 +3,7 @@
 // enqueueing the same work twice is refused by Cloud Tasks (ALREADY_EXISTS) and counts as done: that is the
 // coalescing, and why a duplicated trigger never doubles the work.
 import { createHash } from "node:crypto";
-import { getApp, getApps, initializeApp } from "firebase-admin/app";
+import { getApp, getApps, initializeApp, type App } from "firebase-admin/app";
 
 export const taskQueues = { inbox: "inboxRecompute", push: "pushNotify", digest: "emailDigest" } as const;
 export type TaskQueueName = (typeof taskQueues)[keyof typeof taskQueues];
@@ -21,14 +21,26 @@ export function taskName(...parts: Array<string | number>): string {
   return createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 40);
 }
 
+/**
+ * The app that enqueues. Against the Tasks emulator it names the emulator's service account itself: otherwise the
+ * admin SDK asks the GCP metadata server for one (a network request the emulator suite warns about) before
+ * falling back to that same account.
+ */
+function tasksApp(env: NodeJS.ProcessEnv = process.env): App {
+  if (env.CLOUD_TASKS_EMULATOR_HOST) {
+    const name = "dealchat-tasks-emulator";
+    return getApps().find((a) => a.name === name) ?? initializeApp({ serviceAccountId: "emulated-service-acct@email.com" }, name);
+  }
+  return getApps().some((a) => a.name === "[DEFAULT]") ? getApp() : initializeApp();
+}
+
 /** The admin SDK's task queues (the Cloud Tasks emulator when CLOUD_TASKS_EMULATOR_HOST is set). */
 export function cloudTasksScheduler(): TaskScheduler {
   return {
     async schedule(queue, payload, { name, etaMs }) {
       const { getFunctions } = await import("firebase-admin/functions");
-      const app = getApps().some((a) => a.name === "[DEFAULT]") ? getApp() : initializeApp();
       try {
-        await getFunctions(app)
+        await getFunctions(tasksApp())
           .taskQueue(queue)
           .enqueue(payload, { id: name, scheduleTime: new Date(Math.max(etaMs, Date.now())) });
         return "enqueued";
