@@ -16,6 +16,7 @@ import {
   type CatalogEntry,
 } from "@dealchat/model";
 import { responseTimeWindowQuery, unreadCountQuery } from "../functions/src/domain/queries.ts";
+import { notificationQueries } from "./notifications/queries.ts";
 
 const config = JSON.parse(readFileSync("firestore.indexes.json", "utf8")) as IndexConfig;
 const someTime = { seconds: 1_700_000_000, nanoseconds: 0, toMillis: () => 1_700_000_000_000 };
@@ -27,6 +28,7 @@ function everyQuery(): CatalogEntry[] {
     { label: `functions unreadCountQuery ${side} with watermark`, spec: unreadCountQuery("deal-1", side, someTime) },
   ]);
   functionsQueries.push({ label: "functions responseTimeWindowQuery", spec: responseTimeWindowQuery("deal-1") });
+  functionsQueries.push(...notificationQueries(someTime));
   return [...queryCatalog(), ...functionsQueries];
 }
 
