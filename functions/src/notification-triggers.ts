@@ -7,7 +7,7 @@ import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import { notificationDefaults, Side, type NotificationSettings } from "@dealchat/model";
 import { db } from "./app.ts";
 import { inboxUidsToRecompute, recomputeInbox, scheduleInboxRecompute } from "./handlers/inbox.ts";
-import { handleDigestTask, handlePushTask, scheduleForNewMessage, type NotifyDeps } from "./handlers/notifications.ts";
+import { handleDigestTask, handlePushTask, handlePushTokenRegistered, scheduleForNewMessage, type NotifyDeps } from "./handlers/notifications.ts";
 import { defaultTransport } from "./handlers/push-delivery.ts";
 import { cloudTasksScheduler, emulatedEta } from "./handlers/tasks.ts";
 
@@ -57,6 +57,12 @@ export const onMessageNotify = onDocumentCreated({ document: "deals/{dealId}/mes
   const scheduled = await scheduleForNewMessage({ ...event.params, senderSide: String(data.senderSide), createdAtMs }, deps());
   logger.debug("onMessageNotify scheduled", { eventId: event.id, ...event.params, scheduled });
   return { outcome: "scheduled", scheduled };
+});
+
+export const onPushTokenRegistered = onDocumentCreated({ document: "pushTokens/{uid}/devices/{token}", ...retried }, async (event) => {
+  const result = await handlePushTokenRegistered(event.params.uid, event.params.token, db());
+  if (result.removed.length > 0) logger.info("push token moved to another user", { uid: event.params.uid, removedFrom: result.removed });
+  return result;
 });
 
 export const inboxRecompute = onTaskDispatched(taskOptions, async (request) => {

@@ -15,7 +15,7 @@ import {
   type Side,
 } from "@dealchat/model";
 import { inboxUidsToRecompute, recomputeInbox, scheduleInboxRecompute } from "../../functions/src/handlers/inbox.ts";
-import { handleDigestTask, handlePushTask, scheduleForNewMessage } from "../../functions/src/handlers/notifications.ts";
+import { handleDigestTask, handlePushTask, handlePushTokenRegistered, scheduleForNewMessage } from "../../functions/src/handlers/notifications.ts";
 import { collapseTag } from "../../functions/src/domain/push-message.ts";
 import { taskQueues } from "../../functions/src/handlers/tasks.ts";
 import { uniqueId } from "../support/emulators.ts";
@@ -198,6 +198,19 @@ describe("push: away, throttle, collapse", () => {
     expect(outcome.results!.map((r) => r.token)).not.toContain(stale);
     const left = await db.collection(notificationPaths.pushDevices(deal.influencerId)).get();
     expect(left.docs.map((d) => d.id)).toEqual([good]);
+  });
+
+  it("a token registered by another user leaves the previous user's devices (a device changing hands), idempotently", async () => {
+    const tok = token("shared");
+    const [first, second] = [uniqueId("u1"), uniqueId("u2")];
+    await registerDevice(first, tok);
+    await registerDevice(first, token("own"));
+    await registerDevice(second, tok);
+    expect(await handlePushTokenRegistered(second, tok, db)).toEqual({ removed: [first] });
+    expect(await handlePushTokenRegistered(second, tok, db)).toEqual({ removed: [] });
+    expect((await db.doc(notificationPaths.pushDevice(first, tok)).get()).exists).toBe(false);
+    expect((await db.collection(notificationPaths.pushDevices(first)).get()).size).toBe(1);
+    expect((await db.doc(notificationPaths.pushDevice(second, tok)).get()).exists).toBe(true);
   });
 
   it("no device: nothing sent, nothing announced later", async () => {

@@ -1,6 +1,6 @@
 // The queries of the notification functions, as QuerySpecs (model/src/queries.ts) so that the index checker
 // covers them (test/indexes.test.ts) like every other query.
-import { notificationLimits, notificationPaths, paths, type QuerySpec, type Side, type TimestampLike } from "@dealchat/model";
+import { notificationCollections, notificationLimits, notificationPaths, paths, type QuerySpec, type Side, type TimestampLike } from "@dealchat/model";
 import { unreadCountQuery } from "./queries.ts";
 
 /** A user's conversations on one side that have something unread: the inbox sums and counts these (aggregation only). */
@@ -36,5 +36,16 @@ export function pushDevicesQuery(uid: string): QuerySpec {
     filters: [],
     orderBy: [{ field: "updatedAt", direction: "desc" }],
     limit: notificationLimits.pushDevicesPerUser,
+  };
+}
+
+/** Every registration of one FCM token, whoever registered it (a collection-group query; firestore.indexes.json fieldOverrides). */
+export function tokenRegistrationsQuery(token: string): QuerySpec {
+  return {
+    collection: notificationCollections.pushDevices,
+    collectionGroup: true,
+    filters: [{ field: "token", op: "==", value: token }],
+    orderBy: [],
+    limit: 20,
   };
 }

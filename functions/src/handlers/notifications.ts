@@ -17,6 +17,7 @@ import {
   conversationListQuery,
   defaultConversationPreferences,
   defaultPreferences,
+  notificationCollections,
   notificationLimits,
   notificationPaths,
   otherSide,
@@ -31,7 +32,7 @@ import {
   type TimestampLike,
 } from "@dealchat/model";
 import { laterOf } from "../domain/conversation.ts";
-import { openDevicesQuery, pushDevicesQuery, unreadEdgeQuery } from "../domain/notification-queries.ts";
+import { openDevicesQuery, pushDevicesQuery, tokenRegistrationsQuery, unreadEdgeQuery } from "../domain/notification-queries.ts";
 import { pushMessage } from "../domain/push-message.ts";
 import { unreadCountQuery } from "../domain/queries.ts";
 import { runCounted, type Cost, type CountedTransaction } from "../store/counted.ts";
@@ -325,4 +326,22 @@ export function digestMail(uid: string, waiting: readonly Waiting[]) {
     message: { subject, text, html },
     dealchat: { kind: "digest", deals: waiting.map((w) => w.dealId), createdAt: FieldValue.serverTimestamp() },
   };
+}
+
+// ---- a device changing hands ------------------------------------------------------------------------------------
+
+/**
+ * A token just registered by `uid` belongs to this device now: registrations of the same token by other users
+ * (a shared or handed-down device, a sign-out without unregister) are deleted, so their pushes stop appearing on
+ * it. Idempotent: a repeated event finds nothing left to delete.
+ */
+export async function handlePushTokenRegistered(uid: string, token: string, db: Firestore): Promise<{ removed: string[] }> {
+  const snap = await toAdminQuery(db, tokenRegistrationsQuery(token)).get();
+  const others = snap.docs.filter((d) => d.ref.parent.parent?.id !== uid && d.ref.parent.parent?.parent.id === notificationCollections.pushTokens);
+  if (others.length > 0) {
+    const batch = db.batch();
+    for (const d of others) batch.delete(d.ref);
+    await batch.commit();
+  }
+  return { removed: others.map((d) => d.ref.parent.parent!.id) };
 }
