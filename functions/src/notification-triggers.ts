@@ -4,7 +4,7 @@
 import { logger } from "firebase-functions";
 import { onDocumentCreated, onDocumentWritten } from "firebase-functions/v2/firestore";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
-import { notificationDefaults, Side, type NotificationSettings } from "@dealchat/model";
+import { Id, notificationDefaults, Side, type NotificationSettings } from "@dealchat/model";
 import { db } from "./app.ts";
 import { inboxUidsToRecompute, recomputeInbox, scheduleInboxRecompute } from "./handlers/inbox.ts";
 import { handleDigestTask, handlePushTask, handlePushTokenRegistered, scheduleForNewMessage, type NotifyDeps } from "./handlers/notifications.ts";
@@ -73,9 +73,10 @@ export const inboxRecompute = onTaskDispatched(taskOptions, async (request) => {
   logger.debug(`inboxRecompute ${result.outcome}`, { uid, ...result.cost });
 });
 
-function pushPayload(data: unknown): { dealId: string; side: Side } | null {
-  const d = data as { dealId?: unknown; side?: unknown };
-  return typeof d?.dealId === "string" && Side.safeParse(d.side).success ? { dealId: d.dealId, side: d.side as Side } : null;
+/** The payload of a push or digest task, or null when it is not one (logged and dropped: a retry would not fix it). */
+export function pushPayload(data: unknown): { dealId: string; side: Side } | null {
+  const d = data as { dealId?: unknown; side?: unknown } | null;
+  return typeof d?.dealId === "string" && Id.safeParse(d.dealId).success && Side.safeParse(d.side).success ? { dealId: d.dealId, side: d.side as Side } : null;
 }
 
 export const pushNotify = onTaskDispatched(taskOptions, async (request) => {

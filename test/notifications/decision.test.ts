@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { minuteOfDay, pushDecision, quietPeriodEnd, type PushDecisionInput } from "@dealchat/model";
 import { collapseTag, pushTitle } from "../../functions/src/domain/push-message.ts";
 import { defaultTransport, recordsInsteadOfSending } from "../../functions/src/handlers/push-delivery.ts";
+import { notificationSettings, pushPayload } from "../../functions/src/notification-triggers.ts";
 import { db } from "./support.ts";
 
 const t = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanoseconds: 0, toMillis: () => ms });
@@ -70,5 +71,22 @@ describe("delivery switch", () => {
     expect(collapseTag("deal-1")).not.toBe(collapseTag("deal-2"));
     expect(pushTitle(1, null)).toBe("New message");
     expect(pushTitle(3, "Acme × Jo")).toBe("3 new messages in Acme × Jo");
+  });
+});
+
+describe("task payloads and settings", () => {
+  it("drops a malformed payload instead of failing (a retry would fail the same way)", () => {
+    expect(pushPayload({ dealId: "deal-1", side: "brand", etaMs: 1 })).toEqual({ dealId: "deal-1", side: "brand" });
+    for (const bad of [null, {}, { dealId: "deal-1" }, { dealId: "deal-1", side: "system" }, { dealId: "a/b", side: "brand" }, { dealId: 7, side: "brand" }]) {
+      expect(pushPayload(bad)).toBeNull();
+    }
+  });
+
+  it("reads the intervals from the environment, ignoring values that are not positive numbers", () => {
+    expect(notificationSettings({}).pushThrottleMs).toBe(60_000);
+    expect(notificationSettings({ NOTIFY_PUSH_THROTTLE_SECONDS: "120", NOTIFY_DIGEST_DELAY_SECONDS: "-5" })).toMatchObject({
+      pushThrottleMs: 120_000,
+      digestDelayMs: 30 * 60_000,
+    });
   });
 });
