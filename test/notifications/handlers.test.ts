@@ -213,6 +213,17 @@ describe("push: away, throttle, collapse", () => {
     expect((await db.doc(notificationPaths.pushDevice(second, tok)).get()).exists).toBe(true);
   });
 
+  it("the first message of a deal whose conversation no trigger has created yet is pushed (the deal decides)", async () => {
+    const deal = await seedDeal();
+    await db.doc(`conversations/${deal.dealId}`).delete();
+    await registerDevice(deal.influencerId, token("g"));
+    const deps = notifyDeps(clock);
+    await send(deal, "brand", 10);
+    clock.set(10);
+    expect((await handlePushTask({ dealId: deal.dealId, side: "influencer" }, deps)).action).toBe("send");
+    expect(await recordedPushes(deal.influencerId, deal.dealId)).toHaveLength(1);
+  });
+
   it("no device: nothing sent, nothing announced later", async () => {
     const deal = await seedDeal();
     const deps = notifyDeps(clock);

@@ -120,11 +120,16 @@ export async function handlePushTask(task: PushTask, deps: NotifyDeps): Promise<
     send = null;
     const convSnap = await tx.getDoc(db.doc(paths.conversation(task.dealId)));
     const conversation = convSnap.exists ? parseConversation(task.dealId, convSnap.data()) : null;
-    if (!conversation) return { action: "none" as const, reason: "nothing-unread" as const };
-    const uid = uidOn(conversation, task.side);
+    // The first message of a new deal may be pushed before any trigger created the conversation: the deal decides.
+    let deal: Deal | null = null;
+    if (!conversation) {
+      deal = parseOr(Deal, (await tx.getDoc(db.doc(paths.deal(task.dealId)))).data(), null);
+      if (!deal) return { action: "none" as const, reason: "nothing-unread" as const };
+    }
+    const uid = uidOn(conversation ?? deal!, task.side);
     const stateRef = db.doc(notificationPaths.conversationState(uid, task.dealId));
     const state = parseOr(ConversationNotificationState, (await tx.getDoc(stateRef)).data(), { lastPushAt: null, notifiedUpTo: null, pushes: 0 });
-    const watermark = conversation.readWatermark[task.side];
+    const watermark = conversation ? conversation.readWatermark[task.side] : null;
     const since = state.notifiedUpTo ? laterOf(watermark, state.notifiedUpTo) : watermark;
     const newest = await tx.getQuery(toAdminQuery(db, unreadEdgeQuery(task.dealId, task.side, since, "newest")));
     const fresh = newest.empty ? 0 : await tx.count(toAdminQuery(db, unreadCountQuery(task.dealId, task.side, since)));
@@ -171,7 +176,7 @@ export async function handlePushTask(task: PushTask, deps: NotifyDeps): Promise<
       // Handled for good: these messages are never announced later (after a mute ends, or the app closes).
       tx.set(stateRef, { ...state, notifiedUpTo: newestAt });
     } else if (decision.action === "send") {
-      const deal = parseOr(Deal, (await tx.getDoc(db.doc(paths.deal(task.dealId)))).data(), null);
+      deal ??= parseOr(Deal, (await tx.getDoc(db.doc(paths.deal(task.dealId)))).data(), null);
       const inbox = parseOr(Inbox, (await tx.getDoc(db.doc(notificationPaths.inbox(uid)))).data(), null);
       const text = newestDoc.get("text");
       const muted = convPrefs.mutedUntil !== null || !convPrefs.push;
