@@ -150,7 +150,7 @@ export type QuietHours = z.infer<typeof QuietHours>;
 export const NotificationPreferences = z.object({
   push: z.boolean(),
   email: z.boolean(),
-  /** Every push is held until then (emails still go out). */
+  /** No push until then, and the messages that arrive meanwhile are not announced later (emails still go out). */
   mutedUntil: z.nullable(timestamp),
   quietHours: z.nullable(QuietHours),
   updatedAt: timestamp,
@@ -369,13 +369,14 @@ export type PushDecision =
 export function pushDecision(i: PushDecisionInput): PushDecision {
   if (i.unread === 0) return { action: "none", reason: "nothing-unread" };
   if (i.fresh === 0) return { action: "none", reason: "nothing-new" };
+  // Inside the throttle window the answer is "later" whatever else holds: the rest is decided when it closes.
+  if (i.lastPushAtMs !== null && i.nowMs < i.lastPushAtMs + i.throttleMs) return { action: "defer", atMs: i.lastPushAtMs + i.throttleMs, reason: "throttled" };
   if (!i.preferences.push) return { action: "suppress", reason: "push-off" };
   if (!i.conversation.push) return { action: "suppress", reason: "conversation-muted" };
   if (i.conversation.mutedUntil && i.conversation.mutedUntil.toMillis() > i.nowMs) return { action: "suppress", reason: "conversation-muted" };
   if (i.preferences.mutedUntil && i.preferences.mutedUntil.toMillis() > i.nowMs) return { action: "suppress", reason: "muted" };
   if (i.activeHere) return { action: "suppress", reason: "active-in-conversation" };
   if (i.devices === 0) return { action: "suppress", reason: "no-device" };
-  if (i.lastPushAtMs !== null && i.nowMs < i.lastPushAtMs + i.throttleMs) return { action: "defer", atMs: i.lastPushAtMs + i.throttleMs, reason: "throttled" };
   const quietEnd = quietPeriodEnd(i.preferences.quietHours, i.nowMs);
   if (quietEnd !== null) return { action: "defer", atMs: quietEnd, reason: "quiet-hours" };
   return { action: "send" };

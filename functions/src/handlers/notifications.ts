@@ -135,8 +135,8 @@ export async function handlePushTask(task: PushTask, deps: NotifyDeps): Promise<
     const fresh = newest.empty ? 0 : await tx.count(toAdminQuery(db, unreadCountQuery(task.dealId, task.side, since)));
     const unread = newest.empty ? 0 : since === watermark ? fresh : await tx.count(toAdminQuery(db, unreadCountQuery(task.dealId, task.side, watermark)));
     if (newest.empty) return { action: "none" as const, reason: "nothing-new" as const, uid };
-    // Inside the throttle window the answer is "later" whatever the preferences say (pushDecision decides in full
-    // when the window closes), so the preferences, open devices and tokens are not read for it.
+    // Inside the throttle window pushDecision answers "later" before looking at anything else, so the preferences,
+    // open devices and tokens are not read for it (the same rule, applied before those reads).
     const windowEnd = state.lastPushAt ? state.lastPushAt.toMillis() + deps.settings.pushThrottleMs : null;
     if (windowEnd !== null && nowMs < windowEnd) return { action: "defer" as const, atMs: windowEnd, reason: "throttled" as const, uid };
 
