@@ -26,6 +26,8 @@ function everyQuery(): CatalogEntry[] {
   const functionsQueries: CatalogEntry[] = (["brand", "influencer"] as const).flatMap((side) => [
     { label: `functions unreadCountQuery ${side} without watermark`, spec: unreadCountQuery("deal-1", side, null) },
     { label: `functions unreadCountQuery ${side} with watermark`, spec: unreadCountQuery("deal-1", side, someTime) },
+    { label: `functions unreadCountQuery ${side} up to the clock`, spec: unreadCountQuery("deal-1", side, null, someTime) },
+    { label: `functions unreadCountQuery ${side} with watermark, up to the clock`, spec: unreadCountQuery("deal-1", side, someTime, someTime) },
   ]);
   functionsQueries.push({ label: "functions responseTimeWindowQuery", spec: responseTimeWindowQuery("deal-1") });
   functionsQueries.push(...notificationQueries(someTime));

@@ -24,6 +24,7 @@ import {
   timestamp,
 } from "./schemas.ts";
 import { responseWindows } from "./response-times.ts";
+import { searchTokens } from "./search.ts";
 
 // ---- membership: the one definition ------------------------------------------------------------------
 
@@ -85,8 +86,8 @@ export const textLength = (text: string): number => text.length;
 /** Who writes each field of each document. "client" fields are the only ones a client write may carry. */
 export const fieldOwnership = {
   message: {
-    client: ["senderId", "senderSide", "text", "attachments", "hasAttachments", "createdAt", "editedAt", "deleted", "deletedAt"],
-    platform: ["searchTokens", "responseTimeMs", "statusChange"],
+    client: ["senderId", "senderSide", "text", "attachments", "hasAttachments", "createdAt", "editedAt", "deleted", "deletedAt", "searchTokens"],
+    platform: ["statusChange"],
   },
   conversation: {
     client: ["readWatermark"],
@@ -103,6 +104,7 @@ export const fieldOwnership = {
       "hasUnread",
       "readAt",
       "responseTime",
+      "responseClock",
     ],
   },
   typing: { client: ["side", "updatedAt", "expiresAt"], platform: [] },
@@ -126,7 +128,10 @@ export interface NewMessageInput {
   attachments: Attachment[];
 }
 
-/** A new participant message, exactly the fields the rules accept on create. */
+/**
+ * A new participant message, exactly the fields the rules accept on create. The search tokens are computed here,
+ * by the shared tokenizer, and written with the message: no function writes them back (one delivery per message).
+ */
 export function newMessage<T>(input: NewMessageInput, now: T) {
   return {
     senderId: input.senderId,
@@ -138,6 +143,7 @@ export function newMessage<T>(input: NewMessageInput, now: T) {
     editedAt: null,
     deleted: false,
     deletedAt: null,
+    searchTokens: searchTokens(input.text),
   };
 }
 
@@ -153,11 +159,18 @@ export function systemMessage<T>(text: string, createdAt: T, statusChange?: { fr
   };
 }
 
-/** The update that edits a message's text. */
-export const textEdit = <T>(text: string, now: T) => ({ text, editedAt: now });
+/** The update that edits a message's text, with the new text's search tokens. */
+export const textEdit = <T>(text: string, now: T) => ({ text, editedAt: now, searchTokens: searchTokens(text) });
 
-/** The update that tombstones a message: it keeps its place, loses text and attachments, and is final. */
-export const tombstone = <T>(now: T) => ({ deleted: true, deletedAt: now, text: null, attachments: [] as Attachment[], hasAttachments: false });
+/** The update that tombstones a message: it keeps its place, loses text, attachments and search tokens, and is final. */
+export const tombstone = <T>(now: T) => ({
+  deleted: true,
+  deletedAt: now,
+  text: null,
+  attachments: [] as Attachment[],
+  hasAttachments: false,
+  searchTokens: [] as string[],
+});
 
 /** The field path of a side's read watermark, for `update()` calls. */
 export const watermarkField = (side: Side) => `readWatermark.${side}` as const;
@@ -261,6 +274,12 @@ const validAttachments = (list: unknown, folder: string) =>
   list.length <= limits.attachmentsPerMessage &&
   list.every((a) => AttachmentEntry.safeParse(a).success && (a as Attachment).storagePath === folder + (a as Attachment).name);
 const validText = (text: unknown) => text === null || (typeof text === "string" && textLength(text) <= limits.textMaxLength);
+/**
+ * Client-written search tokens, as far as rules can check them: a list of at most limits.searchTokensPerMessage
+ * entries (rules have no loops to check each token). Wrong tokens only change which searches find the writer's own
+ * message, and the message trigger repairs them (docs/security.md).
+ */
+const validTokens = (tokens: unknown) => Array.isArray(tokens) && tokens.length <= limits.searchTokensPerMessage;
 
 /** A refusal reason, or null when the write is allowed. */
 export type Verdict = string | null;
@@ -282,6 +301,7 @@ export function newMessageVerdict(ctx: WriteContext, dealId: string, messageId: 
   if (m.hasAttachments !== m.attachments.length > 0) return "hasAttachments disagrees";
   if (!hasContent(m.text as string | null, m.attachments.length)) return "blank message";
   if (!validAttachments(m.attachments, `deals/${dealId}/attachments/${ctx.uid}/${messageId}/`)) return "invalid attachment";
+  if (!validTokens(m.searchTokens)) return "search tokens not a bounded list";
   return null;
 }
 
@@ -301,19 +321,21 @@ export function messageUpdateVerdict(ctx: WriteContext, stored: Record<string, u
   const author = authorMayChange(ctx, stored);
   if (author) return author;
   const changed = changedKeys(stored, next);
-  const isEdit = changed.every((k) => k === "text" || k === "editedAt");
+  const isEdit = changed.every((k) => k === "text" || k === "editedAt" || k === "searchTokens");
   if (isEdit) {
     if (!isTimestampAt(next.editedAt, ctx.nowMs)) return "editedAt is not the server time";
     if (!validText(next.text)) return "text too long or not a string";
+    if (!validTokens(next.searchTokens)) return "search tokens not a bounded list";
     if (!hasContent(next.text as string | null, Array.isArray(next.attachments) ? next.attachments.length : 0)) return "blank message";
     const lastEdit = ms(stored.editedAt);
     if (!Number.isNaN(lastEdit) && ctx.nowMs < lastEdit + limits.editMinIntervalMs) return "edited too often";
     return null;
   }
-  const isTombstone = changed.every((k) => ["deleted", "deletedAt", "text", "attachments", "hasAttachments"].includes(k));
+  const isTombstone = changed.every((k) => ["deleted", "deletedAt", "text", "attachments", "hasAttachments", "searchTokens"].includes(k));
   if (!isTombstone) return "changes fields an edit or a tombstone does not";
   if (next.deleted !== true || !isTimestampAt(next.deletedAt, ctx.nowMs) || next.text !== null) return "not a tombstone";
   if (!Array.isArray(next.attachments) || next.attachments.length !== 0 || next.hasAttachments !== false) return "not a tombstone";
+  if (!Array.isArray(next.searchTokens) || next.searchTokens.length !== 0) return "a tombstone keeps search tokens";
   return null;
 }
 

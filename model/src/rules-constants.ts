@@ -37,6 +37,7 @@ export function firestoreRulesConstants(): string[] {
   return [
     fn("textMaxLength", String(limits.textMaxLength)),
     fn("attachmentsPerMessage", String(limits.attachmentsPerMessage)),
+    fn("searchTokensPerMessage", String(limits.searchTokensPerMessage)),
     fn("presenceMaxConnections", String(limits.presenceMaxConnections)),
     fn("editWindow", seconds(limits.editWindowMs)),
     fn("editMinInterval", seconds(limits.editMinIntervalMs)),

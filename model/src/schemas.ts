@@ -103,6 +103,11 @@ export const limits = {
    * at most this many, read in one ordered query inside the trigger's transaction.
    */
   responseTimeWindowMessages: 500,
+  /**
+   * Answers kept per deal in conversations/{dealId}.responseClock (the newest): the per-deal statistics and the
+   * per-user entries are derived from them, so this bounds the conversation document (about 60 bytes an answer).
+   */
+  responseAnswersPerDeal: 200,
   /** Answers kept per user in responseStats/{uid} (the newest; older ones and those outside the longest window are dropped). */
   responseStatsMaxAnswers: 2_000,
 } as const;
@@ -174,13 +179,13 @@ export const Message = z.object({
   /** Tombstone: a deleted message keeps its place but loses its text and attachments. */
   deleted: z.boolean(),
   deletedAt: z.nullable(timestamp),
-  /** Written by Cloud Functions only. */
-  searchTokens: z.optional(z.array(z.string())),
   /**
-   * Written by Cloud Functions only: when this message answers the other side, the time since the first of their
-   * messages it had not answered, without the time the deal was closed (docs/response-times.md).
+   * The message's search tokens (model searchTokens of its text; [] once tombstoned), written by the client with
+   * the message, its edits and its tombstone. The rules bound their number; the message trigger recomputes them
+   * and repairs a list that differs (docs/functions.md#search-tokens-written-by-the-client). Optional: messages
+   * stored before clients wrote them carry the functions' copy or none.
    */
-  responseTimeMs: z.optional(z.number().check(z.nonnegative())),
+  searchTokens: z.optional(z.array(z.string())),
   /** Written by the platform on status-change system messages: the deal's status before and after. */
   statusChange: z.optional(z.object({ from: DealStatus, to: DealStatus })),
 });
@@ -265,6 +270,31 @@ export const UserResponseStats = z.object({
 });
 export type UserResponseStats = z.infer<typeof UserResponseStats>;
 
+/** One answer in a deal's response clock: who answered (side and uid), when, and after how long. */
+export const ClockAnswer = z.object({ side: Side, senderId: z.string(), at: timestamp, ms: durationMs });
+export type ClockAnswer = z.infer<typeof ClockAnswer>;
+
+/**
+ * conversations/{dealId}.responseClock, platform-only: the response-time definition's state after the messages
+ * applied so far (docs/response-times.md), so a new message at the end of the conversation is applied in O(1)
+ * instead of re-deriving the deal's window. `through` is the last message applied in conversation order.
+ */
+export const ResponseClock = z.object({
+  through: z.nullable(z.object({ at: timestamp, messageId: z.string() })),
+  /** False while the clock was rebuilt from a truncated window and its first turn has not ended (nothing decided yet). */
+  decided: z.boolean(),
+  owedBy: z.nullable(Side),
+  /** The owing side's clock start (ms, and the message's own timestamp). */
+  sinceMs: z.number(),
+  since: z.nullable(timestamp),
+  pausedMs: z.number(),
+  /** When the deal closed (ms), null while open; a very negative value when it was closed before the window. */
+  closedSinceMs: z.nullable(z.number()),
+  /** The deal's newest limits.responseAnswersPerDeal answers, oldest first. */
+  answers: z.array(ClockAnswer),
+});
+export type ResponseClock = z.infer<typeof ResponseClock>;
+
 /**
  * conversations/{dealId}: the conversation list entry and shared state of one deal. Everything is written by
  * the platform (admin SDK, Cloud Functions) except `readWatermark.<side>`, which each participant moves forward.
@@ -287,6 +317,8 @@ export const Conversation = z.object({
   responseTime: PerSide(ResponseTimeStats),
   /** Function-written: updatedAt of the deal version whose status is mirrored (an older deal event never overwrites a newer one). */
   statusChangedAt: z.optional(timestamp),
+  /** Function-written: the response-time state the statistics above are derived from (absent until the first message). */
+  responseClock: z.optional(ResponseClock),
 });
 export type Conversation = z.infer<typeof Conversation>;
 /** The conversation document as the functions read and write it. */

@@ -1,7 +1,11 @@
 // Pure rules for the fields the functions derive on a message document.
 import { Message, searchTokens, storagePaths, type Attachment } from "@dealchat/model";
 
-/** Fields only the functions write on a message. Updates that change nothing else are the functions' own echo. */
+/**
+ * Fields the functions may write on a message: a search-token repair. Clients write them too, but never alone (an
+ * edit also moves editedAt, a tombstone deleted), so an update that changes nothing else is the functions' own echo.
+ * responseTimeMs is no longer written; messages stored before keep it, and it never makes an update meaningful.
+ */
 export const functionWrittenMessageFields = ["searchTokens", "responseTimeMs"] as const;
 
 /** Parses a stored message; null when it does not have the shape the rules enforce (never worth a crash). */
