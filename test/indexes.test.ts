@@ -17,6 +17,7 @@ import {
 } from "@dealchat/model";
 import { responseTimeWindowQuery, unreadCountQuery } from "../functions/src/domain/queries.ts";
 import { conversationsOfParticipantQuery } from "../functions/src/domain/profile-queries.ts";
+import { notificationQueries } from "./notifications/queries.ts";
 
 const config = JSON.parse(readFileSync("firestore.indexes.json", "utf8")) as IndexConfig;
 const someTime = { seconds: 1_700_000_000, nanoseconds: 0, toMillis: () => 1_700_000_000_000 };
@@ -37,6 +38,7 @@ function everyQuery(): CatalogEntry[] {
       spec: conversationsOfParticipantQuery("user-1", side, 100, "deal-1"),
     });
   }
+  functionsQueries.push(...notificationQueries(someTime));
   return [...queryCatalog(), ...functionsQueries];
 }
 

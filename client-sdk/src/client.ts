@@ -41,6 +41,7 @@ import {
   type SendOptions,
 } from "./send.ts";
 import { typingIndicator, watchTyping, type TypingIndicator, type TypingState } from "./typing.ts";
+import * as push from "./push.ts";
 
 export interface CreateDealChatOptions extends DealChatOptions {
   /** The user's role, used to list their conversations (brands list by brandId, influencers by influencerId). */
@@ -79,8 +80,10 @@ export class DealChat {
   ): ConversationListSubscription {
     return watchConversations(this.ctx, this.side, input, onChange, onError);
   }
+  /** Unread messages across all the user's deals, from inboxes/{uid} (1 read, no cap). `input.side` counts one side only, from the list. */
   watchUnreadTotal(onChange: (t: UnreadTotal) => void, onError?: (e: DealChatError) => void, input: { side?: Side } = {}): Unsubscribe {
-    return watchUnreadTotal(this.ctx, this.side, input, onChange, onError);
+    if (input.side) return watchUnreadTotal(this.ctx, this.side, input, onChange, onError);
+    return push.watchInboxTotal(this.ctx, onChange, onError);
   }
 
   // 2. Messages
@@ -158,6 +161,33 @@ export class DealChat {
   }
   watchMyResponseStats(onChange: (s: MyResponseStats) => void, onError?: (e: DealChatError) => void): Unsubscribe {
     return watchMyResponseStats(this.ctx, onChange, onError);
+  }
+
+  // Notifications (push.ts, docs/notifications.md)
+  registerPushToken(token: string, options: { platform: "web" | "android" | "ios" }): Promise<void> {
+    return push.registerPushToken(this.ctx, token, options);
+  }
+  unregisterPushToken(token: string): Promise<void> {
+    return push.unregisterPushToken(this.ctx, token);
+  }
+  /** While open, this device shows `dealId`: its messages are not pushed to the user. */
+  showingConversation(dealId: string, onError?: (e: DealChatError) => void): push.OpenConversationHandle {
+    return push.openConversationOnDevice(this.ctx, dealId, onError);
+  }
+  notificationPreferences(): Promise<push.NotificationSettingsView> {
+    return push.notificationPreferences(this.ctx);
+  }
+  setNotificationPreferences(change: Partial<push.NotificationSettingsView>): Promise<push.NotificationSettingsView> {
+    return push.setNotificationPreferences(this.ctx, change);
+  }
+  conversationNotificationPreferences(dealId: string): Promise<push.ConversationNotificationSettings> {
+    return push.conversationNotificationPreferences(this.ctx, dealId);
+  }
+  setConversationNotificationPreferences(
+    dealId: string,
+    change: Partial<push.ConversationNotificationSettings>,
+  ): Promise<push.ConversationNotificationSettings> {
+    return push.setConversationNotificationPreferences(this.ctx, dealId, change);
   }
 
   // 9. Lifecycle

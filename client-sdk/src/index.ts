@@ -51,3 +51,4 @@ export { PRESENCE_HEARTBEAT_MS, type PresenceConnection, type PresenceOptions, t
 export { toWebQuery } from "./query.ts";
 export type { MyResponseStats } from "./response-times.ts";
 export type { Unsubscribe } from "./lifecycle.ts";
+export type { ConversationNotificationSettings, NotificationSettingsView, OpenConversationHandle } from "./push.ts";

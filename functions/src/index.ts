@@ -85,3 +85,4 @@ export const onDealMembershipChanged = onDocumentWritten({ document: "deals/{dea
   logger.debug(`onDealMembershipChanged ${result.outcome}`, { eventId: event.id, ...event.params, ...result });
   return result;
 });
+export * from "./notification-triggers.ts";

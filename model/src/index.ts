@@ -8,3 +8,4 @@ export * from "./contract.ts";
 export * from "./rules-constants.ts";
 export * from "./response-times.ts";
 export * from "./profiles.ts";
+export * from "./notifications.ts";

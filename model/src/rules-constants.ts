@@ -4,6 +4,7 @@
 // committed block differs from what this file generates, and checks the rules' verdicts against the model's.
 import { fieldOwnership, blankClassRe2, writableStatuses } from "./contract.ts";
 import { attachmentContentTypes, codePointClass, fileNameForbiddenCodePoints, idAlphabet, idMaxLength, limits } from "./schemas.ts";
+import { notificationFieldOwnership, notificationLimits, pushPlatforms, pushTokenPattern, timeZonePattern } from "./notifications.ts";
 
 export const generatedBlockStart = "// ---- BEGIN GENERATED from model/ by `npm run rules:generate`: do not edit by hand ----";
 export const generatedBlockEnd = "// ---- END GENERATED ----";
@@ -87,6 +88,29 @@ export function firestoreRulesConstants(): string[] {
       ].join("\n        && "),
       "id, c",
     ),
+    ...notificationRulesConstants(),
+  ];
+}
+
+/** The notification collections' constants (model/src/notifications.ts). */
+function notificationRulesConstants(): string[] {
+  const own = notificationFieldOwnership;
+  return [
+    fn("pushTokenPattern", rulesString(pushTokenPattern)),
+    fn("pushPlatforms", rulesList(pushPlatforms)),
+    fn("pushDeviceFields", rulesList(own.pushDevice.client)),
+    fn("pushTokenMinInterval", seconds(notificationLimits.pushTokenMinIntervalMs)),
+    fn("openConversationFields", rulesList(own.openConversation.client)),
+    fn("openConversationMaxTtl", seconds(notificationLimits.openConversationMaxTtlMs)),
+    fn("openConversationMinInterval", seconds(notificationLimits.openConversationMinIntervalMs)),
+    fn("preferencesFields", rulesList(own.preferences.client)),
+    fn("conversationPreferencesFields", rulesList(own.conversationPreferences.client)),
+    fn("quietHoursFields", rulesList(own.quietHours.client)),
+    fn("preferencesMinInterval", seconds(notificationLimits.preferencesMinIntervalMs)),
+    fn("muteMax", seconds(notificationLimits.muteMaxMs)),
+    fn("lastMinuteOfDay", String(notificationLimits.minutesPerDay - 1)),
+    fn("timeZoneMaxLength", String(notificationLimits.timeZoneMaxLength)),
+    fn("timeZonePattern", rulesString(timeZonePattern)),
   ];
 }
 

@@ -33,6 +33,7 @@ import {
   type WriteContext,
 } from "@dealchat/model";
 import { applyUpdate, at, firestoreAllows, type Data, contractSuite, type VerdictCase } from "./rules-engine-harness.ts";
+import { notificationVerdictCases } from "./notifications-cases.ts";
 
 const suite = contractSuite("firestore.rules");
 const rules = suite.rules;
@@ -521,6 +522,12 @@ describe("reads decide membership from brandId and influencerId only", () => {
     expect(read("intruder", `deals/${dealId}/messages/${messageId}`, msg())).toBe(false);
     expect(read("intruder", `deals/${dealId}/typing/${brand}`, typingWritten(0, true))).toBe(false);
   });
+});
+
+// ---- notifications (cases in notifications-cases.ts) ----------------------------------------------------------
+
+describe("notification documents: firestore.rules and the model agree", () => {
+  check(notificationVerdictCases());
 });
 
 // ---- the cases can fail ----------------------------------------------------------------------------------------

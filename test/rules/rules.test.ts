@@ -3,6 +3,7 @@ import { describeRulesCoverage } from "./coverage.ts";
 import { describeDealRules } from "./deals-conversations.ts";
 import { describeMessageRules } from "./messages.ts";
 import { describeProfileRules } from "./profiles.ts";
+import { describeNotificationRules } from "./notifications.ts";
 import { describeResponseStatsRules } from "./response-stats.ts";
 import { describeTypingAndPresenceRules } from "./typing-presence.ts";
 
@@ -11,4 +12,5 @@ describeMessageRules();
 describeTypingAndPresenceRules();
 describeResponseStatsRules();
 describeProfileRules();
+describeNotificationRules();
 describeRulesCoverage();
