@@ -3,7 +3,7 @@
 // There are no download URLs: a getDownloadURL link carries a token that bypasses storage.rules (it works
 // without sign-in and after the user has left the deal), so the SDK downloads the bytes with the user's
 // credentials and, for display, wraps them in a local object URL that the app revokes.
-import { AttachmentContentType, FileName, limits, storagePaths, type Attachment } from "@dealchat/model";
+import { AttachmentContentType, FileName, maxBytesFor, storagePaths, type Attachment } from "@dealchat/model";
 import { getBytes, ref as storageRef, uploadBytesResumable, type UploadTask } from "firebase/storage";
 import type * as z from "zod/mini";
 import type { ClientContext } from "./context.ts";
@@ -37,8 +37,8 @@ export function validateAttachment(file: AttachmentInput): { name: string; conte
     throw new DealChatError("invalid-argument", `attachment ${name}: content type ${file.contentType} is not allowed`, "file-type-not-allowed");
   const size = byteLength(file.data);
   if (size <= 0) throw new DealChatError("invalid-argument", `attachment ${name} is empty`);
-  if (size > limits.attachmentMaxBytes)
-    throw new DealChatError("invalid-argument", `attachment ${name} is ${size} bytes; the limit is ${limits.attachmentMaxBytes}`, "file-too-large");
+  const max = maxBytesFor(type.data);
+  if (size > max) throw new DealChatError("invalid-argument", `attachment ${name} is ${size} bytes; the limit is ${max}`, "file-too-large");
   return { name, contentType: type.data, size };
 }
 
