@@ -12,6 +12,8 @@ await build({
   sourcemap: true,
   conditions: ["source"],
   // Provided by Cloud Build's install of this package.json; bundling them would break their own loading.
-  external: ["firebase-functions", "firebase-functions/*", "firebase-admin", "firebase-admin/*"],
+  // sharp is native (its prebuilt libvips comes as @img/* registry packages chosen by platform at install time),
+  // so it stays a dependency that Cloud Build installs; file-type, pdf-lib and mp4box are plain JavaScript and bundled.
+  external: ["firebase-functions", "firebase-functions/*", "firebase-admin", "firebase-admin/*", "sharp"],
   logLevel: "warning",
 });

@@ -12,6 +12,7 @@ import { runCounted } from "../store/counted.ts";
 import { toAdminQuery } from "../store/query.ts";
 import { alreadyProcessed, eventRecordRef, eventTime, loadConversation, noCost, recordEvent, unreadQuery, type HandlerResult } from "./shared.ts";
 import { readUserStats, writeUserStats } from "./response-stats.ts";
+import { forgetFiles } from "./verification.ts";
 
 export interface MessageEvent {
   eventId: string;
@@ -159,6 +160,8 @@ async function deleteAttachmentFiles(event: MessageUpdate): Promise<void> {
           .catch((error: unknown) => logger.warn(`could not delete ${path}`, { error: String(error) })),
       ),
     );
+    // Their previews and verdict records go too (handlers/verification.ts).
+    await forgetFiles(defaultDb(), storage, files);
   } catch (error) {
     logger.warn("attachment clean-up skipped: Storage is not usable here", { dealId: event.dealId, messageId: event.messageId, error: String(error) });
   }
