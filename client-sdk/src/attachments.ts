@@ -8,6 +8,7 @@ import { getBytes, ref as storageRef, uploadBytesResumable, type UploadTask } fr
 import type * as z from "zod/mini";
 import type { ClientContext } from "./context.ts";
 import { DealChatError, parseInput, toDealChatError } from "./errors.ts";
+import { assertDownloadable } from "./attachment-verification.ts";
 
 export interface AttachmentInput {
   name: string;
@@ -106,16 +107,25 @@ export function uploadAttachments(
   };
 }
 
-export async function attachmentBytes(ctx: ClientContext, attachment: Pick<Attachment, "storagePath" | "size">): Promise<ArrayBuffer> {
+/**
+ * The file's bytes through storage.rules. Refused before any request while the file is pending (for the other side)
+ * or rejected (failed-precondition, reason attachment-pending / attachment-rejected). A verified image is the
+ * functions' re-encoded copy, whose size is `verification.size`.
+ */
+export async function attachmentBytes(ctx: ClientContext, attachment: Pick<Attachment, "storagePath" | "size" | "verification">): Promise<ArrayBuffer> {
+  assertDownloadable(ctx, attachment);
   try {
-    return await getBytes(storageRef(ctx.storage, attachment.storagePath), attachment.size);
+    return await getBytes(storageRef(ctx.storage, attachment.storagePath), Math.max(attachment.size, attachment.verification?.size ?? 0));
   } catch (e) {
     throw toDealChatError(e, `downloading ${attachment.storagePath}`);
   }
 }
 
 /** The file as a Blob of its content type, downloaded through storage.rules (browsers and Node alike). */
-export async function attachmentBlob(ctx: ClientContext, attachment: Pick<Attachment, "storagePath" | "size"> & { contentType: string }): Promise<Blob> {
+export async function attachmentBlob(
+  ctx: ClientContext,
+  attachment: Pick<Attachment, "storagePath" | "size" | "verification"> & { contentType: string },
+): Promise<Blob> {
   return new Blob([await attachmentBytes(ctx, attachment)], { type: attachment.contentType });
 }
 
@@ -132,7 +142,7 @@ export interface AttachmentObjectUrl {
  */
 export async function attachmentObjectUrl(
   ctx: ClientContext,
-  attachment: Pick<Attachment, "storagePath" | "size"> & { contentType: string },
+  attachment: Pick<Attachment, "storagePath" | "size" | "verification"> & { contentType: string },
 ): Promise<AttachmentObjectUrl> {
   const blob = await attachmentBlob(ctx, attachment);
   const url = URL.createObjectURL(blob);

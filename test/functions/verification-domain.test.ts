@@ -4,17 +4,7 @@ import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { limits } from "@dealchat/model";
 import { inspectFile, inspectVideo } from "../../functions/src/domain/verification.ts";
-import {
-  cameraMake,
-  elfExecutable,
-  jpegWithGps,
-  minimalDocx,
-  mp4Movie,
-  pdfOfPages,
-  plainZip,
-  pngWithGps,
-  truncated,
-} from "../storage/fixtures/generate.ts";
+import { cameraMake, elfExecutable, jpegWithGps, minimalDocx, mp4Movie, pdfOfPages, plainZip, pngWithGps, truncated } from "../storage/fixtures/generate.ts";
 
 const docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 const once = <T>(make: () => Promise<T> | T) => {
@@ -53,7 +43,17 @@ describe("verification by bytes (in-process)", () => {
 
   it("an MP4: duration and dimensions from its movie header", async () => {
     const movie = mp4Movie({ width: 1280, height: 720, durationMs: 4000 });
-    const verdict = await inspectVideo("video/mp4", { head: movie, chunks: async function* () { yield movie.subarray(0, 1000); yield movie.subarray(1000); } }, "draft.mp4");
+    const verdict = await inspectVideo(
+      "video/mp4",
+      {
+        head: movie,
+        chunks: async function* () {
+          yield movie.subarray(0, 1000);
+          yield movie.subarray(1000);
+        },
+      },
+      "draft.mp4",
+    );
     expect(verdict).toMatchObject({ status: "verified", detectedType: "video/mp4", durationMs: 4000, width: 1280, height: 720 });
   });
 
@@ -88,7 +88,16 @@ describe("verification by bytes (in-process)", () => {
     expect(jpegCut.reason).toMatch(/^the image is damaged or truncated/);
     const movie = mp4Movie();
     const head = movie.subarray(0, 40);
-    const mp4Cut = await inspectVideo("video/mp4", { head, chunks: async function* () { yield head; } }, "draft.mp4");
+    const mp4Cut = await inspectVideo(
+      "video/mp4",
+      {
+        head,
+        chunks: async function* () {
+          yield head;
+        },
+      },
+      "draft.mp4",
+    );
     expect(mp4Cut).toMatchObject({ status: "rejected" });
     expect(mp4Cut.reason).toMatch(/^the video is damaged or truncated/);
   });

@@ -34,9 +34,7 @@ const acceptedDetections: Record<AttachmentContentType, readonly string[]> = {
   "application/vnd.ms-powerpoint": ["application/x-cfb"],
   "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ["application/vnd.openxmlformats-officedocument.wordprocessingml.document"],
   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"],
-  "application/vnd.openxmlformats-officedocument.presentationml.presentation": [
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-  ],
+  "application/vnd.openxmlformats-officedocument.presentationml.presentation": ["application/vnd.openxmlformats-officedocument.presentationml.presentation"],
   // One container family: phones write .mov with an mp4 brand and the other way round.
   "video/mp4": ["video/mp4", "video/x-m4v", "video/quicktime"],
   "video/quicktime": ["video/quicktime", "video/mp4", "video/x-m4v"],
@@ -91,7 +89,13 @@ export async function inspectFile(name: string, declared: AttachmentContentType,
   const base = { status: "verified" as const, detectedType: detected.mime, size: bytes.byteLength };
   if (isImage(declared)) return inspectImage(declared, bytes, detected.mime);
   if (declared === "application/pdf") return inspectPdf(bytes, detected.mime);
-  if (isVideo(declared)) return inspectVideo(declared, { head: bytes, chunks: async function* () { yield bytes; } });
+  if (isVideo(declared))
+    return inspectVideo(declared, {
+      head: bytes,
+      chunks: async function* () {
+        yield bytes;
+      },
+    });
   return base;
 }
 
@@ -176,7 +180,11 @@ export async function inspectVideo(declared: AttachmentContentType, source: Vide
   if (declared === "video/webm") return { status: "verified", detectedType: detected.mime, missing: ["durationMs", "width", "height"] };
   const { createFile, MP4BoxBuffer } = await import("mp4box");
   const file = createFile();
-  type MovieInfo = { duration: number; timescale: number; videoTracks: Array<{ duration: number; timescale: number; track_width: number; track_height: number }> };
+  type MovieInfo = {
+    duration: number;
+    timescale: number;
+    videoTracks: Array<{ duration: number; timescale: number; track_width: number; track_height: number }>;
+  };
   // Set by mp4box's callbacks while chunks are appended.
   const parsed: { info: MovieInfo | null; failure: string | null } = { info: null, failure: null };
   file.onReady = (movie) => {
