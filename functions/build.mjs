@@ -15,5 +15,8 @@ await build({
   // sharp is native (its prebuilt libvips comes as @img/* registry packages chosen by platform at install time),
   // so it stays a dependency that Cloud Build installs; file-type, pdf-lib and mp4box are plain JavaScript and bundled.
   external: ["firebase-functions", "firebase-functions/*", "firebase-admin", "firebase-admin/*", "sharp"],
+  // Some bundled CommonJS modules (debug, used by file-type's ZIP reader) require Node's built-ins; an ESM bundle
+  // has no `require` of its own, so it gets one.
+  banner: { js: 'import { createRequire as __dealchatCreateRequire } from "node:module"; const require = __dealchatCreateRequire(import.meta.url);' },
   logLevel: "warning",
 });
