@@ -50,19 +50,17 @@ async function createMessage(dealId: string, senderId: string, messageId: string
     contentType: f.contentType,
     storagePath: storagePaths.attachment(dealId, senderId, messageId, f.name),
   }));
-  await adminFirestore()
-    .doc(`deals/${dealId}/messages/${messageId}`)
-    .set({
-      senderId,
-      senderSide: "brand",
-      text: null,
-      attachments,
-      hasAttachments: true,
-      createdAt: Timestamp.now(),
-      editedAt: null,
-      deleted: false,
-      deletedAt: null,
-    });
+  await adminFirestore().doc(`deals/${dealId}/messages/${messageId}`).set({
+    senderId,
+    senderSide: "brand",
+    text: null,
+    attachments,
+    hasAttachments: true,
+    createdAt: Timestamp.now(),
+    editedAt: null,
+    deleted: false,
+    deletedAt: null,
+  });
 }
 
 /** Waits until every attachment of the message carries a verdict; returns them by file name. */
@@ -223,14 +221,20 @@ describe("attachments verified by their bytes (Storage, Firestore and Functions 
     // The influencer's own bound in the same deal is untouched.
     const theirs = storagePaths.attachment(dealId, influencer.user.uid, uniqueId("m-theirs"), "ok.pdf");
     await uploadBytes(ref(influencer.storage(), theirs), pdf, { contentType: "application/pdf" });
-    await pollUntil(() => verificationRef(adminFirestore(), theirs).get(), (s) => s.get("status") === "verified", {
-      timeoutMs: DEADLINE_MS,
-      intervalMs: 200,
-      what: "the influencer's upload verified",
-    });
+    await pollUntil(
+      () => verificationRef(adminFirestore(), theirs).get(),
+      (s) => s.get("status") === "verified",
+      {
+        timeoutMs: DEADLINE_MS,
+        intervalMs: 200,
+        what: "the influencer's upload verified",
+      },
+    );
   });
 
-  it("a tombstone deletes the files, their previews and verdicts; the sweep does the same for orphans; both idempotent", { timeout: 3 * DEADLINE_MS }, async () => {
+  it("a tombstone deletes the files, their previews and verdicts; the sweep does the same for orphans; both idempotent", {
+    timeout: 3 * DEADLINE_MS,
+  }, async () => {
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
     const sent = uniqueId("m-sent");
     const orphan = uniqueId("m-orphan");
@@ -239,11 +243,15 @@ describe("attachments verified by their bytes (Storage, Firestore and Functions 
     await Promise.all([sentPath, orphanPath].map((p) => uploadBytes(ref(brand.storage(), p), jpeg, { contentType: "image/jpeg" })));
     await createMessage(dealId, brand.user.uid, sent, [{ name: "beach.jpg", contentType: "image/jpeg", data: jpeg }]);
     const v = (await verdicts(dealId, sent))["beach.jpg"]!;
-    await pollUntil(() => verificationRef(adminFirestore(), orphanPath).get(), (s) => s.get("status") === "verified", {
-      timeoutMs: DEADLINE_MS,
-      intervalMs: 200,
-      what: "the orphan verified",
-    });
+    await pollUntil(
+      () => verificationRef(adminFirestore(), orphanPath).get(),
+      (s) => s.get("status") === "verified",
+      {
+        timeoutMs: DEADLINE_MS,
+        intervalMs: 200,
+        what: "the orphan verified",
+      },
+    );
     const orphanPreview = previewOf(dealId, brand.user.uid, orphan, "beach.jpg");
     expect(await exists(orphanPreview)).toBe(true);
 
@@ -258,8 +266,13 @@ describe("attachments verified by their bytes (Storage, Firestore and Functions 
 
     const deps = { db: adminFirestore(), bucket: adminBucket(), dealId, now: Date.now() + limits.orphanUploadGraceMs + 1000 };
     const swept = await sweepOrphanedUploads(deps);
-    expect(swept.deleted).toEqual([orphanPath]);
-    expect([await exists(orphanPath), await exists(orphanPreview), (await verificationRef(adminFirestore(), orphanPath).get()).exists]).toEqual([false, false, false]);
+    // The tombstoned message's upload record goes too (its file is already gone); the orphan is deleted.
+    expect(swept.deleted.sort()).toEqual([orphanPath, sentPath].sort());
+    expect([await exists(orphanPath), await exists(orphanPreview), (await verificationRef(adminFirestore(), orphanPath).get()).exists]).toEqual([
+      false,
+      false,
+      false,
+    ]);
     expect(await sweepOrphanedUploads(deps)).toEqual({ deleted: [], referenced: [] });
   });
 });

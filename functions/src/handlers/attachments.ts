@@ -56,6 +56,11 @@ export interface AttachmentResult {
   deleted?: string[];
   /** The verification of this upload by its bytes (handlers/verification.ts). */
   verification?: VerifyResult;
+  /**
+   * Firestore reads and writes of a recorded upload (the record, the pending count, its check mark, and the
+   * verification), for the bench. The rare pass past the pending limit reads more and is not included.
+   */
+  cost?: { reads: number; writes: number };
 }
 
 function isNotFound(error: unknown): boolean {
@@ -175,9 +180,10 @@ export async function handleAttachmentFinalized(object: FinalizedObject, deps: S
   });
   // A rejected file is gone, but its record stays until the sweep: the sweep then drops the verdict too unless a
   // message shows it.
+  const cost = { reads: 1 + verification.cost.reads, writes: 2 + verification.cost.writes };
   if (verification.status === "rejected")
-    return { outcome: "deleted", reason: verification.reason ?? "rejected", deleted: [...deleted, file.path], verification };
-  return { outcome: "recorded", ...(deleted.length ? { deleted } : {}), verification };
+    return { outcome: "deleted", reason: verification.reason ?? "rejected", deleted: [...deleted, file.path], verification, cost };
+  return { outcome: "recorded", ...(deleted.length ? { deleted } : {}), verification, cost };
 }
 
 /**

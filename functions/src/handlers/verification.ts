@@ -125,6 +125,9 @@ export async function verifyAttachment(file: AttachmentObject, object: VerifiedO
   return { status: verification.status, ...(verification.reason ? { reason: verification.reason } : {}), verification, cost };
 }
 
+/** How much of a video one ranged read fetches while looking for its movie header. */
+const videoReadBytes = 8 * 1024 * 1024;
+
 /** Reads the stored bytes and judges them; a file that cannot be read is a rejection, never a crash. */
 async function inspectStored(file: AttachmentObject, object: VerifiedObject, bucket: Bucket): Promise<Inspection> {
   const declared = AttachmentContentType.safeParse(object.contentType);
@@ -144,11 +147,14 @@ async function inspectStored(file: AttachmentObject, object: VerifiedObject, buc
 async function inspectBytes(file: AttachmentObject, declared: AttachmentContentType, size: number, stored: ReturnType<Bucket["file"]>): Promise<Inspection> {
   if ((videoContentTypes as readonly string[]).includes(declared)) {
     const [head] = await stored.download({ start: 0, end: 64 * 1024 - 1 });
-    const inspection = await inspectVideo(
-      declared,
-      { head: new Uint8Array(head), chunks: () => stored.createReadStream() as AsyncIterable<Uint8Array> },
-      file.fileName,
-    );
+    // Ranged reads, one request each, until mp4box has found the movie header: a video is never held whole.
+    const chunks = async function* () {
+      for (let start = 0; start < size; start += videoReadBytes) {
+        const [part] = await stored.download({ start, end: Math.min(size, start + videoReadBytes) - 1 });
+        yield new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
+      }
+    };
+    const inspection = await inspectVideo(declared, { head: new Uint8Array(head), chunks }, file.fileName);
     return inspection.status === "verified" ? { ...inspection, size } : inspection;
   }
   const [bytes] = await stored.download();
