@@ -112,6 +112,7 @@ describe("upload, send and download", () => {
     const verified = await theirs.until(
       (s) => s.messages.find((m) => m.id === handle.messageId)?.attachments.every((a) => a.verification?.status === "verified") === true,
       "the verdicts in the conversation view",
+      { timeoutMs: VERIFY_DEADLINE_MS },
     );
     const [shownPhoto, shownBrief] = verified.messages.find((m) => m.id === handle.messageId)!.attachments;
     expect(influencer.chat.attachmentState(shownPhoto!)).toMatchObject({

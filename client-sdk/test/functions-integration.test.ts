@@ -165,6 +165,7 @@ describe("attachment clean-up by the functions", () => {
         (s) =>
           s.messages.some((m) => m.id === sending.messageId && m.attachments.length === 2 && m.attachments.every((a) => a.verification?.status === "verified")),
         "the message with its files, verified",
+        { timeoutMs: FUNCTIONS_DEADLINE_MS },
       );
       const attachments = delivered.messages.find((m) => m.id === sending.messageId)!.attachments;
       for (const attachment of attachments) expect((await influencer.chat.attachmentBytes(attachment)).byteLength).toBeGreaterThan(0);

@@ -10,7 +10,7 @@ import { handleAttachmentFinalized, handleDealMembershipChanged, sweepOrphanedUp
 import { handleConversationUpdated } from "./handlers/conversations.ts";
 import { handleDealWritten } from "./handlers/deals.ts";
 import { handleMessageCreated, handleMessageUpdated } from "./handlers/messages.ts";
-import { handleMessageAttachmentsCreated } from "./handlers/verification.ts";
+import { handleMessageAttachmentsCreated, retryTransientStorage } from "./handlers/verification.ts";
 import type { HandlerResult } from "./handlers/shared.ts";
 
 // Every handler is idempotent and order-safe, so retrying a failed event is always safe.
@@ -57,7 +57,9 @@ export const onDealWritten = onDocumentWritten({ document: "deals/{dealId}", ...
 // ---- Attachment files (functions/src/handlers/attachments.ts) ----
 
 export const onAttachmentFinalized = onObjectFinalized({ ...options }, async (event) => {
-  const result = await handleAttachmentFinalized(event.data, { db: db(), bucket: await bucket(event.data.bucket) });
+  const deps = { db: db(), bucket: await bucket(event.data.bucket) };
+  // The handler is idempotent: after a dropped Storage connection it simply runs again.
+  const result = await retryTransientStorage(() => handleAttachmentFinalized(event.data, deps));
   const entry = { eventId: event.id, name: event.data.name, ...result };
   if (result.outcome === "deleted") logger.warn("onAttachmentFinalized deleted a file", entry);
   else logger.debug(`onAttachmentFinalized ${result.outcome}`, entry);

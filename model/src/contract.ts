@@ -443,12 +443,14 @@ export function uploadVerdict(ctx: Omit<WriteContext, "nowMs">, path: Attachment
 
 /**
  * Downloading an attachment: a participant; the other participant only once the functions have marked the stored
- * object verified (its custom metadata, which no client can set). `stored` is the object's custom metadata.
+ * object verified (its custom metadata, which no client can set). `stored` is the object (its custom metadata), or
+ * null when there is none (then Storage answers not-found).
  */
-export function downloadVerdict(ctx: Omit<WriteContext, "nowMs">, path: AttachmentPath, stored: { metadata: Record<string, string> }): Verdict {
+export function downloadVerdict(ctx: Omit<WriteContext, "nowMs">, path: AttachmentPath, stored: { metadata: Record<string, string> } | null): Verdict {
   if (!validAttachmentPath(path)) return "a path segment outside the model";
   if (!ctx.deal || !sideOf(ctx.deal, ctx.uid)) return "not a participant";
-  if (ctx.uid !== path.senderId && stored.metadata[verificationMetadataKey] !== verifiedMarker) return "not verified yet";
+  // A missing object is Storage's not-found, not a refusal.
+  if (ctx.uid !== path.senderId && stored !== null && stored.metadata[verificationMetadataKey] !== verifiedMarker) return "not verified yet";
   return null;
 }
 

@@ -134,7 +134,7 @@ const verifiedMetadata = { [verificationMetadataKey]: verifiedMarker };
 function readCase(
   name: string,
   expected: boolean,
-  o: { uid?: string; path?: Partial<AttachmentPath>; dealDoc?: Data; metadata?: Record<string, string>; preview?: boolean },
+  o: { uid?: string; path?: Partial<AttachmentPath>; dealDoc?: Data; metadata?: Record<string, string>; preview?: boolean; missing?: boolean },
 ): Case {
   return {
     name,
@@ -150,11 +150,13 @@ function readCase(
           uid,
           method: "get",
           path: objectPath,
-          existing: storageObject(objectPath, pdf({ metadata })),
+          existing: o.missing ? null : storageObject(objectPath, pdf({ metadata })),
           documents: { [`deals/${path.dealId}`]: dealDoc },
           nowMs: NOW,
         }),
-        model: o.preview ? previewDownloadVerdict({ uid, deal: dealDoc as never }, path) : downloadVerdict({ uid, deal: dealDoc as never }, path, { metadata }),
+        model: o.preview
+          ? previewDownloadVerdict({ uid, deal: dealDoc as never }, path)
+          : downloadVerdict({ uid, deal: dealDoc as never }, path, o.missing ? null : { metadata }),
       };
     },
   };
@@ -209,6 +211,8 @@ describe("downloads and listings: storage.rules and the model agree", () => {
     readCase("the other participant downloads a verified file", true, {}),
     readCase("the other participant, before the functions have verified the file", false, { metadata: {} }),
     readCase("the other participant, with a marker of another value", false, { metadata: { [verificationMetadataKey]: "pending" } }),
+    readCase("the other participant, a missing file (left to Storage's not-found)", true, { missing: true }),
+    readCase("a stranger, a missing file", false, { uid: "stranger", missing: true }),
     readCase("the uploader downloads their verified file", true, { uid: brand }),
     readCase("the uploader downloads their own file before it is verified", true, { uid: brand, metadata: {} }),
     readCase("a stranger, verified file", false, { uid: "stranger" }),

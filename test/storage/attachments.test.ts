@@ -160,7 +160,7 @@ describe("storage.rules: deal attachments", () => {
     await expect(uploadBytes(ref(storage, attachment(influencer, `n${longest}`, "msg-names")), bytes(20), png)).rejects.toMatchObject(denied);
   });
 
-  it("request.resource.size: up to limits.attachmentMaxBytes, not one byte more, and not empty", async () => {
+  it("request.resource.size: up to limits.attachmentMaxBytes, not one byte more, and not empty", { timeout: 120_000 }, async () => {
     const storage = influencer.storage();
     const max = limits.attachmentMaxBytes;
     const exact = await uploadWithProgress(storage, attachment(influencer, "exact.png", "msg-size"), bytes(max), png).done;
@@ -171,7 +171,9 @@ describe("storage.rules: deal attachments", () => {
     await expect(getMetadata(ref(storage, attachment(influencer, "too-big.png", "msg-size")))).rejects.toMatchObject({ code: "storage/object-not-found" });
   });
 
-  it("metadata: only what the SDK sets (a content type); custom metadata, contentDisposition and contentEncoding are refused", async () => {
+  it("metadata: only what the SDK sets (a content type); custom metadata, contentDisposition and contentEncoding are refused", {
+    timeout: 120_000,
+  }, async () => {
     const storage = brand.storage();
     const path = (name: string) => attachment(brand, name, "msg-meta");
     await uploadBytes(ref(storage, path("plain.png")), bytes(10), png);

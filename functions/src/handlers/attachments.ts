@@ -301,7 +301,11 @@ export async function handleDealMembershipChanged(change: DealMembershipChange, 
   const now = new Set(members(change.after));
   const left = members(change.before).filter((uid) => !now.has(uid));
   if (left.length === 0) return { outcome: "ignored", reason: "no participant left the deal" };
-  const [files] = await deps.bucket.getFiles({ prefix: `deals/${change.dealId}/attachments/`, autoPaginate: true });
+  // The files and their previews (functions/src/handlers/verification.ts).
+  const listed = await Promise.all(
+    [`deals/${change.dealId}/attachments/`, `deals/${change.dealId}/previews/`].map((prefix) => deps.bucket.getFiles({ prefix, autoPaginate: true })),
+  );
+  const files = listed.flatMap(([found]) => found);
   let revoked = 0;
   for (const file of files) {
     try {

@@ -25,7 +25,7 @@ import { parseAttachmentPath, uploadRecordId, type AttachmentObject } from "../d
 import { parseMessage } from "../domain/messages.ts";
 import { inspectFile, inspectVideo, type Inspection } from "../domain/verification.ts";
 import { runCounted, type Cost } from "../store/counted.ts";
-import type { Bucket } from "./attachments.ts";
+import { revokeDownloadTokens, type Bucket } from "./attachments.ts";
 
 /** Platform-only (no rule matches them): the verdict per stored file, and uploads per user, deal and UTC day. */
 export const verificationsCollection = "attachmentVerifications";
@@ -69,6 +69,29 @@ export interface VerifyResult {
   verification?: AttachmentVerification;
   /** Firestore reads and writes this call issued (the bench's cost per verified attachment). */
   cost: Cost;
+}
+
+/** A connection dropped between the function and Storage (seen under load, notably with the emulator). */
+export function isTransientStorageError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "ECONNRESET" || code === "ETIMEDOUT" || code === "EPIPE" || code === 503 || code === 502 || code === 429) return true;
+  return /ECONNRESET|socket hang up|ETIMEDOUT|EPIPE/.test(error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * Runs an idempotent Storage handler again after a dropped connection (at most `attempts` times in all), so one
+ * reset does not leave an upload unverified until the platform's own retry.
+ */
+export async function retryTransientStorage<T>(run: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= attempts || !isTransientStorageError(error)) throw error;
+      logger.warn("retrying after a dropped Storage connection", { attempt, error: String(error) });
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
+  }
 }
 
 const isNotFound = (error: unknown) => (error as { code?: unknown } | null)?.code === 404;
@@ -173,6 +196,8 @@ async function publishFile(file: AttachmentObject, generation: string, inspectio
   const previewPath = preview ? storagePaths.preview(file.dealId, file.senderId, file.messageId, file.fileName) : undefined;
   if (preview && previewPath) {
     await bucket.file(previewPath).save(Buffer.from(preview), { resumable: false, contentType: "image/webp", metadata: { metadata: marker } });
+    // Downloads go through the rules only: a token Storage may attach to a new object is removed at once.
+    await revokeDownloadTokens(bucket.file(previewPath));
   }
   const generationMatch = Number(generation);
   const precondition = Number.isFinite(generationMatch) && generation !== "" ? { ifGenerationMatch: generationMatch } : undefined;
