@@ -24,10 +24,22 @@ export interface UploadProgress {
   /** 0..1 */
   fraction: number;
   /** Per file, in input order. */
-  files: Array<{ name: string; bytesTransferred: number; totalBytes: number }>;
+  files: Array<{ name: string; contentType: string; bytesTransferred: number; totalBytes: number }>;
 }
 
-const byteLength = (data: AttachmentInput["data"]) =>
+/** Progress of files checked by validateAttachment, `transferred[i]` bytes of file i stored so far. */
+export function uploadProgress(checked: Array<{ name: string; contentType: string; size: number }>, transferred: number[]): UploadProgress {
+  const totalBytes = checked.reduce((sum, c) => sum + c.size, 0);
+  const bytesTransferred = transferred.reduce((a, b) => a + b, 0);
+  return {
+    bytesTransferred,
+    totalBytes,
+    fraction: totalBytes === 0 ? 1 : bytesTransferred / totalBytes,
+    files: checked.map((c, i) => ({ name: c.name, contentType: c.contentType, bytesTransferred: transferred[i] ?? 0, totalBytes: c.size })),
+  };
+}
+
+export const byteLength = (data: AttachmentInput["data"]) =>
   data instanceof Uint8Array ? data.byteLength : data instanceof ArrayBuffer ? data.byteLength : data.size;
 
 /** Checks a file against the model's limits; throws invalid-argument naming what is wrong. */
@@ -58,15 +70,8 @@ export function uploadAttachments(
   if (names.size !== checked.length) throw new DealChatError("invalid-argument", "attachments of one message need distinct names");
   const storage = ctx.storage;
   const transferred = checked.map(() => 0);
-  const totalBytes = checked.reduce((sum, c) => sum + c.size, 0);
   const tasks: UploadTask[] = [];
-  const report = () =>
-    args.onProgress?.({
-      bytesTransferred: transferred.reduce((a, b) => a + b, 0),
-      totalBytes,
-      fraction: totalBytes === 0 ? 1 : transferred.reduce((a, b) => a + b, 0) / totalBytes,
-      files: checked.map((c, i) => ({ name: c.name, bytesTransferred: transferred[i]!, totalBytes: c.size })),
-    });
+  const report = () => args.onProgress?.(uploadProgress(checked, transferred));
 
   const done = Promise.all(
     checked.map(async (c, i): Promise<Attachment> => {

@@ -11,6 +11,8 @@ import {
   type ConversationListSubscription,
   type UnreadTotal,
 } from "./conversations.ts";
+import { openConversationHandle, type ConversationHandle, type ConversationOptions } from "./conversation-handle.ts";
+import { openConversationListHandle, type ConversationListHandle } from "./conversation-list-handle.ts";
 import type { DealChatError } from "./errors.ts";
 import type { Unsubscribe } from "./lifecycle.ts";
 import { historyPage, openConversation, type ConversationView, type ConversationViewState, type HistoryInput, type HistoryPage } from "./messages.ts";
@@ -47,7 +49,20 @@ export class DealChat {
     this.receipts = new ReadReceipts(this.ctx);
   }
 
-  // 1. Conversations
+  // Handles: one object per screen that owns its state (a store) and its actions. See README, "Quick start".
+  /**
+   * One conversation: live messages with their delivery status, older pages, read state, typing, and every
+   * action on it. Opens its listeners now; `dispose()` ends them (chat.dispose() too).
+   */
+  conversation(dealId: string, options?: ConversationOptions): ConversationHandle {
+    return openConversationHandle(this.ctx, { receipts: this.receipts, defaultSide: this.side }, dealId, options);
+  }
+  /** The user's conversations, live and paginated, newest activity first. Errors go to the state's lastError. */
+  conversationList(input?: ConversationListInput): ConversationListHandle {
+    return openConversationListHandle(this.ctx, this.side, input);
+  }
+
+  // 1. Conversations (callback API)
   watchConversations(
     input: ConversationListInput,
     onChange: (s: ConversationListState) => void,

@@ -30,6 +30,11 @@ export interface DealChatOptions {
   storage?: FirebaseStorage;
   /** Milliseconds since the epoch; injectable so apps and tests can reason about windows and expiry. */
   now?: () => number;
+  /**
+   * Where every timer of the SDK is scheduled (throttled read receipts, typing and presence expiry, pacing
+   * waits, heartbeats); its `now` is the default for `now`. Defaults to the platform's timers and Date.now.
+   */
+  clock?: Clock;
   /** Called with every QuerySpec the client issues (for logging, or checking them against the indexes). */
   onQuery?: (spec: QuerySpec) => void;
 }
@@ -46,6 +51,19 @@ export interface UsageStats {
   documentWrites: number;
 }
 
+/** The SDK's time source and timer scheduler, injectable as a whole (tests drive it by hand). */
+export interface Clock {
+  now(): number;
+  setTimeout(task: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (task, ms) => setTimeout(task, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
 export interface DealMembership {
   dealId: string;
   side: Side;
@@ -53,6 +71,8 @@ export interface DealMembership {
   otherUid: string;
   status: DealStatus;
   closed: boolean;
+  /** The deal's title, when the client has read the deal document (null otherwise). */
+  title: string | null;
 }
 
 export class ClientContext {
@@ -60,18 +80,22 @@ export class ClientContext {
   readonly auth: Auth;
   readonly storageInstance: FirebaseStorage | undefined;
   readonly now: () => number;
+  readonly clock: Clock;
   private readonly onQuery: ((spec: QuerySpec) => void) | undefined;
   readonly registry = new SubscriptionRegistry();
   private listeners = 0;
   private reads = 0;
   private writes = 0;
   private readonly memberships = new Map<string, DealMembership>();
+  /** Deals whose document this client has read (so their membership carries the title). */
+  private readonly dealsRead = new Set<string>();
 
   constructor(options: DealChatOptions) {
     this.db = options.firestore;
     this.auth = options.auth;
     this.storageInstance = options.storage;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
+    this.now = options.now ?? (() => this.clock.now());
     this.onQuery = options.onQuery;
   }
 
@@ -169,19 +193,32 @@ export class ClientContext {
   }
 
   /** Runs a timer-driven task under the registry, so dispose() clears it. */
+  /** A repeating task on the injectable clock (one timeout re-armed after each run). */
   setIntervalTracked(task: () => void, ms: number): Unsubscribe {
-    const handle = setInterval(task, ms);
-    return this.registry.add(() => clearInterval(handle));
+    let handle: unknown;
+    const arm = () => {
+      handle = this.clock.setTimeout(() => {
+        arm();
+        task();
+      }, ms);
+    };
+    arm();
+    return this.registry.add(() => this.clock.clearTimeout(handle));
   }
 
   setTimeoutTracked(task: () => void, ms: number): Unsubscribe {
     let unsubscribe: Unsubscribe = () => {};
-    const handle = setTimeout(() => {
+    const handle = this.clock.setTimeout(() => {
       unsubscribe();
       task();
     }, ms);
-    unsubscribe = this.registry.add(() => clearTimeout(handle));
+    unsubscribe = this.registry.add(() => this.clock.clearTimeout(handle));
     return unsubscribe;
+  }
+
+  /** What the client already knows of the user's role in a deal, without reading anything. */
+  knownMembership(dealId: string): DealMembership | undefined {
+    return this.memberships.get(dealId);
   }
 
   private readonly reportedMalformed = new Set<string>();
@@ -198,12 +235,14 @@ export class ClientContext {
 
   /**
    * The current user's role in a deal. Read once from the deal document (rules let only participants read it)
-   * and remembered, so sends queued while offline do not need the network. `fresh` re-reads from the server.
+   * and remembered, so sends queued while offline do not need the network. `fresh` re-reads from the server;
+   * `fromDeal` reads the deal unless this client already has (a membership noted from a conversation entry has no title).
    */
-  async membership(dealId: string, { fresh = false }: { fresh?: boolean } = {}): Promise<DealMembership> {
+  async membership(dealId: string, { fresh = false, fromDeal = false }: { fresh?: boolean; fromDeal?: boolean } = {}): Promise<DealMembership> {
     const uid = this.uid;
     const known = this.memberships.get(dealId);
-    if (known && !fresh) return known;
+    // `fromDeal`: what only the deal document has (its title) is wanted, not just the role a conversation entry gives.
+    if (known && !fresh && (!fromDeal || this.dealsRead.has(dealId))) return known;
     const ref = doc(this.db, paths.deal(dealId));
     let snap: DocumentSnapshot;
     try {
@@ -228,8 +267,10 @@ export class ClientContext {
       otherUid: (side === "brand" ? deal.influencerId : deal.brandId)!,
       status: deal.status,
       closed: closedStatuses.includes(deal.status),
+      title: deal.title ?? null,
     };
     this.memberships.set(dealId, membership);
+    this.dealsRead.add(dealId);
     return membership;
   }
 
@@ -239,6 +280,7 @@ export class ClientContext {
    */
   noteConversation(dealId: string, c: { mySide: Side; otherParticipant: { uid: string }; status: DealStatus }): void {
     if (!c.otherParticipant.uid) return;
+    const title = this.memberships.get(dealId)?.title ?? null;
     this.memberships.set(dealId, {
       dealId,
       side: c.mySide,
@@ -246,6 +288,7 @@ export class ClientContext {
       otherUid: c.otherParticipant.uid,
       status: c.status,
       closed: closedStatuses.includes(c.status),
+      title,
     });
   }
 }

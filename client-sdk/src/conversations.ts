@@ -31,6 +31,10 @@ export interface ConversationSummary {
   unreadCount: number;
   /** Everything the other side created at or before this time has been read by them. */
   otherReadWatermark: Timestamp | null;
+  /** Both sides' watermarks: everything created at or before it has been read by that side (null: nothing yet). */
+  readWatermarks: Record<Side, Timestamp | null>;
+  /** When each side last marked the conversation read, as recorded by the functions (null: never). */
+  readAt: Record<Side, Timestamp | null>;
   /**
    * How fast each side replies in this deal (docs/response-times.md): count, mean, median and p90 of its answers,
    * `waitingSince` while it owes an answer on an open deal, and `unansweredTurns` (1 while it owes one).
@@ -73,6 +77,11 @@ export function parseConversation(snap: DocumentSnapshot, uid: string): Conversa
     lastActivityAt: (c.lastActivityAt as Timestamp | undefined) ?? null,
     unreadCount: c.unread?.[mySide] ?? 0,
     otherReadWatermark: (c.readWatermark?.[otherSide] as Timestamp | null | undefined) ?? null,
+    readWatermarks: {
+      brand: (c.readWatermark?.brand as Timestamp | null | undefined) ?? null,
+      influencer: (c.readWatermark?.influencer as Timestamp | null | undefined) ?? null,
+    },
+    readAt: { brand: (c.readAt?.brand as Timestamp | null | undefined) ?? null, influencer: (c.readAt?.influencer as Timestamp | null | undefined) ?? null },
     responseTimes: c.responseTime ?? { brand: noResponseTimes(), influencer: noResponseTimes() },
   };
 }

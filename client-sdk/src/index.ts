@@ -1,6 +1,17 @@
 export { DealChat, createDealChat, type CreateDealChatOptions } from "./client.ts";
+export type {
+  ConversationHandle,
+  ConversationHandleState,
+  ConversationMessage,
+  ConversationOptions,
+  ConversationSendInput,
+  MessageStatus,
+  OutgoingMessage,
+} from "./conversation-handle.ts";
+export type { ConversationListHandle, ConversationListHandleState } from "./conversation-list-handle.ts";
+export { StateStore, type ReadableStore, type StoreListener } from "./store.ts";
 export { DealChatError, toDealChatError, type DealChatErrorCode, type DealChatErrorReason } from "./errors.ts";
-export type { DealChatOptions, UsageStats, DealMembership } from "./context.ts";
+export { systemClock, type Clock, type DealChatOptions, type UsageStats, type DealMembership } from "./context.ts";
 export type { ConversationSummary, ConversationListInput, ConversationListState, ConversationListSubscription, UnreadTotal } from "./conversations.ts";
 export type { ChatMessage, ConversationView, ConversationViewState, HistoryInput, HistoryPage, OpenConversationInput } from "./messages.ts";
 export {

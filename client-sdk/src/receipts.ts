@@ -4,7 +4,7 @@
 import { paths, watermarkMove } from "@dealchat/model";
 import { doc, serverTimestamp, updateDoc } from "firebase/firestore";
 import type { ClientContext } from "./context.ts";
-import { toDealChatError } from "./errors.ts";
+import { DealChatError, toDealChatError } from "./errors.ts";
 
 /** At most one watermark write per deal per this interval; calls in between are folded into one trailing write. */
 export const READ_THROTTLE_MS = 2_000;
@@ -33,7 +33,14 @@ export class ReadReceipts {
       return this.write(dealId);
     }
     state.trailing = new Promise<void>((resolve, reject) => {
+      let fired = false;
+      // dispose() clears the timer; the caller's promise must still settle.
+      const settleOnDispose = this.ctx.registry.add(() => {
+        if (!fired) reject(new DealChatError("cancelled", `marking deal ${dealId} read: the client was disposed first`, "disposed"));
+      });
       this.ctx.setTimeoutTracked(() => {
+        fired = true;
+        settleOnDispose();
         state.trailing = undefined;
         state.lastWriteAt = this.ctx.now();
         this.write(dealId).then(resolve, reject);

@@ -76,7 +76,9 @@ export function sendMessage(ctx: ClientContext, input: SendInput, options: SendO
   let cancelled = false;
 
   const done = (async (): Promise<SendOutcome> => {
-    const membership = await ctx.membership(parsed.dealId);
+    let membership = await ctx.membership(parsed.dealId);
+    // What this client knew may be stale (a deal reopened by the platform): the server has the last word.
+    if (membership.closed) membership = await ctx.membership(parsed.dealId, { fresh: true }).catch(() => membership);
     if (membership.closed) throw dealClosed(parsed.dealId, membership.status);
     for (let attempt = 0; ; attempt++) {
       let attachments: Attachment[] = [];

@@ -5,7 +5,7 @@ import { limits, storagePaths, type Attachment } from "@dealchat/model";
 import sharp from "sharp";
 import { Timestamp } from "firebase-admin/firestore";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ConversationViewState, UploadProgress } from "../src/index.ts";
+import type { ConversationHandleState, ConversationViewState, UploadProgress } from "../src/index.ts";
 import { Recorder, adminFirestore, brandAndInfluencer, closeAll, seedDeal, type Party, useBrandAndInfluencer } from "./support.ts";
 import { pollUntil } from "../../test/support/wait.ts";
 import { elfExecutable, pdfOfPages, smallPng } from "../../test/storage/fixtures/generate.ts";
@@ -261,5 +261,47 @@ describe("message-id squatting", () => {
     expect((await adminFirestore().doc(`deals/${dealId}/messages/${handle.messageId}`).get()).get("text")).toBe("mine");
     // Retrying the final id is recognised as the same message, not a squat.
     await expect(brand.chat.send({ dealId, text: "mine", messageId: handle.messageId }).done).resolves.toBe("already-sent");
+  });
+});
+
+describe("attachments through a conversation handle", () => {
+  it("a send with files is in the state at once with per-file progress, before the uploads finish", async () => {
+    const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
+    const handle = brand.chat.conversation(dealId);
+    try {
+      const states = new Recorder<ConversationHandleState>();
+      handle.subscribe(states.next);
+      await states.until((s) => !s.loading, "the conversation");
+      const photo = bytes(3 * 1024 * 1024, 11);
+      const sending = handle.send({ text: "the shots", files: [{ name: "shot.png", contentType: "image/png", data: photo }] });
+      const shown = handle.getLatestValue().messages.find((m) => m.id === sending.messageId);
+      expect(shown).toMatchObject({ status: "pending", text: "the shots", hasAttachments: true, attachments: [] });
+      expect(shown?.upload).toEqual({
+        bytesTransferred: 0,
+        totalBytes: photo.length,
+        fraction: 0,
+        files: [{ name: "shot.png", contentType: "image/png", bytesTransferred: 0, totalBytes: photo.length }],
+      });
+      // Progress arrives in the state while the file is still uploading.
+      await states.until((s) => {
+        const upload = s.messages.find((m) => m.id === sending.messageId)?.upload;
+        return upload !== null && upload !== undefined && upload.bytesTransferred > 0 && upload.fraction < 1;
+      }, "partial upload progress");
+      await expect(sending.done).resolves.toBe("sent");
+      const sent = await states.until((s) => s.messages.find((m) => m.id === sending.messageId)?.status === "sent", "the message sent");
+      const message = sent.messages.find((m) => m.id === sending.messageId)!;
+      expect(message.upload).toBeNull();
+      // toMatchObject: the functions' verdict (`verification`) may already be on the entry.
+      expect(message.attachments).toMatchObject([
+        {
+          name: "shot.png",
+          size: photo.length,
+          contentType: "image/png",
+          storagePath: storagePaths.attachment(dealId, brand.uid, sending.messageId, "shot.png"),
+        },
+      ]);
+    } finally {
+      handle.dispose();
+    }
   });
 });

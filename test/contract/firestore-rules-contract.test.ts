@@ -475,6 +475,11 @@ describe("reads decide membership from brandId and influencerId only", () => {
     expect(read(influencer, `deals/${dealId}`, dealDoc)).toBe(true);
     expect(read("intruder", `deals/${dealId}`, dealDoc)).toBe(false);
   });
+  it("a deal that does not exist reads as missing for a signed-in user (the SDK's not-found), never without sign-in", () => {
+    expect(read("intruder", "deals/no-such-deal", null)).toBe(true);
+    expect(firestoreAllows(rules, { uid: null, nowMs: NOW, path: "deals/no-such-deal", method: "get", stored: null })).toBe(false);
+    expect(read("intruder", "deals/no-such-deal/messages/m1", null)).toBe(false);
+  });
   it("messages and typing", () => {
     expect(read(brand, `deals/${dealId}/messages/${messageId}`, msg())).toBe(true);
     expect(read("intruder", `deals/${dealId}/messages/${messageId}`, msg())).toBe(false);

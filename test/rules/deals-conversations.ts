@@ -32,6 +32,15 @@ export function describeDealRules(): void {
       await expectOutcome(allowed, `${role} get deal`, () => getDoc(doc(f.as(role), "deals", f.dealId)));
     });
 
+    it("a deal that does not exist reads as missing for anyone signed in (not as denied), and never without sign-in", async () => {
+      const f = await seedDeal();
+      const missing = uniqueId("deal");
+      const snap = await getDoc(doc(f.as("stranger"), "deals", missing));
+      expect(snap.exists()).toBe(false);
+      await expectOutcome(false, "unauthenticated get of a missing deal", () => getDoc(doc(f.as("unauthenticated"), "deals", missing)));
+      await expectOutcome(false, "stranger reading the messages of a missing deal", () => getDocs(collection(f.as("stranger"), "deals", missing, "messages")));
+    });
+
     it("participants list their deals by brandId or influencerId; a list by participants or without that constraint is denied", async () => {
       const f = await seedDeal();
       const deals = collection(f.as("brand"), "deals");
