@@ -151,8 +151,10 @@ async function inspectPdf(bytes: Uint8Array, detectedType: string): Promise<Insp
   // a cut-off file's pages and call it fine.
   const tail = Buffer.from(bytes.subarray(Math.max(0, bytes.byteLength - 1024))).toString("latin1");
   if (!tail.includes("%%EOF")) return rejected("the PDF is truncated (it has no end-of-file marker)", detectedType);
+  // Loaded outside the try: a failure to load the parser is the platform's fault (the event is retried), never a
+  // verdict on the user's file.
+  const { PDFDocument } = await import("pdf-lib");
   try {
-    const { PDFDocument } = await import("pdf-lib");
     const pdf = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: true });
     const pageCount = pdf.getPageCount();
     if (pageCount === 0) return rejected("the PDF has no pages", detectedType);
