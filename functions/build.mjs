@@ -4,7 +4,12 @@ import { build } from "esbuild";
 
 await build({
   entryPoints: ["src/index.ts"],
-  outfile: "lib/index.js",
+  // The verification's parsers (file-type, pdf-lib, mp4box) are imported on first use: split into chunks of their
+  // own, so every other function's cold start does not parse them.
+  outdir: "lib",
+  entryNames: "[name]",
+  chunkNames: "chunks/[name]-[hash]",
+  splitting: true,
   bundle: true,
   platform: "node",
   format: "esm",
