@@ -153,7 +153,9 @@ async function inspectPdf(bytes: Uint8Array, detectedType: string): Promise<Insp
   if (!tail.includes("%%EOF")) return rejected("the PDF is truncated (it has no end-of-file marker)", detectedType);
   // Loaded outside the try: a failure to load the parser is the platform's fault (the event is retried), never a
   // verdict on the user's file.
-  const { PDFDocument } = await import("pdf-lib");
+  const pdfLib = await import("pdf-lib");
+  // pdf-lib is CommonJS: in the split functions bundle its names sit on the namespace's default export.
+  const PDFDocument = pdfLib.PDFDocument ?? (pdfLib as unknown as { default: typeof pdfLib }).default.PDFDocument;
   try {
     const pdf = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: true });
     const pageCount = pdf.getPageCount();
