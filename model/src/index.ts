@@ -7,4 +7,5 @@ export * from "./query-catalog.ts";
 export * from "./contract.ts";
 export * from "./rules-constants.ts";
 export * from "./response-times.ts";
+export * from "./attachments.ts";
 export * from "./notifications.ts";
