@@ -1,6 +1,7 @@
 // The SDK's entry point: one object per signed-in app instance, every feature a method, one dispose().
-import type { Side } from "@dealchat/model";
+import type { AttachmentVerification, Side } from "@dealchat/model";
 import { attachmentBlob, attachmentBytes, attachmentObjectUrl, validateAttachment, type AttachmentInput, type AttachmentObjectUrl } from "./attachments.ts";
+import { attachmentPreviewBlob, attachmentPreviewObjectUrl, attachmentState, type AttachmentState } from "./attachment-verification.ts";
 import { ClientContext, type DealChatOptions, type UsageStats } from "./context.ts";
 import {
   watchConversations,
@@ -123,16 +124,33 @@ export class DealChat {
     return validateAttachment(file);
   }
   /** The file's bytes, downloaded through storage.rules (there are no download links: see README, "Downloads"). */
-  attachmentBytes(attachment: { storagePath: string; size: number }): Promise<ArrayBuffer> {
+  attachmentBytes(attachment: { storagePath: string; size: number; verification?: AttachmentVerification }): Promise<ArrayBuffer> {
     return attachmentBytes(this.ctx, attachment);
   }
   /** The file as a Blob of its content type, downloaded through storage.rules. */
-  attachmentBlob(attachment: { storagePath: string; size: number; contentType: string }): Promise<Blob> {
+  attachmentBlob(attachment: { storagePath: string; size: number; contentType: string; verification?: AttachmentVerification }): Promise<Blob> {
     return attachmentBlob(this.ctx, attachment);
   }
   /** A local `blob:` URL of the file for display; call `revoke()` when done (dispose() revokes the rest). */
-  attachmentObjectUrl(attachment: { storagePath: string; size: number; contentType: string }): Promise<AttachmentObjectUrl> {
+  attachmentObjectUrl(attachment: {
+    storagePath: string;
+    size: number;
+    contentType: string;
+    verification?: AttachmentVerification;
+  }): Promise<AttachmentObjectUrl> {
     return attachmentObjectUrl(this.ctx, attachment);
+  }
+  /** Pending, verified (with details) or rejected (with the reason), and whether this user may download it now. */
+  attachmentState(attachment: { storagePath: string; verification?: AttachmentVerification }): AttachmentState {
+    return attachmentState(attachment, this.ctx.uid);
+  }
+  /** An image's small WebP preview (limits.previewWidthPx wide) as a local `blob:` URL; not-found until it exists. */
+  attachmentPreviewObjectUrl(attachment: { storagePath: string; verification?: AttachmentVerification }): Promise<AttachmentObjectUrl> {
+    return attachmentPreviewObjectUrl(this.ctx, attachment);
+  }
+  /** The preview as a Blob (image/webp). */
+  attachmentPreviewBlob(attachment: { storagePath: string; verification?: AttachmentVerification }): Promise<Blob> {
+    return attachmentPreviewBlob(this.ctx, attachment);
   }
 
   // 6. Read receipts

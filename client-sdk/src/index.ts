@@ -45,6 +45,7 @@ export {
   type DeleteInput,
 } from "./send.ts";
 export { validateAttachment, type AttachmentInput, type AttachmentObjectUrl, type UploadProgress } from "./attachments.ts";
+export { attachmentState, type AttachmentState } from "./attachment-verification.ts";
 export { READ_THROTTLE_MS } from "./receipts.ts";
 export { TYPING_REFRESH_MS, type TypingIndicator, type TypingState } from "./typing.ts";
 export { PRESENCE_HEARTBEAT_MS, type PresenceConnection, type PresenceOptions, type PresenceState } from "./presence.ts";

@@ -18,6 +18,7 @@ import {
   FileName,
   Id,
   limits,
+  maxBytesFor,
   type ConversationState,
   type PublicProfile,
   type Side,
@@ -25,6 +26,7 @@ import {
   timestamp,
 } from "./schemas.ts";
 import { responseWindows } from "./response-times.ts";
+import { verificationMetadataKey, verifiedMarker } from "./attachments.ts";
 import { searchTokens } from "./search.ts";
 
 // ---- membership: the one definition ------------------------------------------------------------------
@@ -113,7 +115,7 @@ export const fieldOwnership = {
   typing: { client: ["side", "updatedAt", "expiresAt"], platform: [] },
   presence: { client: ["connections", "lastSeen"], platform: [] },
   presenceConnection: { client: ["lastSeen", "expiresAt"], platform: [] },
-  attachment: { client: ["name", "size", "contentType", "storagePath"], platform: [] },
+  attachment: { client: ["name", "size", "contentType", "storagePath"], platform: ["verification"] },
   deal: { client: [], platform: ["brandId", "influencerId", "participants", "status", "title", "createdAt", "updatedAt"] },
   responseStats: { client: [], platform: Object.keys(UserResponseStats.shape) },
   profile: { client: [], platform: ["displayName", "avatarUrl", "updatedAt"] },
@@ -276,11 +278,17 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 /** An attachment a participant may reference: the model's Attachment, stored in their own folder of this message. */
-const AttachmentEntry = z.strictObject(Attachment.shape);
+const { verification: _platformOwned, ...clientAttachmentShape } = Attachment.shape;
+const AttachmentEntry = z.strictObject(clientAttachmentShape);
 const validAttachments = (list: unknown, folder: string) =>
   Array.isArray(list) &&
   list.length <= limits.attachmentsPerMessage &&
-  list.every((a) => AttachmentEntry.safeParse(a).success && (a as Attachment).storagePath === folder + (a as Attachment).name);
+  list.every(
+    (a) =>
+      AttachmentEntry.safeParse(a).success &&
+      (a as Attachment).size <= maxBytesFor((a as Attachment).contentType) &&
+      (a as Attachment).storagePath === folder + (a as Attachment).name,
+  );
 const validText = (text: unknown) => text === null || (typeof text === "string" && textLength(text) <= limits.textMaxLength);
 /**
  * Client-written search tokens, as far as rules can check them: a list of at most limits.searchTokensPerMessage
@@ -453,8 +461,8 @@ export function uploadVerdict(ctx: Omit<WriteContext, "nowMs">, path: Attachment
   if (ctx.uid !== path.senderId) return "not the sender's own folder";
   if (exists) return "files are write-once";
   if (!validAttachmentPath(path)) return "a path segment outside the model";
-  if (!(object.size > 0 && object.size <= limits.attachmentMaxBytes)) return "size out of bounds";
   if (!AttachmentContentType.safeParse(object.contentType).success) return "content type not allowed";
+  if (!(object.size > 0 && object.size <= maxBytesFor(object.contentType as string))) return "size out of bounds";
   if (Object.keys(object.metadata).length > 0) return "custom metadata";
   if (object.contentDisposition !== null || object.contentEncoding !== null) return "metadata the SDK never sets";
   if (!ctx.deal) return "no such deal";
@@ -463,7 +471,21 @@ export function uploadVerdict(ctx: Omit<WriteContext, "nowMs">, path: Attachment
   return null;
 }
 
-export function downloadVerdict(ctx: Omit<WriteContext, "nowMs">, path: AttachmentPath): Verdict {
+/**
+ * Downloading an attachment: a participant; the other participant only once the functions have marked the stored
+ * object verified (its custom metadata, which no client can set). `stored` is the object (its custom metadata), or
+ * null when there is none (then Storage answers not-found).
+ */
+export function downloadVerdict(ctx: Omit<WriteContext, "nowMs">, path: AttachmentPath, stored: { metadata: Record<string, string> } | null): Verdict {
+  if (!validAttachmentPath(path)) return "a path segment outside the model";
+  if (!ctx.deal || !sideOf(ctx.deal, ctx.uid)) return "not a participant";
+  // A missing object is Storage's not-found, not a refusal.
+  if (ctx.uid !== path.senderId && stored !== null && stored.metadata[verificationMetadataKey] !== verifiedMarker) return "not verified yet";
+  return null;
+}
+
+/** Downloading an image's preview (storagePaths.preview): the functions write it only for verified images. */
+export function previewDownloadVerdict(ctx: Omit<WriteContext, "nowMs">, path: AttachmentPath): Verdict {
   if (!validAttachmentPath(path)) return "a path segment outside the model";
   if (!ctx.deal || !sideOf(ctx.deal, ctx.uid)) return "not a participant";
   return null;

@@ -8,4 +8,5 @@ export * from "./contract.ts";
 export * from "./rules-constants.ts";
 export * from "./response-times.ts";
 export * from "./profiles.ts";
+export * from "./attachments.ts";
 export * from "./notifications.ts";

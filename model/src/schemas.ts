@@ -60,6 +60,15 @@ export const limits = {
   textMaxLength: 4000,
   attachmentsPerMessage: 10,
   attachmentMaxBytes: 25 * 1024 * 1024,
+  /** Video drafts (videoContentTypes) have their own bound: a few minutes of phone video at 1080p. */
+  videoMaxBytes: 500 * 1024 * 1024,
+  /**
+   * Uploads one user may make into one deal per UTC day, counted by the functions when they verify an upload
+   * (rules cannot count); an upload past it is rejected and deleted (docs/attachments.md).
+   */
+  uploadsPerUserAndDealPerDay: 200,
+  /** Width of an image attachment's WebP preview (never enlarged). */
+  previewWidthPx: 320,
   fileNameMaxLength: 200,
   /** Edit and delete are allowed to the author for this long after createdAt. */
   editWindowMs: 5 * 60 * 1000,
@@ -123,7 +132,6 @@ export const attachmentContentTypes = [
   "image/png",
   "image/gif",
   "image/webp",
-  "image/heic",
   "application/pdf",
   "application/msword",
   "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -131,8 +139,17 @@ export const attachmentContentTypes = [
   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
   "application/vnd.ms-powerpoint",
   "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+  "video/mp4",
+  "video/quicktime",
+  "video/webm",
 ] as const;
 export const AttachmentContentType = z.enum(attachmentContentTypes);
+export type AttachmentContentType = z.infer<typeof AttachmentContentType>;
+/** Content types bounded by limits.videoMaxBytes instead of limits.attachmentMaxBytes. */
+export const videoContentTypes = ["video/mp4", "video/quicktime", "video/webm"] as const satisfies readonly AttachmentContentType[];
+/** The largest file of a content type (storage.rules and firestore.rules enforce the same bound). */
+export const maxBytesFor = (contentType: string): number =>
+  (videoContentTypes as readonly string[]).includes(contentType) ? limits.videoMaxBytes : limits.attachmentMaxBytes;
 
 /** Code points a file name may not contain: slashes (they would make a folder), and C0/DEL/C1 control characters. */
 export const fileNameForbiddenCodePoints: ReadonlyArray<number | readonly [number, number]> = [[0x00, 0x1f], 0x2f, 0x5c, [0x7f, 0x9f]];
@@ -151,13 +168,47 @@ export const FileName = z.string().check(
   z.refine((name) => name !== "." && name !== "..", "a file name cannot be '.' or '..'"),
 );
 
-export const Attachment = z.object({
-  name: FileName,
-  size: z.int().check(z.positive(), z.maximum(limits.attachmentMaxBytes)),
-  contentType: AttachmentContentType,
-  /** deals/{dealId}/attachments/{senderId}/{messageId}/{name} */
-  storagePath: z.string().check(z.minLength(1), z.maxLength(1024)),
+/** The platform's verdict on an uploaded file (absent on an attachment until the functions have checked it: pending). */
+export const verificationStatuses = ["pending", "verified", "rejected"] as const;
+export const VerificationStatus = z.enum(verificationStatuses);
+export type VerificationStatus = z.infer<typeof VerificationStatus>;
+
+/**
+ * Written by the functions only, from the file's bytes (docs/attachments.md): the attachment's `verification`.
+ * `size` is the byte size of what the other side downloads (an image is re-encoded without its camera metadata);
+ * `missing` names metadata the functions could not extract for this kind of file (e.g. a WebM video's duration).
+ */
+export const AttachmentVerification = z.object({
+  status: z.enum(["verified", "rejected"]),
+  /** Why a file was rejected, in words an app can show ("the file is not a PDF"). */
+  reason: z.optional(z.string().check(z.maxLength(300))),
+  /** The type its bytes show (file-type's MIME type), when recognised. */
+  detectedType: z.optional(z.string()),
+  size: z.optional(z.int().check(z.nonnegative())),
+  width: z.optional(z.int().check(z.positive())),
+  height: z.optional(z.int().check(z.positive())),
+  /** EXIF orientation (1–8) the camera recorded; the stored image is already rotated upright. */
+  orientation: z.optional(z.int().check(z.minimum(1), z.maximum(8))),
+  pageCount: z.optional(z.int().check(z.nonnegative())),
+  durationMs: z.optional(z.number().check(z.nonnegative())),
+  /** The WebP preview (storagePaths.preview), for images. */
+  previewPath: z.optional(z.string()),
+  missing: z.optional(z.array(z.string())),
+  checkedAt: timestamp,
 });
+export type AttachmentVerification = z.infer<typeof AttachmentVerification>;
+
+export const Attachment = z
+  .object({
+    name: FileName,
+    size: z.int().check(z.positive(), z.maximum(limits.videoMaxBytes)),
+    contentType: AttachmentContentType,
+    /** deals/{dealId}/attachments/{senderId}/{messageId}/{name} */
+    storagePath: z.string().check(z.minLength(1), z.maxLength(1024)),
+    /** Platform-owned (fieldOwnership.attachment.platform): absent while the file is being checked. */
+    verification: z.optional(AttachmentVerification),
+  })
+  .check(z.refine((a) => a.size <= maxBytesFor(a.contentType), "the file is larger than its content type allows"));
 export type Attachment = z.infer<typeof Attachment>;
 
 export const MessageText = z.string().check(z.maxLength(limits.textMaxLength));

@@ -125,6 +125,14 @@ describe("new messages: firestore.rules and the model agree", () => {
     createCase("hasAttachments disagreeing with the list", false, { data: msg({ hasAttachments: false }, null, [file()]) }),
     createCase("an attachment of limits.attachmentMaxBytes", true, { data: msg({}, null, [file({ size: limits.attachmentMaxBytes })]) }),
     createCase("an attachment one byte past the limit", false, { data: msg({}, null, [file({ size: limits.attachmentMaxBytes + 1 })]) }),
+    createCase("a video of limits.videoMaxBytes", true, { data: msg({}, null, [file({ contentType: "video/mp4", size: limits.videoMaxBytes })]) }),
+    createCase("a video one byte past limits.videoMaxBytes", false, {
+      data: msg({}, null, [file({ contentType: "video/quicktime", size: limits.videoMaxBytes + 1 })]),
+    }),
+    createCase("a PDF of limits.videoMaxBytes (only videos get the larger bound)", false, { data: msg({}, null, [file({ size: limits.videoMaxBytes })]) }),
+    createCase("a client-written verification (platform-owned)", false, {
+      data: msg({}, null, [{ ...file(), verification: { status: "verified", checkedAt: at(NOW) } } as Attachment]),
+    }),
     createCase("an empty attachment", false, { data: msg({}, null, [file({ size: 0 })]) }),
     createCase("a fractional attachment size", false, { data: msg({}, null, [file({ size: 1.5 })]) }),
     createCase("a file name of limits.fileNameMaxLength characters", true, {
@@ -149,7 +157,8 @@ describe("new messages: firestore.rules and the model agree", () => {
       "text/plain",
       "IMAGE/PNG",
       "application/x-msdownload",
-      "video/mp4",
+      "video/x-msvideo",
+      "image/heic",
       "application/vnd.ms-excel.sheet.macroEnabled.12",
     ].map((type) => createCase(`content type ${type}`, false, { data: msg({}, null, [file({ contentType: type as Attachment["contentType"] })]) })),
     // Rules have no loops: every unrolled position must be checked.

@@ -232,6 +232,30 @@ export function describeMessageRules(): void {
         false,
         (f, id, uid) => ({ attachments: [attachment(f, uid, id, { size: limits.attachmentMaxBytes + 1 })], hasAttachments: true }),
       ],
+      [
+        "video at limits.videoMaxBytes",
+        "brand",
+        true,
+        (f, id, uid) => ({
+          attachments: [attachment(f, uid, id, { name: "draft.mp4", contentType: "video/mp4", size: limits.videoMaxBytes })],
+          hasAttachments: true,
+        }),
+      ],
+      [
+        "video one byte over limits.videoMaxBytes",
+        "brand",
+        false,
+        (f, id, uid) => ({
+          attachments: [attachment(f, uid, id, { name: "draft.mov", contentType: "video/quicktime", size: limits.videoMaxBytes + 1 })],
+          hasAttachments: true,
+        }),
+      ],
+      [
+        "attachment with a client-written verification (platform-owned)",
+        "brand",
+        false,
+        (f, id, uid) => ({ attachments: [{ ...attachment(f, uid, id), verification: { status: "verified" } }], hasAttachments: true }),
+      ],
       ["empty attachment", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { size: 0 })], hasAttachments: true })],
       ["fractional attachment size", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { size: 10.5 })], hasAttachments: true })],
       [

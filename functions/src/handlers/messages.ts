@@ -14,6 +14,7 @@ import { clockDerivation, deriveResponseTimes, emptyClock, responseTimeStats, st
 import { runCounted, type CountedTransaction } from "../store/counted.ts";
 import { toAdminQuery } from "../store/query.ts";
 import { alreadyProcessed, countUnread, eventRecordRef, loadConversation, noCost, recordEvent, type HandlerResult } from "./shared.ts";
+import { forgetFiles } from "./verification.ts";
 
 export interface MessageEvent {
   eventId: string;
@@ -213,6 +214,8 @@ async function deleteAttachmentFiles(event: MessageUpdate): Promise<void> {
           .catch((error: unknown) => logger.warn(`could not delete ${path}`, { error: String(error) })),
       ),
     );
+    // Their previews and verdict records go too (handlers/verification.ts).
+    await forgetFiles(defaultDb(), storage, files);
   } catch (error) {
     logger.warn("attachment clean-up skipped: Storage is not usable here", { dealId: event.dealId, messageId: event.messageId, error: String(error) });
   }
