@@ -7,3 +7,4 @@ export * from "./query-catalog.ts";
 export * from "./contract.ts";
 export * from "./rules-constants.ts";
 export * from "./response-times.ts";
+export * from "./platform.ts";
