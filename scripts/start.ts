@@ -3,7 +3,7 @@
 // to go. Emulator output goes to .demo-data/emulators.log (shown if something fails). `--timings` (or
 // DEALCHAT_START_TIMINGS=1) prints where the seconds went.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { getApps, initializeApp } from "firebase-admin/app";
 import { getAuth } from "firebase-admin/auth";
@@ -65,7 +65,9 @@ async function main(): Promise<void> {
     process.stderr.write(`${lines.join("\n")}\n`);
   };
 
-  if (!skipBuild) {
+  if (!skipBuild && buildIsCurrent()) {
+    mark("build skipped (outputs newer than every source)");
+  } else if (!skipBuild) {
     say("Building…");
     try {
       await run("npm", ["run", "build", "--silent"], log);
@@ -83,8 +85,28 @@ async function main(): Promise<void> {
   // Its own process group: Ctrl-C reaches this script only, which asks firebase-tools once for a clean shutdown
   // (a second SIGINT would make it quit at once, without exporting).
   const emulators = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  emulators.stdout!.pipe(log, { end: false });
-  emulators.stderr!.pipe(log, { end: false });
+  // Each line of the log carries the seconds since the emulators were asked to start: where the startup goes.
+  const spawnedAt = performance.now();
+  const markers: Array<[string, string]> = [
+    ["Starting emulators", "firebase-tools loaded, starting"],
+    ["Firestore Emulator was started", "Firestore (Java) started"],
+    ["functions: Watching", "Functions emulator starting"],
+    ["Loaded functions definitions", "functions loaded"],
+    ["All emulators ready", "all emulators ready"],
+  ];
+  const seenMarkers: Array<[string, number]> = [];
+  for (const stream of [emulators.stdout!, emulators.stderr!]) {
+    let partial = "";
+    stream.on("data", (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split("\n");
+      partial = lines.pop() ?? "";
+      const at = (performance.now() - spawnedAt) / 1000;
+      for (const line of lines) {
+        log.write(`[+${at.toFixed(1)}s] ${line}\n`);
+        for (const [needle, label] of markers) if (line.includes(needle) && !seenMarkers.some(([l]) => l === label)) seenMarkers.push([label, at]);
+      }
+    });
+  }
 
   let web: ServedWebApp | undefined;
   let stopping = false;
@@ -154,9 +176,30 @@ async function main(): Promise<void> {
   say(" Data is kept in .demo-data/ between runs (saved on Ctrl-C).");
   say(" Start over: stop with Ctrl-C, then `npm run demo:reset`.");
   say(`──────────────────────────────────────────────────────────────  ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  if (showTimings) for (const [what, s] of timings) say(`   ${s.toFixed(1).padStart(6)} s  ${what}`);
+  if (showTimings) {
+    for (const [what, s] of timings) say(`   ${s.toFixed(1).padStart(6)} s  ${what}`);
+    say("   emulators, seconds after the start was asked for:");
+    for (const [what, at] of seenMarkers) say(`   ${at.toFixed(1).padStart(6)} s  ${what}`);
+  }
   // For the bench: one machine-readable line on stderr.
   process.stderr.write(`[dealchat-start] ready ${(performance.now() - started).toFixed(0)} ms\n`);
+}
+
+/** True when every build output is newer than every source it is built from (a warm start needs no build). */
+function buildIsCurrent(): boolean {
+  const newest = (path: string): number => {
+    if (!existsSync(path)) return Number.NaN;
+    const stat = statSync(path);
+    if (!stat.isDirectory()) return stat.mtimeMs;
+    let max = 0;
+    for (const entry of readdirSync(path)) if (entry !== "node_modules") max = Math.max(max, newest(join(path, entry)));
+    return max;
+  };
+  const sources = ["model/src", "rules-engine/src", "client-sdk/src", "functions/src", "apps/web/src", "apps/web/index.html", "package-lock.json", "tsconfig.base.json"];
+  const outputs = ["model/dist", "rules-engine/dist", "client-sdk/dist", "functions/lib", "apps/web/dist"];
+  const source = Math.max(...sources.map((p) => newest(join(repoRoot, p))).filter((t) => !Number.isNaN(t)));
+  const built = outputs.map((p) => newest(join(repoRoot, p)));
+  return built.every((t) => !Number.isNaN(t) && t > source);
 }
 
 function waitForReady(child: ChildProcess): Promise<void> {

@@ -410,7 +410,7 @@ class ConversationView {
     pane: HTMLElement,
     readonly dealId: string,
   ) {
-    this.handle = s.chat.conversation(dealId, { watchPresence: true, tailSize: 30, pageSize: 30 });
+    this.handle = s.chat.conversation(dealId, { watchPresence: true, tailSize: 20, pageSize: 20 });
     this.scroller = h("div", { class: "messages-scroll", "data-testid": "messages-scroll" }, this.messagesEl);
     this.scroller.addEventListener("scroll", () => this.maybeLoadOlder());
     this.textarea = h("textarea", {
@@ -556,8 +556,21 @@ class ConversationView {
     this.renderBanners(state);
     this.composer.hidden = state.readOnly;
     this.renderMessages(state);
-    if (state.conversation && state.conversation.unreadCount > 0 && document.visibilityState === "visible") void this.handle.markRead().catch(() => {});
+    if (document.visibilityState === "visible" && this.hasUnseen(state)) void this.handle.markRead().catch(() => {});
     if (!previous || previous.loading !== state.loading) queueMicrotask(() => this.maybeLoadOlder());
+  }
+
+  /**
+   * Something on screen the user has not marked read: the functions' unread counter (it lags a moment), or a
+   * message of the other side newer than the user's own read watermark (known at once).
+   */
+  private hasUnseen(state: ConversationHandleState): boolean {
+    const conversation = state.conversation;
+    if (!conversation) return false;
+    if (conversation.unreadCount > 0) return true;
+    const mine = conversation.readWatermarks[conversation.mySide]?.toMillis() ?? 0;
+    const newest = state.messages.find((m) => !m.isMine && m.senderSide !== "system" && m.createdAt);
+    return newest?.createdAt ? newest.createdAt.toMillis() > mine : false;
   }
 
   private renderHeader(state: ConversationHandleState): void {
