@@ -14,7 +14,8 @@ import { repoRoot } from "./lib/cache.ts";
 import { readFirebaseJson, writePortShiftedConfig } from "./lib/config.ts";
 import { DEMO_PASSWORD, demoDirectory, demoUsers, seedDemo, setBackgroundTriggers } from "./demo/seed.ts";
 
-export const demoDataDir = join(repoRoot, ".demo-data");
+/** Where the demo keeps its data (DEALCHAT_DEMO_DIR: the bench uses its own). */
+export const demoDataDir = process.env.DEALCHAT_DEMO_DIR ?? join(repoRoot, ".demo-data");
 const projectId = "demo-dealchat";
 // firebase-admin would otherwise probe the GCP metadata server for credentials the emulators do not need.
 process.env.METADATA_SERVER_DETECTION ??= "none";
@@ -195,7 +196,16 @@ function buildIsCurrent(): boolean {
     for (const entry of readdirSync(path)) if (entry !== "node_modules") max = Math.max(max, newest(join(path, entry)));
     return max;
   };
-  const sources = ["model/src", "rules-engine/src", "client-sdk/src", "functions/src", "apps/web/src", "apps/web/index.html", "package-lock.json", "tsconfig.base.json"];
+  const sources = [
+    "model/src",
+    "rules-engine/src",
+    "client-sdk/src",
+    "functions/src",
+    "apps/web/src",
+    "apps/web/index.html",
+    "package-lock.json",
+    "tsconfig.base.json",
+  ];
   const outputs = ["model/dist", "rules-engine/dist", "client-sdk/dist", "functions/lib", "apps/web/dist"];
   const source = Math.max(...sources.map((p) => newest(join(repoRoot, p))).filter((t) => !Number.isNaN(t)));
   const built = outputs.map((p) => newest(join(repoRoot, p)));

@@ -65,7 +65,10 @@ describe("the SDK packages installed in an app's own repository", () => {
       const files = p.files.map((f) => f.path);
       expect(files, p.name).toContain("dist/index.js");
       expect(files, p.name).toContain("dist/index.d.ts");
-      expect(files.filter((f) => f.startsWith("src/")), p.name).toEqual([]);
+      expect(
+        files.filter((f) => f.startsWith("src/")),
+        p.name,
+      ).toEqual([]);
     }
     const tarball = (name: string) => join(work, packed.find((p) => p.name === name)!.filename);
 
@@ -87,13 +90,25 @@ describe("the SDK packages installed in an app's own repository", () => {
     writeFileSync(
       join(app, "tsconfig.json"),
       JSON.stringify({
-        compilerOptions: { target: "ES2022", module: "ESNext", moduleResolution: "Bundler", strict: true, noEmit: true, lib: ["ES2023", "DOM"], skipLibCheck: true, types: [] },
+        compilerOptions: {
+          target: "ES2022",
+          module: "ESNext",
+          moduleResolution: "Bundler",
+          strict: true,
+          noEmit: true,
+          lib: ["ES2023", "DOM"],
+          skipLibCheck: true,
+          types: [],
+        },
         include: ["src"],
       }),
     );
     writeFileSync(join(app, "src", "main.ts"), program);
     // From the npm cache when it has the packages (this repository's install filled it), else the registry.
-    execFileSync(npm, ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel", "error"], { cwd: app, stdio: ["ignore", "pipe", "pipe"] });
+    execFileSync(npm, ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel", "error"], {
+      cwd: app,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
 
     // The app's own TypeScript check, as an app would run it.
     const tsc = require.resolve("typescript/bin/tsc");

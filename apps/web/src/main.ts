@@ -199,7 +199,17 @@ function renderShell(s: Session): void {
       { class: "me" },
       h("span", { class: "avatar small" }, initials(me)),
       h("span", { class: "me-name", "data-testid": "me" }, `${me} · ${s.side}`),
-      h("button", { type: "button", class: "link", "data-testid": "sign-out", onclick: () => void signOut(s.auth) }, "Sign out"),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "link",
+          "data-testid": "sign-out",
+          // Presence goes offline while the user may still write it: after signOut the rules would refuse it.
+          onclick: () => void (s.presence?.disconnect() ?? Promise.resolve()).catch(() => {}).finally(() => void signOut(s.auth)),
+        },
+        "Sign out",
+      ),
     ),
   );
   const listPane = h("section", { class: "list-pane" });
