@@ -31,12 +31,14 @@ let brandContext: BrowserContext;
 let influencerContext: BrowserContext;
 let brandPage: Page;
 let influencerPage: Page;
+/** The app with the Firestore cache the run asks for (DEALCHAT_WEB_CACHE=memory: no IndexedDB persistence). */
+const appUrl = () => `${web.url}${process.env.DEALCHAT_WEB_CACHE === "memory" ? "?cache=memory" : ""}`;
 const pageErrors: string[] = [];
 /** The pages' console output, shown when a test fails (what the Firebase SDK said). */
 const consoleLines: string[] = [];
 
 async function signIn(page: Page, user: { email: string }): Promise<void> {
-  await page.goto(web.url);
+  await page.goto(appUrl());
   await page.getByTestId("email").fill(user.email);
   await page.getByTestId("password").fill(password);
   await page.getByTestId("sign-in").click();
@@ -163,7 +165,7 @@ describe("the web app in headless Chromium", { timeout: 60_000 }, () => {
   });
 
   it("shows the conversation with its title and older pages, and the other side online within seconds", async () => {
-    await brandPage.goto(`${web.url}#/c/${chatDeal}`);
+    await brandPage.goto(`${appUrl()}#/c/${chatDeal}`);
     await hasText(brandPage.getByTestId("deal-title"), "Browser test campaign", 15_000);
     await hasText(brandPage.getByTestId("presence"), /offline|last seen/, 15_000);
     // Opening the conversation reads it: the badge goes.
@@ -182,8 +184,8 @@ describe("the web app in headless Chromium", { timeout: 60_000 }, () => {
       console.log(
         `browser tests: presence not delivered live after ${Date.now() - signedInAt} ms although the server has it: ${JSON.stringify(doc.data() ?? null)}`,
       );
-      await brandPage.goto(`${web.url}#/`);
-      await brandPage.goto(`${web.url}#/c/${chatDeal}`);
+      await brandPage.goto(`${appUrl()}#/`);
+      await brandPage.goto(`${appUrl()}#/c/${chatDeal}`);
     }
     await hasText(brandPage.getByTestId("presence"), "online", 5_000);
     console.log(`browser tests: presence online ${Date.now() - signedInAt} ms after the influencer's sign-in started${live ? "" : " (after reopening)"}`);
@@ -195,7 +197,7 @@ describe("the web app in headless Chromium", { timeout: 60_000 }, () => {
   });
 
   it("sends and receives live, with typing, read receipts, edit and delete", async () => {
-    await influencerPage.goto(`${web.url}#/c/${chatDeal}`);
+    await influencerPage.goto(`${appUrl()}#/c/${chatDeal}`);
     await influencerPage.getByTestId("deal-title").filter({ hasText: "Browser test campaign" }).waitFor();
     // Typing shows on the other side while keys are pressed.
     await brandPage.getByTestId("composer-input").pressSequentially("Hello from the brand", { delay: 5 });
@@ -311,11 +313,11 @@ describe("the web app in headless Chromium", { timeout: 60_000 }, () => {
   });
 
   it("shows a closed deal read-only", async () => {
-    await brandPage.goto(`${web.url}#/c/${closedDeal}`);
+    await brandPage.goto(`${appUrl()}#/c/${closedDeal}`);
     await brandPage.getByTestId("readonly-banner").waitFor({ state: "visible", timeout: 15_000 });
     await brandPage.getByTestId("composer").waitFor({ state: "hidden" });
     await shot(brandPage, "05-closed-deal");
-    await brandPage.goto(`${web.url}#/c/${chatDeal}`);
+    await brandPage.goto(`${appUrl()}#/c/${chatDeal}`);
     await messageWith(brandPage, "revised plan").waitFor({ timeout: 15_000 });
   });
 

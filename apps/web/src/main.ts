@@ -3,7 +3,7 @@
 import "./style.css";
 import { initializeApp, type FirebaseApp } from "firebase/app";
 import { getAuth, onAuthStateChanged, signInWithEmailAndPassword, signOut, type Auth, type User } from "firebase/auth";
-import { initializeFirestore, persistentLocalCache, persistentMultipleTabManager } from "firebase/firestore";
+import { getFirestore, initializeFirestore, persistentLocalCache, persistentMultipleTabManager } from "firebase/firestore";
 import { getStorage } from "firebase/storage";
 import {
   connectDealChatEmulators,
@@ -72,8 +72,12 @@ async function start(): Promise<void> {
   }
   const app = initializeApp({ ...config.firebase, authDomain: `${config.firebase.projectId}.firebaseapp.com` });
   const auth = getAuth(app);
-  // Persistent cache (IndexedDB): what was shown and what was sent offline survive a reload.
-  const firestore = initializeFirestore(app, { localCache: persistentLocalCache({ tabManager: persistentMultipleTabManager() }) });
+  // The persistent cache (IndexedDB) would keep what was shown and what was sent offline across reloads; `?cache=memory`
+  // turns it off (the browser tests compare both for the presence problem in README, "Known problems").
+  const memoryCache = new URLSearchParams(location.search).get("cache") === "memory";
+  const firestore = memoryCache
+    ? getFirestore(app)
+    : initializeFirestore(app, { localCache: persistentLocalCache({ tabManager: persistentMultipleTabManager() }) });
   const storage = getStorage(app);
   connectDealChatEmulators({ auth, firestore, storage }, config.emulators);
 
