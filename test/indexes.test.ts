@@ -16,6 +16,7 @@ import {
   type CatalogEntry,
 } from "@dealchat/model";
 import { responseTimeWindowQuery, unreadCountQuery } from "../functions/src/domain/queries.ts";
+import { notificationQueries } from "./notifications/queries.ts";
 
 const config = JSON.parse(readFileSync("firestore.indexes.json", "utf8")) as IndexConfig;
 const someTime = { seconds: 1_700_000_000, nanoseconds: 0, toMillis: () => 1_700_000_000_000 };
@@ -25,8 +26,11 @@ function everyQuery(): CatalogEntry[] {
   const functionsQueries: CatalogEntry[] = (["brand", "influencer"] as const).flatMap((side) => [
     { label: `functions unreadCountQuery ${side} without watermark`, spec: unreadCountQuery("deal-1", side, null) },
     { label: `functions unreadCountQuery ${side} with watermark`, spec: unreadCountQuery("deal-1", side, someTime) },
+    { label: `functions unreadCountQuery ${side} up to the clock`, spec: unreadCountQuery("deal-1", side, null, someTime) },
+    { label: `functions unreadCountQuery ${side} with watermark, up to the clock`, spec: unreadCountQuery("deal-1", side, someTime, someTime) },
   ]);
   functionsQueries.push({ label: "functions responseTimeWindowQuery", spec: responseTimeWindowQuery("deal-1") });
+  functionsQueries.push(...notificationQueries(someTime));
   return [...queryCatalog(), ...functionsQueries];
 }
 

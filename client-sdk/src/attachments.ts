@@ -3,11 +3,12 @@
 // There are no download URLs: a getDownloadURL link carries a token that bypasses storage.rules (it works
 // without sign-in and after the user has left the deal), so the SDK downloads the bytes with the user's
 // credentials and, for display, wraps them in a local object URL that the app revokes.
-import { AttachmentContentType, FileName, limits, storagePaths, type Attachment } from "@dealchat/model";
+import { AttachmentContentType, FileName, maxBytesFor, storagePaths, type Attachment } from "@dealchat/model";
 import { getBytes, ref as storageRef, uploadBytesResumable, type UploadTask } from "firebase/storage";
 import type * as z from "zod/mini";
 import type { ClientContext } from "./context.ts";
 import { DealChatError, parseInput, toDealChatError } from "./errors.ts";
+import { assertDownloadable } from "./attachment-verification.ts";
 
 export interface AttachmentInput {
   name: string;
@@ -49,8 +50,8 @@ export function validateAttachment(file: AttachmentInput): { name: string; conte
     throw new DealChatError("invalid-argument", `attachment ${name}: content type ${file.contentType} is not allowed`, "file-type-not-allowed");
   const size = byteLength(file.data);
   if (size <= 0) throw new DealChatError("invalid-argument", `attachment ${name} is empty`);
-  if (size > limits.attachmentMaxBytes)
-    throw new DealChatError("invalid-argument", `attachment ${name} is ${size} bytes; the limit is ${limits.attachmentMaxBytes}`, "file-too-large");
+  const max = maxBytesFor(type.data);
+  if (size > max) throw new DealChatError("invalid-argument", `attachment ${name} is ${size} bytes; the limit is ${max}`, "file-too-large");
   return { name, contentType: type.data, size };
 }
 
@@ -111,16 +112,25 @@ export function uploadAttachments(
   };
 }
 
-export async function attachmentBytes(ctx: ClientContext, attachment: Pick<Attachment, "storagePath" | "size">): Promise<ArrayBuffer> {
+/**
+ * The file's bytes through storage.rules. Refused before any request while the file is pending (for the other side)
+ * or rejected (failed-precondition, reason attachment-pending / attachment-rejected). A verified image is the
+ * functions' re-encoded copy, whose size is `verification.size`.
+ */
+export async function attachmentBytes(ctx: ClientContext, attachment: Pick<Attachment, "storagePath" | "size" | "verification">): Promise<ArrayBuffer> {
+  assertDownloadable(ctx, attachment);
   try {
-    return await getBytes(storageRef(ctx.storage, attachment.storagePath), attachment.size);
+    return await getBytes(storageRef(ctx.storage, attachment.storagePath), Math.max(attachment.size, attachment.verification?.size ?? 0));
   } catch (e) {
     throw toDealChatError(e, `downloading ${attachment.storagePath}`);
   }
 }
 
 /** The file as a Blob of its content type, downloaded through storage.rules (browsers and Node alike). */
-export async function attachmentBlob(ctx: ClientContext, attachment: Pick<Attachment, "storagePath" | "size"> & { contentType: string }): Promise<Blob> {
+export async function attachmentBlob(
+  ctx: ClientContext,
+  attachment: Pick<Attachment, "storagePath" | "size" | "verification"> & { contentType: string },
+): Promise<Blob> {
   return new Blob([await attachmentBytes(ctx, attachment)], { type: attachment.contentType });
 }
 
@@ -137,7 +147,7 @@ export interface AttachmentObjectUrl {
  */
 export async function attachmentObjectUrl(
   ctx: ClientContext,
-  attachment: Pick<Attachment, "storagePath" | "size"> & { contentType: string },
+  attachment: Pick<Attachment, "storagePath" | "size" | "verification"> & { contentType: string },
 ): Promise<AttachmentObjectUrl> {
   const blob = await attachmentBlob(ctx, attachment);
   const url = URL.createObjectURL(blob);

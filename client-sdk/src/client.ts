@@ -1,6 +1,7 @@
 // The SDK's entry point: one object per signed-in app instance, every feature a method, one dispose().
-import type { Side } from "@dealchat/model";
+import type { AttachmentVerification, Side } from "@dealchat/model";
 import { attachmentBlob, attachmentBytes, attachmentObjectUrl, validateAttachment, type AttachmentInput, type AttachmentObjectUrl } from "./attachments.ts";
+import { attachmentPreviewBlob, attachmentPreviewObjectUrl, attachmentState, type AttachmentState } from "./attachment-verification.ts";
 import { ClientContext, type DealChatOptions, type UsageStats } from "./context.ts";
 import {
   watchConversations,
@@ -31,6 +32,7 @@ import {
   type SendOptions,
 } from "./send.ts";
 import { typingIndicator, watchTyping, type TypingIndicator, type TypingState } from "./typing.ts";
+import * as push from "./push.ts";
 
 export interface CreateDealChatOptions extends DealChatOptions {
   /** The user's role, used to list their conversations (brands list by brandId, influencers by influencerId). */
@@ -69,8 +71,10 @@ export class DealChat {
   ): ConversationListSubscription {
     return watchConversations(this.ctx, this.side, input, onChange, onError);
   }
+  /** Unread messages across all the user's deals, from inboxes/{uid} (1 read, no cap). `input.side` counts one side only, from the list. */
   watchUnreadTotal(onChange: (t: UnreadTotal) => void, onError?: (e: DealChatError) => void, input: { side?: Side } = {}): Unsubscribe {
-    return watchUnreadTotal(this.ctx, this.side, input, onChange, onError);
+    if (input.side) return watchUnreadTotal(this.ctx, this.side, input, onChange, onError);
+    return push.watchInboxTotal(this.ctx, onChange, onError);
   }
 
   // 2. Messages
@@ -106,16 +110,33 @@ export class DealChat {
     return validateAttachment(file);
   }
   /** The file's bytes, downloaded through storage.rules (there are no download links: see README, "Downloads"). */
-  attachmentBytes(attachment: { storagePath: string; size: number }): Promise<ArrayBuffer> {
+  attachmentBytes(attachment: { storagePath: string; size: number; verification?: AttachmentVerification }): Promise<ArrayBuffer> {
     return attachmentBytes(this.ctx, attachment);
   }
   /** The file as a Blob of its content type, downloaded through storage.rules. */
-  attachmentBlob(attachment: { storagePath: string; size: number; contentType: string }): Promise<Blob> {
+  attachmentBlob(attachment: { storagePath: string; size: number; contentType: string; verification?: AttachmentVerification }): Promise<Blob> {
     return attachmentBlob(this.ctx, attachment);
   }
   /** A local `blob:` URL of the file for display; call `revoke()` when done (dispose() revokes the rest). */
-  attachmentObjectUrl(attachment: { storagePath: string; size: number; contentType: string }): Promise<AttachmentObjectUrl> {
+  attachmentObjectUrl(attachment: {
+    storagePath: string;
+    size: number;
+    contentType: string;
+    verification?: AttachmentVerification;
+  }): Promise<AttachmentObjectUrl> {
     return attachmentObjectUrl(this.ctx, attachment);
+  }
+  /** Pending, verified (with details) or rejected (with the reason), and whether this user may download it now. */
+  attachmentState(attachment: { storagePath: string; verification?: AttachmentVerification }): AttachmentState {
+    return attachmentState(attachment, this.ctx.uid);
+  }
+  /** An image's small WebP preview (limits.previewWidthPx wide) as a local `blob:` URL; not-found until it exists. */
+  attachmentPreviewObjectUrl(attachment: { storagePath: string; verification?: AttachmentVerification }): Promise<AttachmentObjectUrl> {
+    return attachmentPreviewObjectUrl(this.ctx, attachment);
+  }
+  /** The preview as a Blob (image/webp). */
+  attachmentPreviewBlob(attachment: { storagePath: string; verification?: AttachmentVerification }): Promise<Blob> {
+    return attachmentPreviewBlob(this.ctx, attachment);
   }
 
   // 6. Read receipts
@@ -144,6 +165,33 @@ export class DealChat {
   }
   watchMyResponseStats(onChange: (s: MyResponseStats) => void, onError?: (e: DealChatError) => void): Unsubscribe {
     return watchMyResponseStats(this.ctx, onChange, onError);
+  }
+
+  // Notifications (push.ts, docs/notifications.md)
+  registerPushToken(token: string, options: { platform: "web" | "android" | "ios" }): Promise<void> {
+    return push.registerPushToken(this.ctx, token, options);
+  }
+  unregisterPushToken(token: string): Promise<void> {
+    return push.unregisterPushToken(this.ctx, token);
+  }
+  /** While open, this device shows `dealId`: its messages are not pushed to the user. */
+  showingConversation(dealId: string, onError?: (e: DealChatError) => void): push.OpenConversationHandle {
+    return push.openConversationOnDevice(this.ctx, dealId, onError);
+  }
+  notificationPreferences(): Promise<push.NotificationSettingsView> {
+    return push.notificationPreferences(this.ctx);
+  }
+  setNotificationPreferences(change: Partial<push.NotificationSettingsView>): Promise<push.NotificationSettingsView> {
+    return push.setNotificationPreferences(this.ctx, change);
+  }
+  conversationNotificationPreferences(dealId: string): Promise<push.ConversationNotificationSettings> {
+    return push.conversationNotificationPreferences(this.ctx, dealId);
+  }
+  setConversationNotificationPreferences(
+    dealId: string,
+    change: Partial<push.ConversationNotificationSettings>,
+  ): Promise<push.ConversationNotificationSettings> {
+    return push.setConversationNotificationPreferences(this.ctx, dealId, change);
   }
 
   // 9. Lifecycle

@@ -34,6 +34,10 @@ export type DealChatErrorReason =
   /** A write sooner than the rules' pacing interval for that document (limits.*MinIntervalMs). */
   | "too-frequent"
   | "message-id-taken"
+  /** The functions have not verified the file yet: only its uploader may read it (docs/attachments.md). */
+  | "attachment-pending"
+  /** The functions rejected the file (its bytes are not what it claims, or it is damaged); it is deleted. */
+  | "attachment-rejected"
   | "disposed";
 
 export class DealChatError extends Error {

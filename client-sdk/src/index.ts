@@ -25,6 +25,7 @@ export {
   type DeleteInput,
 } from "./send.ts";
 export { validateAttachment, type AttachmentInput, type AttachmentObjectUrl, type UploadProgress } from "./attachments.ts";
+export { attachmentState, type AttachmentState } from "./attachment-verification.ts";
 export { READ_THROTTLE_MS } from "./receipts.ts";
 export { TYPING_REFRESH_MS, type TypingIndicator, type TypingState } from "./typing.ts";
 export { PRESENCE_HEARTBEAT_MS, type PresenceConnection, type PresenceOptions, type PresenceState } from "./presence.ts";
@@ -33,3 +34,4 @@ export type { MyResponseStats } from "./response-times.ts";
 export type { Unsubscribe } from "./lifecycle.ts";
 export { connectDealChatEmulators, DEFAULT_EMULATOR_PORTS, type DealChatEmulatorPorts } from "./emulators.ts";
 export { limits, attachmentContentTypes, dealStatuses, type DealStatus, type Side, type Attachment, type LastMessageSummary } from "@dealchat/model";
+export type { ConversationNotificationSettings, NotificationSettingsView, OpenConversationHandle } from "./push.ts";

@@ -6,6 +6,7 @@ import type { ConversationListState, ConversationViewState, MyResponseStats, Unr
 import { Recorder, adminFirestore, seedDeal, type Party, useBrandAndInfluencer } from "./support.ts";
 import { pollUntil } from "../../test/support/wait.ts";
 import { getMetadata, ref } from "firebase/storage";
+import { pdfOfPages, smallPng } from "../../test/storage/fixtures/generate.ts";
 
 // Triggers run one after another in the emulator, behind every other suite's writes on a shared machine.
 const FUNCTIONS_DEADLINE_MS = 60_000;
@@ -150,9 +151,10 @@ describe("attachment clean-up by the functions", () => {
     "deletes a tombstoned message's files from Storage; the other side can no longer download them",
     async () => {
       const dealId = await newDeal();
+      // Real files: the functions verify uploads by their bytes (and delete what is not real).
       const files = [
-        { name: "brief.pdf", contentType: "application/pdf", data: Uint8Array.from({ length: 2048 }, (_, i) => i % 251) },
-        { name: "mood.png", contentType: "image/png", data: Uint8Array.from({ length: 512 }, (_, i) => (i * 7) % 251) },
+        { name: "brief.pdf", contentType: "application/pdf", data: await pdfOfPages(1) },
+        { name: "mood.png", contentType: "image/png", data: await smallPng(64, 48) },
       ];
       const sending = brand.chat.send({ dealId, text: "files attached", files });
       await expect(sending.done).resolves.toBe("sent");
@@ -160,8 +162,10 @@ describe("attachment clean-up by the functions", () => {
       const states = new Recorder<ConversationViewState>();
       const view = influencer.chat.openConversation({ dealId }, states.next, states.fail);
       const delivered = await states.until(
-        (s) => s.messages.some((m) => m.id === sending.messageId && m.attachments.length === 2),
-        "the message with its files",
+        (s) =>
+          s.messages.some((m) => m.id === sending.messageId && m.attachments.length === 2 && m.attachments.every((a) => a.verification?.status === "verified")),
+        "the message with its files, verified",
+        { timeoutMs: FUNCTIONS_DEADLINE_MS },
       );
       const attachments = delivered.messages.find((m) => m.id === sending.messageId)!.attachments;
       for (const attachment of attachments) expect((await influencer.chat.attachmentBytes(attachment)).byteLength).toBeGreaterThan(0);
@@ -184,6 +188,17 @@ describe("attachment clean-up by the functions", () => {
         expect(outcome).toBe("storage/object-not-found");
         await expect(influencer.chat.attachmentBytes(attachment)).rejects.toMatchObject({ code: "not-found" });
       }
+      // The image's preview goes with it.
+      const previewPath = attachments.find((a) => a.name === "mood.png")!.verification!.previewPath!;
+      await pollUntil(
+        () =>
+          getMetadata(ref(storage, previewPath)).then(
+            () => "present",
+            (error: { code?: string }) => error.code ?? String(error),
+          ),
+        (result) => result === "storage/object-not-found",
+        { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 200, what: `${previewPath} to be deleted` },
+      );
       view.unsubscribe();
     },
     3 * FUNCTIONS_DEADLINE_MS,

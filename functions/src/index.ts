@@ -10,6 +10,7 @@ import { handleAttachmentFinalized, handleDealMembershipChanged, sweepOrphanedUp
 import { handleConversationUpdated } from "./handlers/conversations.ts";
 import { handleDealWritten } from "./handlers/deals.ts";
 import { handleMessageCreated, handleMessageUpdated } from "./handlers/messages.ts";
+import { handleMessageAttachmentsCreated, retryTransientStorage } from "./handlers/verification.ts";
 import type { HandlerResult } from "./handlers/shared.ts";
 
 // Every handler is idempotent and order-safe, so retrying a failed event is always safe.
@@ -56,10 +57,21 @@ export const onDealWritten = onDocumentWritten({ document: "deals/{dealId}", ...
 // ---- Attachment files (functions/src/handlers/attachments.ts) ----
 
 export const onAttachmentFinalized = onObjectFinalized({ ...options }, async (event) => {
-  const result = await handleAttachmentFinalized(event.data, { db: db(), bucket: await bucket(event.data.bucket) });
+  const deps = { db: db(), bucket: await bucket(event.data.bucket) };
+  // The handler is idempotent: after a dropped Storage connection it simply runs again.
+  const result = await retryTransientStorage(() => handleAttachmentFinalized(event.data, deps));
   const entry = { eventId: event.id, name: event.data.name, ...result };
   if (result.outcome === "deleted") logger.warn("onAttachmentFinalized deleted a file", entry);
   else logger.debug(`onAttachmentFinalized ${result.outcome}`, entry);
+  return result;
+});
+
+// Copies the verdicts of a new message's already-verified files into its attachment entries (docs/attachments.md).
+export const onMessageAttachmentsCreated = onDocumentCreated({ document: "deals/{dealId}/messages/{messageId}", ...options }, async (event) => {
+  if (event.data?.get("hasAttachments") !== true) return { outcome: "ignored", reason: "no attachments" };
+  const { dealId, messageId } = event.params;
+  const result = await handleMessageAttachmentsCreated({ dealId, messageId }, db());
+  logger.debug(`onMessageAttachmentsCreated ${result.outcome}`, { eventId: event.id, ...event.params, ...result });
   return result;
 });
 
@@ -77,3 +89,4 @@ export const onDealMembershipChanged = onDocumentWritten({ document: "deals/{dea
   logger.debug(`onDealMembershipChanged ${result.outcome}`, { eventId: event.id, ...event.params, ...result });
   return result;
 });
+export * from "./notification-triggers.ts";

@@ -18,12 +18,15 @@ import {
   FileName,
   Id,
   limits,
+  maxBytesFor,
   type ConversationState,
   type Side,
   type TimestampLike,
   timestamp,
 } from "./schemas.ts";
 import { responseWindows } from "./response-times.ts";
+import { verificationMetadataKey, verifiedMarker } from "./attachments.ts";
+import { searchTokens } from "./search.ts";
 
 // ---- membership: the one definition ------------------------------------------------------------------
 
@@ -85,8 +88,8 @@ export const textLength = (text: string): number => text.length;
 /** Who writes each field of each document. "client" fields are the only ones a client write may carry. */
 export const fieldOwnership = {
   message: {
-    client: ["senderId", "senderSide", "text", "attachments", "hasAttachments", "createdAt", "editedAt", "deleted", "deletedAt"],
-    platform: ["searchTokens", "responseTimeMs", "statusChange"],
+    client: ["senderId", "senderSide", "text", "attachments", "hasAttachments", "createdAt", "editedAt", "deleted", "deletedAt", "searchTokens"],
+    platform: ["statusChange"],
   },
   conversation: {
     client: ["readWatermark"],
@@ -103,12 +106,13 @@ export const fieldOwnership = {
       "hasUnread",
       "readAt",
       "responseTime",
+      "responseClock",
     ],
   },
   typing: { client: ["side", "updatedAt", "expiresAt"], platform: [] },
   presence: { client: ["connections", "lastSeen"], platform: [] },
   presenceConnection: { client: ["lastSeen", "expiresAt"], platform: [] },
-  attachment: { client: ["name", "size", "contentType", "storagePath"], platform: [] },
+  attachment: { client: ["name", "size", "contentType", "storagePath"], platform: ["verification"] },
   deal: { client: [], platform: ["brandId", "influencerId", "participants", "status", "title", "createdAt", "updatedAt"] },
   responseStats: { client: [], platform: Object.keys(UserResponseStats.shape) },
 } as const satisfies Record<string, { client: readonly string[]; platform: readonly string[] }>;
@@ -126,7 +130,10 @@ export interface NewMessageInput {
   attachments: Attachment[];
 }
 
-/** A new participant message, exactly the fields the rules accept on create. */
+/**
+ * A new participant message, exactly the fields the rules accept on create. The search tokens are computed here,
+ * by the shared tokenizer, and written with the message: no function writes them back (one delivery per message).
+ */
 export function newMessage<T>(input: NewMessageInput, now: T) {
   return {
     senderId: input.senderId,
@@ -138,6 +145,7 @@ export function newMessage<T>(input: NewMessageInput, now: T) {
     editedAt: null,
     deleted: false,
     deletedAt: null,
+    searchTokens: searchTokens(input.text),
   };
 }
 
@@ -153,11 +161,18 @@ export function systemMessage<T>(text: string, createdAt: T, statusChange?: { fr
   };
 }
 
-/** The update that edits a message's text. */
-export const textEdit = <T>(text: string, now: T) => ({ text, editedAt: now });
+/** The update that edits a message's text, with the new text's search tokens. */
+export const textEdit = <T>(text: string, now: T) => ({ text, editedAt: now, searchTokens: searchTokens(text) });
 
-/** The update that tombstones a message: it keeps its place, loses text and attachments, and is final. */
-export const tombstone = <T>(now: T) => ({ deleted: true, deletedAt: now, text: null, attachments: [] as Attachment[], hasAttachments: false });
+/** The update that tombstones a message: it keeps its place, loses text, attachments and search tokens, and is final. */
+export const tombstone = <T>(now: T) => ({
+  deleted: true,
+  deletedAt: now,
+  text: null,
+  attachments: [] as Attachment[],
+  hasAttachments: false,
+  searchTokens: [] as string[],
+});
 
 /** The field path of a side's read watermark, for `update()` calls. */
 export const watermarkField = (side: Side) => `readWatermark.${side}` as const;
@@ -255,12 +270,24 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 /** An attachment a participant may reference: the model's Attachment, stored in their own folder of this message. */
-const AttachmentEntry = z.strictObject(Attachment.shape);
+const { verification: _platformOwned, ...clientAttachmentShape } = Attachment.shape;
+const AttachmentEntry = z.strictObject(clientAttachmentShape);
 const validAttachments = (list: unknown, folder: string) =>
   Array.isArray(list) &&
   list.length <= limits.attachmentsPerMessage &&
-  list.every((a) => AttachmentEntry.safeParse(a).success && (a as Attachment).storagePath === folder + (a as Attachment).name);
+  list.every(
+    (a) =>
+      AttachmentEntry.safeParse(a).success &&
+      (a as Attachment).size <= maxBytesFor((a as Attachment).contentType) &&
+      (a as Attachment).storagePath === folder + (a as Attachment).name,
+  );
 const validText = (text: unknown) => text === null || (typeof text === "string" && textLength(text) <= limits.textMaxLength);
+/**
+ * Client-written search tokens, as far as rules can check them: a list of at most limits.searchTokensPerMessage
+ * entries (rules have no loops to check each token). Wrong tokens only change which searches find the writer's own
+ * message, and the message trigger repairs them (docs/security.md).
+ */
+const validTokens = (tokens: unknown) => Array.isArray(tokens) && tokens.length <= limits.searchTokensPerMessage;
 
 /** A refusal reason, or null when the write is allowed. */
 export type Verdict = string | null;
@@ -282,6 +309,7 @@ export function newMessageVerdict(ctx: WriteContext, dealId: string, messageId: 
   if (m.hasAttachments !== m.attachments.length > 0) return "hasAttachments disagrees";
   if (!hasContent(m.text as string | null, m.attachments.length)) return "blank message";
   if (!validAttachments(m.attachments, `deals/${dealId}/attachments/${ctx.uid}/${messageId}/`)) return "invalid attachment";
+  if (!validTokens(m.searchTokens)) return "search tokens not a bounded list";
   return null;
 }
 
@@ -301,19 +329,21 @@ export function messageUpdateVerdict(ctx: WriteContext, stored: Record<string, u
   const author = authorMayChange(ctx, stored);
   if (author) return author;
   const changed = changedKeys(stored, next);
-  const isEdit = changed.every((k) => k === "text" || k === "editedAt");
+  const isEdit = changed.every((k) => k === "text" || k === "editedAt" || k === "searchTokens");
   if (isEdit) {
     if (!isTimestampAt(next.editedAt, ctx.nowMs)) return "editedAt is not the server time";
     if (!validText(next.text)) return "text too long or not a string";
+    if (!validTokens(next.searchTokens)) return "search tokens not a bounded list";
     if (!hasContent(next.text as string | null, Array.isArray(next.attachments) ? next.attachments.length : 0)) return "blank message";
     const lastEdit = ms(stored.editedAt);
     if (!Number.isNaN(lastEdit) && ctx.nowMs < lastEdit + limits.editMinIntervalMs) return "edited too often";
     return null;
   }
-  const isTombstone = changed.every((k) => ["deleted", "deletedAt", "text", "attachments", "hasAttachments"].includes(k));
+  const isTombstone = changed.every((k) => ["deleted", "deletedAt", "text", "attachments", "hasAttachments", "searchTokens"].includes(k));
   if (!isTombstone) return "changes fields an edit or a tombstone does not";
   if (next.deleted !== true || !isTimestampAt(next.deletedAt, ctx.nowMs) || next.text !== null) return "not a tombstone";
   if (!Array.isArray(next.attachments) || next.attachments.length !== 0 || next.hasAttachments !== false) return "not a tombstone";
+  if (!Array.isArray(next.searchTokens) || next.searchTokens.length !== 0) return "a tombstone keeps search tokens";
   return null;
 }
 
@@ -423,8 +453,8 @@ export function uploadVerdict(ctx: Omit<WriteContext, "nowMs">, path: Attachment
   if (ctx.uid !== path.senderId) return "not the sender's own folder";
   if (exists) return "files are write-once";
   if (!validAttachmentPath(path)) return "a path segment outside the model";
-  if (!(object.size > 0 && object.size <= limits.attachmentMaxBytes)) return "size out of bounds";
   if (!AttachmentContentType.safeParse(object.contentType).success) return "content type not allowed";
+  if (!(object.size > 0 && object.size <= maxBytesFor(object.contentType as string))) return "size out of bounds";
   if (Object.keys(object.metadata).length > 0) return "custom metadata";
   if (object.contentDisposition !== null || object.contentEncoding !== null) return "metadata the SDK never sets";
   if (!ctx.deal) return "no such deal";
@@ -433,7 +463,21 @@ export function uploadVerdict(ctx: Omit<WriteContext, "nowMs">, path: Attachment
   return null;
 }
 
-export function downloadVerdict(ctx: Omit<WriteContext, "nowMs">, path: AttachmentPath): Verdict {
+/**
+ * Downloading an attachment: a participant; the other participant only once the functions have marked the stored
+ * object verified (its custom metadata, which no client can set). `stored` is the object (its custom metadata), or
+ * null when there is none (then Storage answers not-found).
+ */
+export function downloadVerdict(ctx: Omit<WriteContext, "nowMs">, path: AttachmentPath, stored: { metadata: Record<string, string> } | null): Verdict {
+  if (!validAttachmentPath(path)) return "a path segment outside the model";
+  if (!ctx.deal || !sideOf(ctx.deal, ctx.uid)) return "not a participant";
+  // A missing object is Storage's not-found, not a refusal.
+  if (ctx.uid !== path.senderId && stored !== null && stored.metadata[verificationMetadataKey] !== verifiedMarker) return "not verified yet";
+  return null;
+}
+
+/** Downloading an image's preview (storagePaths.preview): the functions write it only for verified images. */
+export function previewDownloadVerdict(ctx: Omit<WriteContext, "nowMs">, path: AttachmentPath): Verdict {
   if (!validAttachmentPath(path)) return "a path segment outside the model";
   if (!ctx.deal || !sideOf(ctx.deal, ctx.uid)) return "not a participant";
   return null;

@@ -8,3 +8,5 @@ export * from "./contract.ts";
 export * from "./rules-constants.ts";
 export * from "./response-times.ts";
 export * from "./platform.ts";
+export * from "./attachments.ts";
+export * from "./notifications.ts";

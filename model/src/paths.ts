@@ -27,4 +27,6 @@ export const storagePaths = {
   /** Folder of one message's files: the sender's uid is in the path so rules can check the uploader. */
   messageFolder: (dealId: string, senderId: string, messageId: string) => `deals/${dealId}/attachments/${senderId}/${messageId}`,
   attachment: (dealId: string, senderId: string, messageId: string, fileName: string) => `deals/${dealId}/attachments/${senderId}/${messageId}/${fileName}`,
+  /** An image attachment's WebP preview, written by the functions beside the attachments (same segments). */
+  preview: (dealId: string, senderId: string, messageId: string, fileName: string) => `deals/${dealId}/previews/${senderId}/${messageId}/${fileName}`,
 } as const;

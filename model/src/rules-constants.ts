@@ -3,7 +3,9 @@
 // `npm run rules:generate` puts them between the markers of each rules file. test/contract/ fails when a
 // committed block differs from what this file generates, and checks the rules' verdicts against the model's.
 import { fieldOwnership, blankClassRe2, writableStatuses } from "./contract.ts";
-import { attachmentContentTypes, codePointClass, fileNameForbiddenCodePoints, idAlphabet, idMaxLength, limits } from "./schemas.ts";
+import { verificationMetadataKey, verifiedMarker } from "./attachments.ts";
+import { notificationFieldOwnership, notificationLimits, pushPlatforms, pushTokenPattern, timeZonePattern } from "./notifications.ts";
+import { attachmentContentTypes, codePointClass, fileNameForbiddenCodePoints, idAlphabet, idMaxLength, limits, videoContentTypes } from "./schemas.ts";
 
 export const generatedBlockStart = "// ---- BEGIN GENERATED from model/ by `npm run rules:generate`: do not edit by hand ----";
 export const generatedBlockEnd = "// ---- END GENERATED ----";
@@ -23,6 +25,7 @@ export const rulesPatterns = {
   id: `[${idAlphabet}]{1,${idMaxLength}}`,
   fileName: `${codePointClass(fileNameForbiddenCodePoints, "re2", true)}{1,${limits.fileNameMaxLength}}`,
   contentType: `(${attachmentContentTypes.map(escapeRe2).join("|")})`,
+  videoContentType: `(${videoContentTypes.map(escapeRe2).join("|")})`,
   blank: `${blankClassRe2}*`,
 };
 
@@ -36,6 +39,7 @@ export function firestoreRulesConstants(): string[] {
   return [
     fn("textMaxLength", String(limits.textMaxLength)),
     fn("attachmentsPerMessage", String(limits.attachmentsPerMessage)),
+    fn("searchTokensPerMessage", String(limits.searchTokensPerMessage)),
     fn("presenceMaxConnections", String(limits.presenceMaxConnections)),
     fn("editWindow", seconds(limits.editWindowMs)),
     fn("editMinInterval", seconds(limits.editMinIntervalMs)),
@@ -56,14 +60,15 @@ export function firestoreRulesConstants(): string[] {
     ),
     // Runs once per attachment, so its constants are inlined: Google's engine stops a request after 1,000
     // evaluated expressions, and a constant function call per check would cost ten attachments about 300 more.
-    // Exactly the attachment's fields; a file name as model FileName; 1 byte .. limits.attachmentMaxBytes; a
-    // content type of the allow-list; storagePath exactly deals/{dealId}/attachments/{senderId}/{messageId}/{name}.
+    // Exactly the attachment's client fields (never the platform's `verification`); a file name as model FileName;
+    // 1 byte .. limits.attachmentMaxBytes, or limits.videoMaxBytes for a video type; a content type of the
+    // allow-list; storagePath exactly deals/{dealId}/attachments/{senderId}/{messageId}/{name}.
     fn(
       "validAttachment",
       [
         `a.keys().hasOnly(${rulesList(fieldOwnership.attachment.client)}) && a.size() == ${fieldOwnership.attachment.client.length}`,
         `a.name.matches(${rulesString(rulesPatterns.fileName)}) && !a.name.matches('[.]{1,2}')`,
-        `a.size is int && a.size > 0 && a.size <= ${limits.attachmentMaxBytes}`,
+        `a.size is int && a.size > 0 && (a.size <= ${limits.attachmentMaxBytes} || (a.size <= ${limits.videoMaxBytes} && a.contentType.matches(${rulesString(rulesPatterns.videoContentType)})))`,
         `a.contentType.matches(${rulesString(rulesPatterns.contentType)})`,
         "a.storagePath == folder + a.name",
       ].join("\n        && "),
@@ -86,16 +91,43 @@ export function firestoreRulesConstants(): string[] {
       ].join("\n        && "),
       "id, c",
     ),
+    ...notificationRulesConstants(),
+  ];
+}
+
+/** The notification collections' constants (model/src/notifications.ts). */
+function notificationRulesConstants(): string[] {
+  const own = notificationFieldOwnership;
+  return [
+    fn("pushTokenPattern", rulesString(pushTokenPattern)),
+    fn("pushPlatforms", rulesList(pushPlatforms)),
+    fn("pushDeviceFields", rulesList(own.pushDevice.client)),
+    fn("pushTokenMinInterval", seconds(notificationLimits.pushTokenMinIntervalMs)),
+    fn("openConversationFields", rulesList(own.openConversation.client)),
+    fn("openConversationMaxTtl", seconds(notificationLimits.openConversationMaxTtlMs)),
+    fn("openConversationMinInterval", seconds(notificationLimits.openConversationMinIntervalMs)),
+    fn("preferencesFields", rulesList(own.preferences.client)),
+    fn("conversationPreferencesFields", rulesList(own.conversationPreferences.client)),
+    fn("quietHoursFields", rulesList(own.quietHours.client)),
+    fn("preferencesMinInterval", seconds(notificationLimits.preferencesMinIntervalMs)),
+    fn("muteMax", seconds(notificationLimits.muteMaxMs)),
+    fn("lastMinuteOfDay", String(notificationLimits.minutesPerDay - 1)),
+    fn("timeZoneMaxLength", String(notificationLimits.timeZoneMaxLength)),
+    fn("timeZonePattern", rulesString(timeZonePattern)),
   ];
 }
 
 export function storageRulesConstants(): string[] {
   return [
     fn("attachmentMaxBytes", String(limits.attachmentMaxBytes)),
+    fn("videoMaxBytes", String(limits.videoMaxBytes)),
     fn("writableStatuses", rulesList(writableStatuses)),
     fn("idPattern", rulesString(rulesPatterns.id)),
     fn("fileNamePattern", rulesString(rulesPatterns.fileName)),
     fn("contentTypePattern", rulesString(rulesPatterns.contentType)),
+    fn("videoContentTypePattern", rulesString(rulesPatterns.videoContentType)),
+    fn("verificationKey", rulesString(verificationMetadataKey)),
+    fn("verifiedMarker", rulesString(verifiedMarker)),
   ];
 }
 

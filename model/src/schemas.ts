@@ -60,6 +60,15 @@ export const limits = {
   textMaxLength: 4000,
   attachmentsPerMessage: 10,
   attachmentMaxBytes: 25 * 1024 * 1024,
+  /** Video drafts (videoContentTypes) have their own bound: a few minutes of phone video at 1080p. */
+  videoMaxBytes: 500 * 1024 * 1024,
+  /**
+   * Uploads one user may make into one deal per UTC day, counted by the functions when they verify an upload
+   * (rules cannot count); an upload past it is rejected and deleted (docs/attachments.md).
+   */
+  uploadsPerUserAndDealPerDay: 200,
+  /** Width of an image attachment's WebP preview (never enlarged). */
+  previewWidthPx: 320,
   fileNameMaxLength: 200,
   /** Edit and delete are allowed to the author for this long after createdAt. */
   editWindowMs: 5 * 60 * 1000,
@@ -103,6 +112,11 @@ export const limits = {
    * at most this many, read in one ordered query inside the trigger's transaction.
    */
   responseTimeWindowMessages: 500,
+  /**
+   * Answers kept per deal in conversations/{dealId}.responseClock (the newest): the per-deal statistics and the
+   * per-user entries are derived from them, so this bounds the conversation document (about 60 bytes an answer).
+   */
+  responseAnswersPerDeal: 200,
   /** Answers kept per user in responseStats/{uid} (the newest; older ones and those outside the longest window are dropped). */
   responseStatsMaxAnswers: 2_000,
 } as const;
@@ -118,7 +132,6 @@ export const attachmentContentTypes = [
   "image/png",
   "image/gif",
   "image/webp",
-  "image/heic",
   "application/pdf",
   "application/msword",
   "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -126,8 +139,17 @@ export const attachmentContentTypes = [
   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
   "application/vnd.ms-powerpoint",
   "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+  "video/mp4",
+  "video/quicktime",
+  "video/webm",
 ] as const;
 export const AttachmentContentType = z.enum(attachmentContentTypes);
+export type AttachmentContentType = z.infer<typeof AttachmentContentType>;
+/** Content types bounded by limits.videoMaxBytes instead of limits.attachmentMaxBytes. */
+export const videoContentTypes = ["video/mp4", "video/quicktime", "video/webm"] as const satisfies readonly AttachmentContentType[];
+/** The largest file of a content type (storage.rules and firestore.rules enforce the same bound). */
+export const maxBytesFor = (contentType: string): number =>
+  (videoContentTypes as readonly string[]).includes(contentType) ? limits.videoMaxBytes : limits.attachmentMaxBytes;
 
 /** Code points a file name may not contain: slashes (they would make a folder), and C0/DEL/C1 control characters. */
 export const fileNameForbiddenCodePoints: ReadonlyArray<number | readonly [number, number]> = [[0x00, 0x1f], 0x2f, 0x5c, [0x7f, 0x9f]];
@@ -146,13 +168,47 @@ export const FileName = z.string().check(
   z.refine((name) => name !== "." && name !== "..", "a file name cannot be '.' or '..'"),
 );
 
-export const Attachment = z.object({
-  name: FileName,
-  size: z.int().check(z.positive(), z.maximum(limits.attachmentMaxBytes)),
-  contentType: AttachmentContentType,
-  /** deals/{dealId}/attachments/{senderId}/{messageId}/{name} */
-  storagePath: z.string().check(z.minLength(1), z.maxLength(1024)),
+/** The platform's verdict on an uploaded file (absent on an attachment until the functions have checked it: pending). */
+export const verificationStatuses = ["pending", "verified", "rejected"] as const;
+export const VerificationStatus = z.enum(verificationStatuses);
+export type VerificationStatus = z.infer<typeof VerificationStatus>;
+
+/**
+ * Written by the functions only, from the file's bytes (docs/attachments.md): the attachment's `verification`.
+ * `size` is the byte size of what the other side downloads (an image is re-encoded without its camera metadata);
+ * `missing` names metadata the functions could not extract for this kind of file (e.g. a WebM video's duration).
+ */
+export const AttachmentVerification = z.object({
+  status: z.enum(["verified", "rejected"]),
+  /** Why a file was rejected, in words an app can show ("the file is not a PDF"). */
+  reason: z.optional(z.string().check(z.maxLength(300))),
+  /** The type its bytes show (file-type's MIME type), when recognised. */
+  detectedType: z.optional(z.string()),
+  size: z.optional(z.int().check(z.nonnegative())),
+  width: z.optional(z.int().check(z.positive())),
+  height: z.optional(z.int().check(z.positive())),
+  /** EXIF orientation (1–8) the camera recorded; the stored image is already rotated upright. */
+  orientation: z.optional(z.int().check(z.minimum(1), z.maximum(8))),
+  pageCount: z.optional(z.int().check(z.nonnegative())),
+  durationMs: z.optional(z.number().check(z.nonnegative())),
+  /** The WebP preview (storagePaths.preview), for images. */
+  previewPath: z.optional(z.string()),
+  missing: z.optional(z.array(z.string())),
+  checkedAt: timestamp,
 });
+export type AttachmentVerification = z.infer<typeof AttachmentVerification>;
+
+export const Attachment = z
+  .object({
+    name: FileName,
+    size: z.int().check(z.positive(), z.maximum(limits.videoMaxBytes)),
+    contentType: AttachmentContentType,
+    /** deals/{dealId}/attachments/{senderId}/{messageId}/{name} */
+    storagePath: z.string().check(z.minLength(1), z.maxLength(1024)),
+    /** Platform-owned (fieldOwnership.attachment.platform): absent while the file is being checked. */
+    verification: z.optional(AttachmentVerification),
+  })
+  .check(z.refine((a) => a.size <= maxBytesFor(a.contentType), "the file is larger than its content type allows"));
 export type Attachment = z.infer<typeof Attachment>;
 
 export const MessageText = z.string().check(z.maxLength(limits.textMaxLength));
@@ -174,13 +230,13 @@ export const Message = z.object({
   /** Tombstone: a deleted message keeps its place but loses its text and attachments. */
   deleted: z.boolean(),
   deletedAt: z.nullable(timestamp),
-  /** Written by Cloud Functions only. */
-  searchTokens: z.optional(z.array(z.string())),
   /**
-   * Written by Cloud Functions only: when this message answers the other side, the time since the first of their
-   * messages it had not answered, without the time the deal was closed (docs/response-times.md).
+   * The message's search tokens (model searchTokens of its text; [] once tombstoned), written by the client with
+   * the message, its edits and its tombstone. The rules bound their number; the message trigger recomputes them
+   * and repairs a list that differs (docs/functions.md#search-tokens-written-by-the-client). Optional: messages
+   * stored before clients wrote them carry the functions' copy or none.
    */
-  responseTimeMs: z.optional(z.number().check(z.nonnegative())),
+  searchTokens: z.optional(z.array(z.string())),
   /** Written by the platform on status-change system messages: the deal's status before and after. */
   statusChange: z.optional(z.object({ from: DealStatus, to: DealStatus })),
 });
@@ -265,6 +321,31 @@ export const UserResponseStats = z.object({
 });
 export type UserResponseStats = z.infer<typeof UserResponseStats>;
 
+/** One answer in a deal's response clock: who answered (side and uid), when, and after how long. */
+export const ClockAnswer = z.object({ side: Side, senderId: z.string(), at: timestamp, ms: durationMs });
+export type ClockAnswer = z.infer<typeof ClockAnswer>;
+
+/**
+ * conversations/{dealId}.responseClock, platform-only: the response-time definition's state after the messages
+ * applied so far (docs/response-times.md), so a new message at the end of the conversation is applied in O(1)
+ * instead of re-deriving the deal's window. `through` is the last message applied in conversation order.
+ */
+export const ResponseClock = z.object({
+  through: z.nullable(z.object({ at: timestamp, messageId: z.string() })),
+  /** False while the clock was rebuilt from a truncated window and its first turn has not ended (nothing decided yet). */
+  decided: z.boolean(),
+  owedBy: z.nullable(Side),
+  /** The owing side's clock start (ms, and the message's own timestamp). */
+  sinceMs: z.number(),
+  since: z.nullable(timestamp),
+  pausedMs: z.number(),
+  /** When the deal closed (ms), null while open; a very negative value when it was closed before the window. */
+  closedSinceMs: z.nullable(z.number()),
+  /** The deal's newest limits.responseAnswersPerDeal answers, oldest first. */
+  answers: z.array(ClockAnswer),
+});
+export type ResponseClock = z.infer<typeof ResponseClock>;
+
 /**
  * conversations/{dealId}: the conversation list entry and shared state of one deal. Everything is written by
  * the platform (admin SDK, Cloud Functions) except `readWatermark.<side>`, which each participant moves forward.
@@ -287,6 +368,8 @@ export const Conversation = z.object({
   responseTime: PerSide(ResponseTimeStats),
   /** Function-written: updatedAt of the deal version whose status is mirrored (an older deal event never overwrites a newer one). */
   statusChangedAt: z.optional(timestamp),
+  /** Function-written: the response-time state the statistics above are derived from (absent until the first message). */
+  responseClock: z.optional(ResponseClock),
 });
 export type Conversation = z.infer<typeof Conversation>;
 /** The conversation document as the functions read and write it. */

@@ -32,6 +32,7 @@ import {
   type WriteContext,
 } from "@dealchat/model";
 import { applyUpdate, at, firestoreAllows, type Data, contractSuite, type VerdictCase } from "./rules-engine-harness.ts";
+import { notificationVerdictCases } from "./notifications-cases.ts";
 
 const suite = contractSuite("firestore.rules");
 const rules = suite.rules;
@@ -123,6 +124,14 @@ describe("new messages: firestore.rules and the model agree", () => {
     createCase("hasAttachments disagreeing with the list", false, { data: msg({ hasAttachments: false }, null, [file()]) }),
     createCase("an attachment of limits.attachmentMaxBytes", true, { data: msg({}, null, [file({ size: limits.attachmentMaxBytes })]) }),
     createCase("an attachment one byte past the limit", false, { data: msg({}, null, [file({ size: limits.attachmentMaxBytes + 1 })]) }),
+    createCase("a video of limits.videoMaxBytes", true, { data: msg({}, null, [file({ contentType: "video/mp4", size: limits.videoMaxBytes })]) }),
+    createCase("a video one byte past limits.videoMaxBytes", false, {
+      data: msg({}, null, [file({ contentType: "video/quicktime", size: limits.videoMaxBytes + 1 })]),
+    }),
+    createCase("a PDF of limits.videoMaxBytes (only videos get the larger bound)", false, { data: msg({}, null, [file({ size: limits.videoMaxBytes })]) }),
+    createCase("a client-written verification (platform-owned)", false, {
+      data: msg({}, null, [{ ...file(), verification: { status: "verified", checkedAt: at(NOW) } } as Attachment]),
+    }),
     createCase("an empty attachment", false, { data: msg({}, null, [file({ size: 0 })]) }),
     createCase("a fractional attachment size", false, { data: msg({}, null, [file({ size: 1.5 })]) }),
     createCase("a file name of limits.fileNameMaxLength characters", true, {
@@ -147,7 +156,8 @@ describe("new messages: firestore.rules and the model agree", () => {
       "text/plain",
       "IMAGE/PNG",
       "application/x-msdownload",
-      "video/mp4",
+      "video/x-msvideo",
+      "image/heic",
       "application/vnd.ms-excel.sheet.macroEnabled.12",
     ].map((type) => createCase(`content type ${type}`, false, { data: msg({}, null, [file({ contentType: type as Attachment["contentType"] })]) })),
     // Rules have no loops: every unrolled position must be checked.
@@ -165,7 +175,17 @@ describe("new messages: firestore.rules and the model agree", () => {
     createCase("an attachment with an unknown key", false, { data: msg({}, null, [{ ...file(), url: "https://x" } as Attachment]) }),
     createCase("an attachment without its size", false, { data: msg({}, null, [withoutKey(file(), "size") as Attachment]) }),
     createCase("an unknown key", false, { data: msg({ priority: "high" }) }),
-    createCase("a platform field (searchTokens)", false, { data: msg({ searchTokens: ["hi"] }) }),
+    createCase("the tokenizer's search tokens", true, { data: msg({}, "Summer campaign brief") }),
+    createCase("search tokens that do not match the text (only the writer's own message is affected)", true, { data: msg({ searchTokens: ["pwned"] }) }),
+    createCase("no search tokens (an empty list)", true, { data: msg({ searchTokens: [] }) }),
+    createCase("limits.searchTokensPerMessage search tokens", true, {
+      data: msg({ searchTokens: Array.from({ length: limits.searchTokensPerMessage }, (_, i) => `t${i}`) }),
+    }),
+    createCase("one search token past limits.searchTokensPerMessage", false, {
+      data: msg({ searchTokens: Array.from({ length: limits.searchTokensPerMessage + 1 }, (_, i) => `t${i}`) }),
+    }),
+    createCase("search tokens that are not a list", false, { data: msg({ searchTokens: "hi" }) }),
+    createCase("search tokens as a map", false, { data: msg({ searchTokens: { 0: "hi" } }) }),
     createCase("a platform field (responseTimeMs)", false, { data: msg({ responseTimeMs: 1 }) }),
     createCase("a platform field (statusChange: a forged deal closing)", false, { data: msg({ statusChange: { from: "active", to: "completed" } }) }),
     ...Object.keys(msg()).map((key) => createCase(`without ${key}`, false, { data: withoutKey(msg(), key) })),
@@ -240,7 +260,15 @@ describe("edits and tombstones: firestore.rules and the model agree", () => {
       change: textEdit("Again", at(NOW)),
     }),
     updateCase("an edit that also changes the sender", false, { change: { ...textEdit("Hello", at(NOW)), senderId: influencer } }),
-    updateCase("an edit that clears the search tokens", false, { change: { ...textEdit("Hello", at(NOW)), searchTokens: [] } }),
+    updateCase("an edit with the new text's search tokens", true, { change: textEdit("Hello campaign", at(NOW)) }),
+    updateCase("an edit that keeps the old search tokens (repaired by the trigger)", true, { change: { text: "Hello", editedAt: at(NOW) } }),
+    updateCase("an edit with one search token past the limit", false, {
+      change: { ...textEdit("Hello", at(NOW)), searchTokens: Array.from({ length: limits.searchTokensPerMessage + 1 }, (_, i) => `t${i}`) },
+    }),
+    updateCase("an edit with search tokens that are not a list", false, { change: { ...textEdit("Hello", at(NOW)), searchTokens: "hello" } }),
+    updateCase("only the search tokens, without an edit", false, { change: { searchTokens: ["pwned"] } }),
+    updateCase("a tombstone that keeps search tokens", false, { change: { ...tombstone(at(NOW)), searchTokens: ["hi"] } }),
+    updateCase("a tombstone without the search-token list", false, { change: withoutKey(tombstone(at(NOW)), "searchTokens") }),
     updateCase("an edit by the other participant", false, { uid: influencer, change: textEdit("Hello", at(NOW)) }),
     updateCase("an edit on a completed deal", false, { dealDoc: deal("completed"), change: textEdit("Hello", at(NOW)) }),
     updateCase("an edit by an author no longer on that side", false, { dealDoc: deal("active", { brandId: "new-brand" }), change: textEdit("Hello", at(NOW)) }),
@@ -476,6 +504,12 @@ describe("reads decide membership from brandId and influencerId only", () => {
     expect(read("intruder", `deals/${dealId}/messages/${messageId}`, msg())).toBe(false);
     expect(read("intruder", `deals/${dealId}/typing/${brand}`, typingWritten(0, true))).toBe(false);
   });
+});
+
+// ---- notifications (cases in notifications-cases.ts) ----------------------------------------------------------
+
+describe("notification documents: firestore.rules and the model agree", () => {
+  check(notificationVerdictCases());
 });
 
 // ---- the cases can fail ----------------------------------------------------------------------------------------

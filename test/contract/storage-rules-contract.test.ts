@@ -9,6 +9,10 @@ import {
   idMaxLength,
   limits,
   listVerdict,
+  previewDownloadVerdict,
+  verificationMetadataKey,
+  verifiedMarker,
+  videoContentTypes,
   storagePaths,
   uploadVerdict,
   type AttachmentPath,
@@ -94,8 +98,14 @@ describe("uploads: storage.rules and the model agree", () => {
     uploadCase(`a size of limits.attachmentMaxBytes`, true, { object: pdf({ size: limits.attachmentMaxBytes }) }),
     uploadCase("one byte past limits.attachmentMaxBytes", false, { object: pdf({ size: limits.attachmentMaxBytes + 1 }) }),
     uploadCase("an empty file", false, { object: pdf({ size: 0 }) }),
+    ...videoContentTypes.flatMap((type) => [
+      uploadCase(`${type} of limits.videoMaxBytes`, true, { object: pdf({ contentType: type, size: limits.videoMaxBytes }) }),
+      uploadCase(`${type} one byte past limits.videoMaxBytes`, false, { object: pdf({ contentType: type, size: limits.videoMaxBytes + 1 }) }),
+    ]),
+    uploadCase("a PDF of limits.videoMaxBytes (only videos get the larger bound)", false, { object: pdf({ size: limits.videoMaxBytes }) }),
+    uploadCase("a client-set verification marker", false, { object: pdf({ metadata: { [verificationMetadataKey]: verifiedMarker } }) }),
     ...attachmentContentTypes.map((type) => uploadCase(`content type ${type}`, true, { object: pdf({ contentType: type }) })),
-    ...["image/svg+xml", "text/html", "application/x-msdownload", "video/mp4", "application/pdfx", "IMAGE/PNG"].map((type) =>
+    ...["image/svg+xml", "text/html", "application/x-msdownload", "video/x-msvideo", "image/heic", "application/pdfx", "IMAGE/PNG"].map((type) =>
       uploadCase(`content type ${type}`, false, { object: pdf({ contentType: type }) }),
     ),
     uploadCase("custom metadata", false, { object: pdf({ metadata: { note: "hi" } }) }),
@@ -119,7 +129,13 @@ describe("uploads: storage.rules and the model agree", () => {
   ]);
 });
 
-function readCase(name: string, expected: boolean, o: { uid?: string; path?: Partial<AttachmentPath>; dealDoc?: Data }): Case {
+const verifiedMetadata = { [verificationMetadataKey]: verifiedMarker };
+
+function readCase(
+  name: string,
+  expected: boolean,
+  o: { uid?: string; path?: Partial<AttachmentPath>; dealDoc?: Data; metadata?: Record<string, string>; preview?: boolean; missing?: boolean },
+): Case {
   return {
     name,
     expect: expected,
@@ -127,17 +143,42 @@ function readCase(name: string, expected: boolean, o: { uid?: string; path?: Par
       const uid = o.uid ?? influencer;
       const path: AttachmentPath = { dealId, senderId: brand, messageId: "msg_1", fileName: "brief.pdf", ...o.path };
       const dealDoc = o.dealDoc ?? deal();
-      const objectPath = storagePaths.attachment(path.dealId, path.senderId, path.messageId, path.fileName);
+      const metadata = o.metadata ?? verifiedMetadata;
+      const objectPath = (o.preview ? storagePaths.preview : storagePaths.attachment)(path.dealId, path.senderId, path.messageId, path.fileName);
       return {
         rules: storageAllows(rules, {
           uid,
           method: "get",
           path: objectPath,
-          existing: storageObject(objectPath, pdf()),
+          existing: o.missing ? null : storageObject(objectPath, pdf({ metadata })),
           documents: { [`deals/${path.dealId}`]: dealDoc },
           nowMs: NOW,
         }),
-        model: downloadVerdict({ uid, deal: dealDoc as never }, path),
+        model: o.preview
+          ? previewDownloadVerdict({ uid, deal: dealDoc as never }, path)
+          : downloadVerdict({ uid, deal: dealDoc as never }, path, o.missing ? null : { metadata }),
+      };
+    },
+  };
+}
+
+function previewWriteCase(name: string, method: "create" | "update" | "delete"): Case {
+  return {
+    name,
+    expect: false,
+    run: (rules) => {
+      const objectPath = storagePaths.preview(dealId, brand, "msg_1", "photo.jpg");
+      return {
+        rules: storageAllows(rules, {
+          uid: brand,
+          method,
+          path: objectPath,
+          incoming: method === "delete" ? undefined : storageObject(objectPath, pdf({ contentType: "image/webp" })),
+          existing: method === "create" ? null : storageObject(objectPath, pdf({ contentType: "image/webp" })),
+          documents: { [`deals/${dealId}`]: deal() },
+          nowMs: NOW,
+        }),
+        model: "previews are written by the functions only",
       };
     },
   };
@@ -167,8 +208,21 @@ function listCase(name: string, expected: boolean, o: { uid?: string; senderId?:
 
 describe("downloads and listings: storage.rules and the model agree", () => {
   check([
-    readCase("the other participant downloads", true, {}),
-    readCase("the uploader downloads", true, { uid: brand }),
+    readCase("the other participant downloads a verified file", true, {}),
+    readCase("the other participant, before the functions have verified the file", false, { metadata: {} }),
+    readCase("the other participant, with a marker of another value", false, { metadata: { [verificationMetadataKey]: "pending" } }),
+    readCase("the other participant, a missing file (left to Storage's not-found)", true, { missing: true }),
+    readCase("a stranger, a missing file", false, { uid: "stranger", missing: true }),
+    readCase("the uploader downloads their verified file", true, { uid: brand }),
+    readCase("the uploader downloads their own file before it is verified", true, { uid: brand, metadata: {} }),
+    readCase("a stranger, verified file", false, { uid: "stranger" }),
+    readCase("a removed influencer, verified file", false, { dealDoc: deal({ influencerId: "new-influencer" }) }),
+    readCase("the other participant reads a preview", true, { preview: true, path: { fileName: "photo.jpg" } }),
+    readCase("a stranger reads a preview", false, { uid: "stranger", preview: true, path: { fileName: "photo.jpg" } }),
+    readCase("a removed influencer reads a preview", false, { preview: true, dealDoc: deal({ influencerId: "new-influencer" }) }),
+    previewWriteCase("a participant writes a preview", "create"),
+    previewWriteCase("a participant overwrites a preview", "update"),
+    previewWriteCase("a participant deletes a preview", "delete"),
     readCase("a closed deal's files stay readable", true, { dealDoc: deal({ status: "completed" }) }),
     readCase("a stranger", false, { uid: "stranger" }),
     readCase("a removed influencer (still in participants)", false, { dealDoc: deal({ influencerId: "new-influencer" }) }),

@@ -103,6 +103,12 @@ describe("functions domain", () => {
     expect(onlyFunctionFieldsChanged(base, { ...base, createdAt: t(1), searchTokens: ["a"], responseTimeMs: 3 })).toBe(true);
     expect(onlyFunctionFieldsChanged(base, { ...base, text: "b", searchTokens: ["b"] })).toBe(false);
     expect(onlyFunctionFieldsChanged(base, { ...base, createdAt: t(2) })).toBe(false);
+    // The upload trigger's verdict on an attachment entry is its own echo too; any other change of the entry is not.
+    const file = { name: "a.pdf", size: 1, contentType: "application/pdf", storagePath: "deals/d/attachments/u/m/a.pdf" };
+    const withFile = { ...base, attachments: [file] };
+    expect(onlyFunctionFieldsChanged(withFile, { ...withFile, attachments: [{ ...file, verification: { status: "verified", checkedAt: t(3) } }] })).toBe(true);
+    expect(onlyFunctionFieldsChanged(withFile, { ...withFile, attachments: [{ ...file, size: 2, verification: { status: "verified" } }] })).toBe(false);
+    expect(onlyFunctionFieldsChanged(withFile, { ...withFile, attachments: [] })).toBe(false);
   });
 
   it("keys event records by handler and event id, escaping slashes", () => {

@@ -109,7 +109,7 @@ describe("response-time definition", () => {
     const question = derive([deleted(msg("b1", "brand", 0)), msg("b2", "brand", 60), msg("i1", "influencer", 90)]);
     expect(perMessage(question)).toEqual({ b1: null, b2: null, i1: 30_000 });
     // A deleted answer: the influencer still owed until i2 at 50 → 50 s; i1 carries nothing.
-    const answer = derive([msg("b1", "brand", 0), deleted(msg("i1", "influencer", 20, { responseTimeMs: 20_000 })), msg("i2", "influencer", 50)]);
+    const answer = derive([msg("b1", "brand", 0), deleted(msg("i1", "influencer", 20)), msg("i2", "influencer", 50)]);
     expect(perMessage(answer)).toEqual({ b1: null, i1: null, i2: 50_000 });
     // Only a deleted answer: the influencer owes again, from 0, and nothing is counted.
     const unanswered = derive([msg("b1", "brand", 0), deleted(msg("i1", "influencer", 20))]);
@@ -157,7 +157,7 @@ describe("response-time definition", () => {
     const before = derive([msg("b1", "brand", 0), msg("i2", "influencer", 100)]);
     expect(perMessage(before)).toEqual({ b1: null, i2: 100_000 });
     // i1 (50) becomes visible after i2 was processed: i1 now answers in 50 s and i2 is a nudge.
-    const after = derive([msg("b1", "brand", 0), msg("i2", "influencer", 100, { responseTimeMs: 100_000 }), msg("i1", "influencer", 50)]);
+    const after = derive([msg("b1", "brand", 0), msg("i2", "influencer", 100), msg("i1", "influencer", 50)]);
     expect(perMessage(after)).toEqual({ b1: null, i1: 50_000, i2: null });
   });
 

@@ -18,7 +18,7 @@ import {
 } from "firebase/firestore";
 import { FieldValue } from "firebase-admin/firestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { searchQueryToken } from "@dealchat/model";
+import { searchQueryToken, textEdit, tombstone } from "@dealchat/model";
 import { adminFirestore, signedInWebClient, type WebClient } from "../support/clients.ts";
 import { uniqueId } from "../support/emulators.ts";
 import { pollUntil, waitForSnapshot } from "../support/wait.ts";
@@ -134,9 +134,14 @@ describe("Cloud Functions through the Functions emulator", () => {
     expect(conv.lastMessage).toMatchObject({ senderId: brand.user.uid, senderSide: "brand", snippet: "Café shoot on Friday?", kind: "text" });
     expect((conv.lastActivityAt as Timestamp).toMillis()).toBe(t3);
 
-    const third = await messageUntil(brand, m3, (m) => Array.isArray(m.searchTokens), "m3's search tokens");
+    // The tokens came with the message (the client's tokenizer); nothing was written back onto any message.
+    const third = (await getDoc(doc(brand.db, "deals", dealId, "messages", m3))).data()!;
     expect(third.searchTokens).toEqual(["cafe", "shoot", "friday", "caf", "sho", "fri", "shoo", "frid", "frida"]);
-    expect((await messageUntil(brand, m2, (m) => m.responseTimeMs !== undefined, "m2's response time")).responseTimeMs).toBe(Math.round(t2 - t1));
+    expect(third.responseTimeMs).toBeUndefined();
+    expect((conv.responseClock.answers as Array<{ side: string; ms: number }>).map((a) => [a.side, a.ms])).toEqual([
+      ["influencer", Math.round(t2 - t1)],
+      ["brand", Math.round(t3 - t2)],
+    ]);
 
     // A search for a prefix of a diacritic word finds the message through the one token it allows.
     const token = searchQueryToken("CAFÉ");
@@ -151,7 +156,7 @@ describe("Cloud Functions through the Functions emulator", () => {
     expect(read.unread.brand).toBe(1);
 
     // An edit of the last message re-derives its tokens and the summary.
-    await updateDoc(doc(brand.db, "deals", dealId, "messages", m3), { text: "Studio shoot on Friday?", editedAt: serverTimestamp() });
+    await updateDoc(doc(brand.db, "deals", dealId, "messages", m3), textEdit("Studio shoot on Friday?", serverTimestamp()));
     const edited = await conversationUntil(brand, (c) => c.lastMessage?.snippet === "Studio shoot on Friday?", "the edit to reach the summary");
     expect(edited.lastMessage.messageId).toBe(m3);
     const retokenized = await messageUntil(brand, m3, (m) => m.searchTokens?.includes("studio"), "m3's new tokens");
@@ -160,13 +165,7 @@ describe("Cloud Functions through the Functions emulator", () => {
     // A new unread message, then its tombstone: the counter goes up and back down, the summary says so.
     const m4 = await send(brand, "brand", "Also a reel?");
     await conversationUntil(influencer, (c) => c.lastMessage?.messageId === m4 && c.unread.influencer === 1, "m4 to count as unread");
-    await updateDoc(doc(brand.db, "deals", dealId, "messages", m4), {
-      text: null,
-      attachments: [],
-      hasAttachments: false,
-      deleted: true,
-      deletedAt: serverTimestamp(),
-    });
+    await updateDoc(doc(brand.db, "deals", dealId, "messages", m4), tombstone(serverTimestamp()));
     const tombstoned = await conversationUntil(
       influencer,
       (c) => c.lastMessage?.kind === "deleted" && c.unread.influencer === 0,
@@ -206,7 +205,7 @@ describe("Cloud Functions through the Functions emulator", () => {
     await Promise.all(writes);
 
     // Counters and summary are exact. Response times are checked for consistency: the totals equal exactly the
-    // per-message responseTimeMs records (nothing counted twice or lost by concurrent transactions). Which
+    // answers the response clock records (nothing counted twice or lost by concurrent transactions). Which
     // message each one answers depends on what was visible when its trigger ran: in production createdAt is
     // the commit time and a trigger sees every earlier commit, while Google's emulator can stamp concurrent
     // writes out of commit order (see docs/functions.md).
@@ -221,12 +220,9 @@ describe("Cloud Functions through the Functions emulator", () => {
       async () => {
         const [messages, state] = await Promise.all([admin.collection(`deals/${burstDeal}/messages`).get(), admin.doc(`conversations/${burstDeal}`).get()]);
         const sums = { brand: { count: 0, totalMs: 0 }, influencer: { count: 0, totalMs: 0 } };
-        for (const m of messages.docs) {
-          const ms = m.get("responseTimeMs") as number | undefined;
-          if (ms === undefined) continue;
-          const side = m.get("senderSide") as "brand" | "influencer";
-          sums[side].count += 1;
-          sums[side].totalMs += ms;
+        for (const answer of (state.get("responseClock.answers") ?? []) as Array<{ side: "brand" | "influencer"; ms: number }>) {
+          sums[answer.side].count += 1;
+          sums[answer.side].totalMs += answer.ms;
         }
         const stored = state.get("responseTime") as Record<"brand" | "influencer", { count: number; totalMs: number }>;
         const tokenized = messages.docs.every((m) => Array.isArray(m.get("searchTokens")));
@@ -240,17 +236,22 @@ describe("Cloud Functions through the Functions emulator", () => {
         };
       },
       (r) => r.tokenized && JSON.stringify(r.sums) === JSON.stringify(r.stored),
-      { what: "response-time totals to equal the per-message records", timeoutMs: 60_000, intervalMs: 250 },
+      { what: "response-time totals to equal the clock's answers", timeoutMs: 60_000, intervalMs: 250 },
     );
     expect(records.stored).toEqual(records.sums);
     expect(records.stored.brand.count + records.stored.influencer.count).toBeGreaterThan(0);
 
-    // The correction pass: whatever order the emulator made the messages visible in, every message ends with the
-    // response time the definition gives on the final stored order (createdAt, then id). Worked out here by the
+    // The correction pass: whatever order the emulator made the messages visible in, the clock ends with the
+    // answers the definition gives on the final stored order (createdAt, then id). Worked out here by the
     // rule itself, for live participant messages only: a side answers when it owes, from the first message it had
     // not answered; anything else is a nudge or starts a wait.
     const expected = await pollUntil(
       async () => {
+        const answers = ((await admin.doc(`conversations/${burstDeal}`).get()).get("responseClock.answers") ?? []) as Array<{
+          at: FirebaseFirestore.Timestamp;
+          ms: number;
+        }>;
+        const recorded = new Map(answers.map((a) => [a.at.toMillis(), a.ms]));
         const docs = (await admin.collection(`deals/${burstDeal}/messages`).get()).docs.sort(
           (a, b) => a.get("createdAt").toMillis() - b.get("createdAt").toMillis() || (a.id < b.id ? -1 : 1),
         );
@@ -268,7 +269,7 @@ describe("Cloud Functions through the Functions emulator", () => {
             owed = side === "brand" ? "influencer" : "brand";
             since = t;
           }
-          return { id: d.id, want, stored: d.get("responseTimeMs") as number | undefined };
+          return { id: d.id, want, stored: recorded.get(t) };
         });
         return rows;
       },
@@ -284,10 +285,7 @@ describe("Cloud Functions through the Functions emulator", () => {
       code: "permission-denied",
     });
     await expect(
-      setDoc(
-        doc(brand.db, "deals", dealId, "messages", uniqueId("msg")),
-        newMessageFields(brand.user.uid, "brand", { text: "forged", searchTokens: ["forged"] }),
-      ),
+      setDoc(doc(brand.db, "deals", dealId, "messages", uniqueId("msg")), newMessageFields(brand.user.uid, "brand", { text: "forged", responseTimeMs: 1 })),
     ).rejects.toMatchObject({ code: "permission-denied" });
   });
 

@@ -160,7 +160,24 @@ export function describeMessageRules(): void {
       ["system side from a client", "brand", false, () => ({ senderSide: "system" })],
       ["forged createdAt (client clock)", "brand", false, () => ({ createdAt: Timestamp.now() })],
       ["forged createdAt (backdated)", "brand", false, () => ({ createdAt: Timestamp.fromMillis(Date.now() - 86_400_000) })],
-      ["injected searchTokens", "brand", false, () => ({ searchTokens: ["hello"] })],
+      // Client-written search tokens: a bounded list (rules cannot check each token; a wrong one only affects
+      // which searches find the writer's own message, and the trigger repairs it).
+      ["search tokens that do not match the text", "brand", true, () => ({ searchTokens: ["pwned"] })],
+      ["an empty search-token list", "influencer", true, () => ({ searchTokens: [] })],
+      [
+        "limits.searchTokensPerMessage search tokens",
+        "brand",
+        true,
+        () => ({ searchTokens: Array.from({ length: limits.searchTokensPerMessage }, (_, i) => `t${i}`) }),
+      ],
+      [
+        "one search token past the limit",
+        "brand",
+        false,
+        () => ({ searchTokens: Array.from({ length: limits.searchTokensPerMessage + 1 }, (_, i) => `t${i}`) }),
+      ],
+      ["search tokens that are not a list", "brand", false, () => ({ searchTokens: "hello" })],
+      ["missing searchTokens", "brand", false, () => ({ searchTokens: undefined })],
       ["injected responseTimeMs", "influencer", false, () => ({ responseTimeMs: 1 })],
       ["injected statusChange (a forged closing would pause the clock)", "influencer", false, () => ({ statusChange: { from: "active", to: "completed" } })],
       ["unknown field", "brand", false, () => ({ priority: "high" })],
@@ -214,6 +231,30 @@ export function describeMessageRules(): void {
         "brand",
         false,
         (f, id, uid) => ({ attachments: [attachment(f, uid, id, { size: limits.attachmentMaxBytes + 1 })], hasAttachments: true }),
+      ],
+      [
+        "video at limits.videoMaxBytes",
+        "brand",
+        true,
+        (f, id, uid) => ({
+          attachments: [attachment(f, uid, id, { name: "draft.mp4", contentType: "video/mp4", size: limits.videoMaxBytes })],
+          hasAttachments: true,
+        }),
+      ],
+      [
+        "video one byte over limits.videoMaxBytes",
+        "brand",
+        false,
+        (f, id, uid) => ({
+          attachments: [attachment(f, uid, id, { name: "draft.mov", contentType: "video/quicktime", size: limits.videoMaxBytes + 1 })],
+          hasAttachments: true,
+        }),
+      ],
+      [
+        "attachment with a client-written verification (platform-owned)",
+        "brand",
+        false,
+        (f, id, uid) => ({ attachments: [{ ...attachment(f, uid, id), verification: { status: "verified" } }], hasAttachments: true }),
       ],
       ["empty attachment", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { size: 0 })], hasAttachments: true })],
       ["fractional attachment size", "brand", false, (f, id, uid) => ({ attachments: [attachment(f, uid, id, { size: 10.5 })], hasAttachments: true })],
@@ -383,7 +424,7 @@ export function describeMessageRules(): void {
   describe("messages: edit, tombstone, delete", () => {
     const messageRef = (db: Firestore, f: DealFixture, id: string) => doc(db, "deals", f.dealId, "messages", id);
     const edit = (text: unknown = "Edited text"): Data => ({ text, editedAt: serverTimestamp() });
-    const tombstone = (): Data => ({ deleted: true, deletedAt: serverTimestamp(), text: null, attachments: [], hasAttachments: false });
+    const tombstone = (): Data => ({ deleted: true, deletedAt: serverTimestamp(), text: null, attachments: [], hasAttachments: false, searchTokens: [] });
 
     it.each(roles.map((role) => [role, role === "brand"] as const))("%s editing the brand's fresh message → allowed %s", async (role, allowed) => {
       const f = await seedDeal();
@@ -436,7 +477,17 @@ export function describeMessageRules(): void {
       ["edit that also moves createdAt", false, {}, 0, { ...edit(), createdAt: serverTimestamp() }],
       ["edit that changes the sender", false, {}, 0, () => ({ ...edit(), senderId: "someone-else" })],
       ["edit that changes the side", false, {}, 0, { ...edit(), senderSide: "influencer" }],
-      ["edit that injects searchTokens", false, {}, 0, { ...edit(), searchTokens: ["pwned"] }],
+      ["edit with its new search tokens", true, {}, 0, { ...edit("Edited campaign"), searchTokens: ["edited", "campaign", "edi", "cam"] }],
+      [
+        "edit with one search token past the limit",
+        false,
+        {},
+        0,
+        { ...edit(), searchTokens: Array.from({ length: limits.searchTokensPerMessage + 1 }, (_, i) => `t${i}`) },
+      ],
+      ["search tokens alone, without an edit", false, {}, 0, { searchTokens: ["pwned"] }],
+      ["tombstone keeping search tokens", false, {}, 0, { ...tombstone(), searchTokens: ["hello"] }],
+      ["tombstone without clearing search tokens", false, {}, 0, () => Object.fromEntries(Object.entries(tombstone()).filter(([k]) => k !== "searchTokens"))],
       ["edit that injects responseTimeMs", false, {}, 0, { ...edit(), responseTimeMs: 0 }],
       ["edit that injects statusChange", false, {}, 0, { ...edit(), statusChange: { from: "completed", to: "active" } }],
       ["edit that adds attachments", false, {}, 0, { ...edit(), hasAttachments: true }],

@@ -2,6 +2,7 @@
 import { describeRulesCoverage } from "./coverage.ts";
 import { describeDealRules } from "./deals-conversations.ts";
 import { describeMessageRules } from "./messages.ts";
+import { describeNotificationRules } from "./notifications.ts";
 import { describeResponseStatsRules } from "./response-stats.ts";
 import { describeTypingAndPresenceRules } from "./typing-presence.ts";
 
@@ -9,4 +10,5 @@ describeDealRules();
 describeMessageRules();
 describeTypingAndPresenceRules();
 describeResponseStatsRules();
+describeNotificationRules();
 describeRulesCoverage();

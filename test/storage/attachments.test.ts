@@ -20,9 +20,11 @@ import {
 } from "firebase/storage";
 import { Timestamp } from "firebase-admin/firestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { attachmentContentTypes, limits, storagePaths, type DealStatus } from "@dealchat/model";
-import { adminFirestore, signedInWebClient, type WebClient } from "../support/clients.ts";
+import { attachmentContentTypes, limits, storagePaths, verificationMetadataKey, verifiedMarker, type DealStatus } from "@dealchat/model";
+import { adminBucket, adminFirestore, signedInWebClient, type WebClient } from "../support/clients.ts";
 import { projectId, storageEmulator, uniqueId } from "../support/emulators.ts";
+import { pollUntil } from "../support/wait.ts";
+import { pdfOfPages, pdfOfSize } from "./fixtures/generate.ts";
 
 const bucket = `${projectId}.appspot.com`;
 
@@ -50,6 +52,24 @@ function bytes(size: number, seed = 7): Uint8Array {
   for (let i = 0; i < size; i++) data[i] = (i * 31 + seed) & 0xff;
   return data;
 }
+
+/**
+ * The functions check every upload by its bytes and delete what is not the file it claims (docs/attachments.md), so
+ * a test that reads a file back uploads a real one; the other participant may read it once the functions have
+ * marked it verified, which this waits for (the Functions emulator runs the trigger).
+ */
+async function waitVerified(path: string): Promise<void> {
+  await pollUntil(
+    async () => {
+      const [exists] = await adminBucket().file(path).exists();
+      return exists ? (await adminBucket().file(path).getMetadata())[0].metadata?.[verificationMetadataKey] : "missing";
+    },
+    (marker) => marker === verifiedMarker,
+    { timeoutMs: 120_000, intervalMs: 100, what: `${path} verified by the functions` },
+  );
+}
+const pdfType = { contentType: "application/pdf" };
+let realPdf: Uint8Array;
 
 /** uploadBytesResumable, collecting every progress snapshot. */
 function uploadWithProgress(storage: FirebaseStorage, path: string, data: Uint8Array, metadata: UploadMetadata) {
@@ -80,6 +100,7 @@ describe("storage.rules: deal attachments", () => {
     storagePaths.attachment(deal, sender.user.uid, messageId, fileName);
 
   beforeAll(async () => {
+    realPdf = await pdfOfPages(2);
     [brand, influencer, stranger] = await Promise.all([signedInWebClient("brand"), signedInWebClient("infl"), signedInWebClient("stranger")]);
     dealId = await createDeal(brand.user.uid, influencer.user.uid);
     const app = initializeApp({ projectId, apiKey: "demo-api-key", storageBucket: bucket }, uniqueId("anonymous"));
@@ -92,9 +113,9 @@ describe("storage.rules: deal attachments", () => {
     await Promise.all([brand?.close(), influencer?.close(), stranger?.close(), anonymous?.close()]);
   });
 
-  it("a participant uploads with progress events; the other participant downloads it and reads its metadata", async () => {
+  it("a participant uploads with progress events; the other participant downloads it and reads its metadata once verified", { timeout: 150_000 }, async () => {
     const path = attachment(influencer, "brief.pdf");
-    const data = bytes(700 * 1024);
+    const data = await pdfOfSize(700 * 1024);
     const { snapshots, done } = uploadWithProgress(influencer.storage(), path, data, { contentType: "application/pdf" });
     const final = await done;
     expect(final.state).toBe("success");
@@ -106,6 +127,7 @@ describe("storage.rules: deal attachments", () => {
     expect(progress.at(-1)).toBe(data.byteLength);
     expect(snapshots.every((s) => s.totalBytes === data.byteLength)).toBe(true);
 
+    await waitVerified(path);
     const asBrand = ref(brand.storage(), path);
     expect(digest(await getBytes(asBrand))).toBe(digest(data));
     const metadata = await getMetadata(asBrand);
@@ -130,14 +152,15 @@ describe("storage.rules: deal attachments", () => {
   it("file names: spaces and non-ASCII characters are fine, more than limits.fileNameMaxLength is not", async () => {
     const storage = influencer.storage();
     const name = "Q3 report (v2) – Müller & Söhne.pdf";
-    await uploadBytes(ref(storage, attachment(influencer, name, "msg-names")), bytes(20), { contentType: "application/pdf" });
-    expect((await getMetadata(ref(brand.storage(), attachment(influencer, name, "msg-names")))).name).toBe(name);
+    await uploadBytes(ref(storage, attachment(influencer, name, "msg-names")), realPdf, pdfType);
+    // Read back by the uploader (the other side reads it once verified: see the first test).
+    expect((await getMetadata(ref(storage, attachment(influencer, name, "msg-names")))).name).toBe(name);
     const longest = `${"n".repeat(limits.fileNameMaxLength - 4)}.png`;
     await uploadBytes(ref(storage, attachment(influencer, longest, "msg-names")), bytes(20), png);
     await expect(uploadBytes(ref(storage, attachment(influencer, `n${longest}`, "msg-names")), bytes(20), png)).rejects.toMatchObject(denied);
   });
 
-  it("request.resource.size: up to limits.attachmentMaxBytes, not one byte more, and not empty", async () => {
+  it("request.resource.size: up to limits.attachmentMaxBytes, not one byte more, and not empty", { timeout: 120_000 }, async () => {
     const storage = influencer.storage();
     const max = limits.attachmentMaxBytes;
     const exact = await uploadWithProgress(storage, attachment(influencer, "exact.png", "msg-size"), bytes(max), png).done;
@@ -148,7 +171,9 @@ describe("storage.rules: deal attachments", () => {
     await expect(getMetadata(ref(storage, attachment(influencer, "too-big.png", "msg-size")))).rejects.toMatchObject({ code: "storage/object-not-found" });
   });
 
-  it("metadata: only what the SDK sets (a content type); custom metadata, contentDisposition and contentEncoding are refused", async () => {
+  it("metadata: only what the SDK sets (a content type); custom metadata, contentDisposition and contentEncoding are refused", {
+    timeout: 120_000,
+  }, async () => {
     const storage = brand.storage();
     const path = (name: string) => attachment(brand, name, "msg-meta");
     await uploadBytes(ref(storage, path("plain.png")), bytes(10), png);
@@ -171,12 +196,13 @@ describe("storage.rules: deal attachments", () => {
     await expect(getMetadata(ref(stranger.storage(), path))).rejects.toMatchObject(denied);
   });
 
-  it("membership is brandId/influencerId, as in firestore.rules: `participants` is never trusted", async () => {
+  it("membership is brandId/influencerId, as in firestore.rules: `participants` is never trusted", { timeout: 150_000 }, async () => {
     // participants names the stranger instead of the influencer (the platform updated one field, not the other).
     const skewed = await createDeal(brand.user.uid, influencer.user.uid, "active", { participants: [brand.user.uid, stranger.user.uid] });
-    const mine = attachment(influencer, "by-influencer.png", "m-skew", skewed);
-    await uploadBytes(ref(influencer.storage(), mine), bytes(10), png);
-    expect((await getMetadata(ref(brand.storage(), mine))).size).toBe(10);
+    const mine = attachment(influencer, "by-influencer.pdf", "m-skew", skewed);
+    await uploadBytes(ref(influencer.storage(), mine), realPdf, pdfType);
+    await waitVerified(mine);
+    expect((await getMetadata(ref(brand.storage(), mine))).size).toBe(realPdf.byteLength);
     await expect(uploadBytes(ref(stranger.storage(), attachment(stranger, "by-stranger.png", "m-skew", skewed)), bytes(10), png)).rejects.toMatchObject(denied);
     await expect(getBytes(ref(stranger.storage(), mine))).rejects.toMatchObject(denied);
     await expect(getMetadata(ref(stranger.storage(), mine))).rejects.toMatchObject(denied);
@@ -185,22 +211,24 @@ describe("storage.rules: deal attachments", () => {
     // The other way round: participants still holds a removed influencer; the new one is in influencerId.
     const replaced = await createDeal(brand.user.uid, stranger.user.uid, "active", { participants: [brand.user.uid, influencer.user.uid] });
     await expect(uploadBytes(ref(influencer.storage(), attachment(influencer, "removed.png", "m", replaced)), bytes(10), png)).rejects.toMatchObject(denied);
-    const theirs = attachment(brand, "for-the-new-influencer.png", "m", replaced);
-    await uploadBytes(ref(brand.storage(), theirs), bytes(10), png);
+    const theirs = attachment(brand, "for-the-new-influencer.pdf", "m", replaced);
+    await uploadBytes(ref(brand.storage(), theirs), realPdf, pdfType);
+    await waitVerified(theirs);
     await expect(getBytes(ref(influencer.storage(), theirs))).rejects.toMatchObject(denied);
-    expect(new Uint8Array(await getBytes(ref(stranger.storage(), theirs)))).toEqual(bytes(10));
+    expect(new Uint8Array(await getBytes(ref(stranger.storage(), theirs)))).toEqual(realPdf);
   });
 
-  it("after removal from the deal, a previous participant can no longer read its files", async () => {
+  it("after removal from the deal, a previous participant can no longer read its files", { timeout: 150_000 }, async () => {
     const deal = await createDeal(brand.user.uid, influencer.user.uid);
-    const path = attachment(brand, "before-removal.png", "m", deal);
-    await uploadBytes(ref(brand.storage(), path), bytes(12), png);
-    expect(new Uint8Array(await getBytes(ref(influencer.storage(), path)))).toEqual(bytes(12));
+    const path = attachment(brand, "before-removal.pdf", "m", deal);
+    await uploadBytes(ref(brand.storage(), path), realPdf, pdfType);
+    await waitVerified(path);
+    expect(new Uint8Array(await getBytes(ref(influencer.storage(), path)))).toEqual(realPdf);
     // The platform replaces the influencer and has not (yet) rewritten `participants`.
     await adminFirestore().doc(`deals/${deal}`).update({ influencerId: stranger.user.uid });
     await expect(getBytes(ref(influencer.storage(), path))).rejects.toMatchObject(denied);
     await expect(getMetadata(ref(influencer.storage(), path))).rejects.toMatchObject(denied);
-    expect(new Uint8Array(await getBytes(ref(stranger.storage(), path)))).toEqual(bytes(12));
+    expect(new Uint8Array(await getBytes(ref(stranger.storage(), path)))).toEqual(realPdf);
   });
 
   it("every path segment is checked as the model does: ids [A-Za-z0-9_-]{1,128}, file names without '/', '\\', control characters, '.' or '..'", async () => {
@@ -259,22 +287,24 @@ describe("storage.rules: deal attachments", () => {
     }
   });
 
-  it("denies a deal that does not exist, and uploads to a closed deal while its files stay readable", async () => {
+  it("denies a deal that does not exist, and uploads to a closed deal while its files stay readable", { timeout: 150_000 }, async () => {
     const missingDeal = uniqueId("no-such-deal");
     await expect(uploadBytes(ref(brand.storage(), attachment(brand, "x.png", "m", missingDeal)), bytes(10), png)).rejects.toMatchObject(denied);
 
     const closedDeal = await createDeal(brand.user.uid, influencer.user.uid);
-    const before = attachment(brand, "before-close.png", "m", closedDeal);
-    await uploadBytes(ref(brand.storage(), before), bytes(10), png);
+    const before = attachment(brand, "before-close.pdf", "m", closedDeal);
+    await uploadBytes(ref(brand.storage(), before), realPdf, pdfType);
+    await waitVerified(before);
     await adminFirestore().doc(`deals/${closedDeal}`).update({ status: "completed" });
     await expect(uploadBytes(ref(brand.storage(), attachment(brand, "after-close.png", "m", closedDeal)), bytes(10), png)).rejects.toMatchObject(denied);
-    expect(new Uint8Array(await getBytes(ref(influencer.storage(), before)))).toEqual(bytes(10));
+    expect(new Uint8Array(await getBytes(ref(influencer.storage(), before)))).toEqual(realPdf);
   });
 
-  it("files are write-once: an overwrite (create with resource set) and a metadata update (update) are refused", async () => {
-    const path = attachment(brand, "once.png", "msg-once");
-    const original = bytes(32, 1);
-    await uploadBytes(ref(brand.storage(), path), original, png);
+  it("files are write-once: an overwrite (create with resource set) and a metadata update (update) are refused", { timeout: 150_000 }, async () => {
+    const path = attachment(brand, "once.pdf", "msg-once");
+    const original = realPdf;
+    await uploadBytes(ref(brand.storage(), path), original, pdfType);
+    await waitVerified(path);
     await expect(uploadBytes(ref(brand.storage(), path), bytes(32, 2), png)).rejects.toMatchObject(denied);
     await expect(uploadWithProgress(brand.storage(), path, bytes(32, 3), png).done).rejects.toMatchObject(denied);
     await expect(updateMetadata(ref(brand.storage(), path), { customMetadata: { edited: "yes" } })).rejects.toMatchObject(denied);
@@ -283,12 +313,13 @@ describe("storage.rules: deal attachments", () => {
     expect((await getMetadata(ref(influencer.storage(), path))).customMetadata ?? {}).not.toHaveProperty("edited");
   });
 
-  it("no client deletes, not even the uploader's", async () => {
-    const path = attachment(influencer, "keep.png", "msg-delete");
-    await uploadBytes(ref(influencer.storage(), path), bytes(16), png);
+  it("no client deletes, not even the uploader's", { timeout: 150_000 }, async () => {
+    const path = attachment(influencer, "keep.pdf", "msg-delete");
+    await uploadBytes(ref(influencer.storage(), path), realPdf, pdfType);
+    await waitVerified(path);
     await expect(deleteObject(ref(influencer.storage(), path))).rejects.toMatchObject(denied);
     await expect(deleteObject(ref(brand.storage(), path))).rejects.toMatchObject(denied);
-    expect((await getMetadata(ref(brand.storage(), path))).size).toBe(16);
+    expect((await getMetadata(ref(brand.storage(), path))).size).toBe(realPdf.byteLength);
   });
 
   // The emulator answers 403 whether or not a token was sent, which the SDK reports as storage/unauthorized.
@@ -305,16 +336,17 @@ describe("storage.rules: deal attachments", () => {
     const listDeal = await createDeal(brand.user.uid, influencer.user.uid);
     const storage = brand.storage();
     await Promise.all([
-      uploadBytes(ref(storage, attachment(brand, "a.png", "m1", listDeal)), bytes(5), png),
-      uploadBytes(ref(storage, attachment(brand, "b.png", "m1", listDeal)), bytes(5), png),
-      uploadBytes(ref(storage, attachment(brand, "c.png", "m2", listDeal)), bytes(5), png),
-      uploadBytes(ref(influencer.storage(), attachment(influencer, "d.png", "m3", listDeal)), bytes(5), png),
+      // Real files: the functions delete what is not (before the listing, perhaps).
+      uploadBytes(ref(storage, attachment(brand, "a.pdf", "m1", listDeal)), realPdf, pdfType),
+      uploadBytes(ref(storage, attachment(brand, "b.pdf", "m1", listDeal)), realPdf, pdfType),
+      uploadBytes(ref(storage, attachment(brand, "c.pdf", "m2", listDeal)), realPdf, pdfType),
+      uploadBytes(ref(influencer.storage(), attachment(influencer, "d.pdf", "m3", listDeal)), realPdf, pdfType),
     ]);
     // Own folder: message folders as prefixes, files as items, paged.
     const brandFolder = await listAll(ref(brand.storage(), `deals/${listDeal}/attachments/${brand.user.uid}`));
     expect(brandFolder.prefixes.map((p) => p.name).sort()).toEqual(["m1", "m2"]);
     const message = await listAll(ref(brand.storage(), storagePaths.messageFolder(listDeal, brand.user.uid, "m1")));
-    expect(message.items.map((i) => i.name).sort()).toEqual(["a.png", "b.png"]);
+    expect(message.items.map((i) => i.name).sort()).toEqual(["a.pdf", "b.pdf"]);
     const page = await list(ref(brand.storage(), storagePaths.messageFolder(listDeal, brand.user.uid, "m1")), { maxResults: 1 });
     expect(page.items).toHaveLength(1);
     expect(page.nextPageToken).toBeTruthy();

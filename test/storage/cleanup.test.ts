@@ -11,13 +11,18 @@ import { handleAttachmentFinalized, sweepOrphanedUploads, uploadsCollection } fr
 import { adminBucket, adminFirestore, signedInWebClient, type WebClient } from "../support/clients.ts";
 import { projectId, storageEmulator, uniqueId } from "../support/emulators.ts";
 import { pollUntil } from "../support/wait.ts";
+import { pdfOfPages } from "./fixtures/generate.ts";
 
 const bucketName = `${projectId}.appspot.com`;
 /** How long a trigger may take: a cold Functions-emulator worker on a loaded 2-core machine needs tens of seconds. */
 const FUNCTIONS_DEADLINE_MS = 90_000;
-const png: UploadMetadata = { contentType: "image/png" };
+/**
+ * The functions check every upload by its bytes and delete what is not the file it claims (docs/attachments.md):
+ * these tests upload a real PDF, which stays byte for byte as uploaded (images would be re-encoded).
+ */
+const png: UploadMetadata = { contentType: "application/pdf" };
+let realPdf: Uint8Array;
 const denied = { code: "storage/unauthorized" };
-const bytes = (n: number, seed = 3) => Uint8Array.from({ length: n }, (_, i) => (i * seed + 1) & 0xff);
 
 async function createDeal(brand: string, influencer: string): Promise<string> {
   const dealId = uniqueId("deal");
@@ -33,7 +38,7 @@ async function createMessage(dealId: string, senderId: string, messageId: string
   const attachments: Attachment[] = files.map((name) => ({
     name,
     size: 10,
-    contentType: "image/png",
+    contentType: "application/pdf",
     storagePath: storagePaths.attachment(dealId, senderId, messageId, name),
   }));
   await adminFirestore()
@@ -77,6 +82,7 @@ describe("attachment clean-up by the functions", () => {
   let stranger: WebClient;
 
   beforeAll(async () => {
+    realPdf = await pdfOfPages(1);
     [brand, influencer, stranger] = await Promise.all([signedInWebClient("brand"), signedInWebClient("infl"), signedInWebClient("stranger")]);
   });
   afterAll(async () => {
@@ -87,9 +93,9 @@ describe("attachment clean-up by the functions", () => {
     timeout: 3 * FUNCTIONS_DEADLINE_MS,
   }, async () => {
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
-    const path = storagePaths.attachment(dealId, brand.user.uid, "m-token", "public.png");
+    const path = storagePaths.attachment(dealId, brand.user.uid, "m-token", "public.pdf");
     const chosen = `chosen-${uniqueId("t")}`;
-    const refusedByRules = await uploadBytes(ref(brand.storage(), path), bytes(10), { ...png, customMetadata: { firebaseStorageDownloadTokens: chosen } }).then(
+    const refusedByRules = await uploadBytes(ref(brand.storage(), path), realPdf, { ...png, customMetadata: { firebaseStorageDownloadTokens: chosen } }).then(
       () => false,
       (e: unknown) => {
         expect(e).toMatchObject(denied);
@@ -104,21 +110,22 @@ describe("attachment clean-up by the functions", () => {
         (s) => s === 403,
         { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 100, what: "the chosen token to be revoked" },
       );
-      expect(new Uint8Array(await getBytes(ref(influencer.storage(), path)))).toEqual(bytes(10));
+      await waitRecorded(path); // and verified, so that the other side may read it
+      expect(new Uint8Array(await getBytes(ref(influencer.storage(), path)))).toEqual(realPdf);
     }
     expect(await status(tokenUrl(path, chosen))).not.toBe(200);
   });
 
   it("after removal from the deal, a download link minted while a participant stops working", { timeout: 3 * FUNCTIONS_DEADLINE_MS }, async () => {
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
-    const path = storagePaths.attachment(dealId, brand.user.uid, "m-link", "contract.png");
-    await uploadBytes(ref(brand.storage(), path), bytes(64), png);
+    const path = storagePaths.attachment(dealId, brand.user.uid, "m-link", "contract.pdf");
+    await uploadBytes(ref(brand.storage(), path), realPdf, png);
     await waitRecorded(path);
     // An attacker's client (not the SDK, which never asks for links) mints a link while still a participant.
     const url = await getDownloadURL(ref(influencer.storage(), path));
     const first = await fetch(url);
     expect(first.status).toBe(200);
-    expect(new Uint8Array(await first.arrayBuffer())).toEqual(bytes(64));
+    expect(new Uint8Array(await first.arrayBuffer())).toEqual(realPdf);
 
     // The platform replaces the influencer; `participants` is not touched (membership is brandId/influencerId).
     await adminFirestore().doc(`deals/${dealId}`).update({ influencerId: stranger.user.uid });
@@ -130,7 +137,7 @@ describe("attachment clean-up by the functions", () => {
     await expect(getBytes(ref(influencer.storage(), path))).rejects.toMatchObject(denied);
     await expect(getDownloadURL(ref(influencer.storage(), path))).rejects.toMatchObject(denied);
     // The file itself stays, for the deal's current participants.
-    expect(new Uint8Array(await getBytes(ref(stranger.storage(), path)))).toEqual(bytes(64));
+    expect(new Uint8Array(await getBytes(ref(stranger.storage(), path)))).toEqual(realPdf);
   });
 
   it("metadata the rules cannot see in the emulator (cacheControl, contentLanguage) gets the file deleted; a plain upload stays", {
@@ -138,19 +145,19 @@ describe("attachment clean-up by the functions", () => {
   }, async () => {
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
     const folder = (name: string) => storagePaths.attachment(dealId, influencer.user.uid, "m-meta", name);
-    await uploadBytes(ref(influencer.storage(), folder("cache.png")), bytes(10), { ...png, cacheControl: "public, max-age=31536000" });
-    await uploadBytes(ref(influencer.storage(), folder("language.png")), bytes(10), { ...png, contentLanguage: "de" });
-    await uploadBytes(ref(influencer.storage(), folder("plain.png")), bytes(10), png);
-    for (const name of ["cache.png", "language.png"]) {
+    await uploadBytes(ref(influencer.storage(), folder("cache.pdf")), realPdf, { ...png, cacheControl: "public, max-age=31536000" });
+    await uploadBytes(ref(influencer.storage(), folder("language.pdf")), realPdf, { ...png, contentLanguage: "de" });
+    await uploadBytes(ref(influencer.storage(), folder("plain.pdf")), realPdf, png);
+    for (const name of ["cache.pdf", "language.pdf"]) {
       await pollUntil(
         () => fileExists(folder(name)),
         (exists) => !exists,
         { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 100, what: `${name} to be deleted` },
       );
     }
-    await waitRecorded(folder("plain.png"));
-    expect(await fileExists(folder("plain.png"))).toBe(true);
-    expect((await getMetadata(ref(brand.storage(), folder("plain.png")))).size).toBe(10);
+    await waitRecorded(folder("plain.pdf"));
+    expect(await fileExists(folder("plain.pdf"))).toBe(true);
+    expect((await getMetadata(ref(brand.storage(), folder("plain.pdf")))).size).toBe(realPdf.byteLength);
   });
 
   it(`orphans: an upload no message references is deleted ${limits.orphanUploadGraceMs / 60_000} min after its upload, not before; referenced and tombstoned ones are told apart`, {
@@ -160,18 +167,18 @@ describe("attachment clean-up by the functions", () => {
     const bucket = adminBucket();
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
     const uid = brand.user.uid;
-    const orphan = storagePaths.attachment(dealId, uid, "m-never-sent", "orphan.png");
-    const sent = storagePaths.attachment(dealId, uid, "m-sent", "sent.png");
-    const unlisted = storagePaths.attachment(dealId, uid, "m-sent", "not-in-the-message.png");
-    const tombstoned = storagePaths.attachment(dealId, uid, "m-deleted", "gone.png");
-    const squatted = storagePaths.attachment(dealId, uid, "m-squatted", "squatted.png");
-    for (const path of [orphan, sent, unlisted, tombstoned, squatted]) await uploadBytes(ref(brand.storage(), path), bytes(10), png);
-    await createMessage(dealId, uid, "m-sent", ["sent.png"]);
+    const orphan = storagePaths.attachment(dealId, uid, "m-never-sent", "orphan.pdf");
+    const sent = storagePaths.attachment(dealId, uid, "m-sent", "sent.pdf");
+    const unlisted = storagePaths.attachment(dealId, uid, "m-sent", "not-in-the-message.pdf");
+    const tombstoned = storagePaths.attachment(dealId, uid, "m-deleted", "gone.pdf");
+    const squatted = storagePaths.attachment(dealId, uid, "m-squatted", "squatted.pdf");
+    for (const path of [orphan, sent, unlisted, tombstoned, squatted]) await uploadBytes(ref(brand.storage(), path), realPdf, png);
+    await createMessage(dealId, uid, "m-sent", ["sent.pdf"]);
     await createMessage(dealId, uid, "m-deleted", [], { deleted: true, deletedAt: Timestamp.now() });
     // Someone else's message under the id of this sender's folder lists the file: it does not count.
     await createMessage(dealId, influencer.user.uid, "m-squatted", [], {
       senderSide: "influencer",
-      attachments: [{ name: "squatted.png", size: 10, contentType: "image/png", storagePath: squatted }],
+      attachments: [{ name: "squatted.pdf", size: 10, contentType: "application/pdf", storagePath: squatted }],
       hasAttachments: true,
     });
     const uploaded = await Promise.all([orphan, sent, unlisted, tombstoned, squatted].map((p) => waitRecorded(p)));
@@ -190,7 +197,7 @@ describe("attachment clean-up by the functions", () => {
     for (const path of [orphan, unlisted, tombstoned, squatted]) expect(await fileExists(path), path).toBe(false);
     expect(await fileExists(sent)).toBe(true);
     for (const path of [orphan, sent, unlisted, tombstoned, squatted]) expect((await recordOf(path).get()).exists, path).toBe(false);
-    expect(new Uint8Array(await getBytes(ref(influencer.storage(), sent)))).toEqual(bytes(10));
+    expect(new Uint8Array(await getBytes(ref(influencer.storage(), sent)))).toEqual(realPdf);
 
     // Idempotent: a second run (or a concurrent one) finds nothing left to do.
     expect(await sweepOrphanedUploads({ db, bucket, dealId, now: newest + limits.orphanUploadGraceMs })).toEqual({ deleted: [], referenced: [] });
@@ -203,16 +210,16 @@ describe("attachment clean-up by the functions", () => {
     const uid = influencer.user.uid;
     const limit = limits.pendingUploadsPerSenderAndDeal;
     const pathOf = (i: number) =>
-      storagePaths.attachment(dealId, uid, `m-${Math.floor(i / limits.attachmentsPerMessage)}`, `f-${String(i).padStart(3, "0")}.png`);
+      storagePaths.attachment(dealId, uid, `m-${Math.floor(i / limits.attachmentsPerMessage)}`, `f-${String(i).padStart(3, "0")}.pdf`);
     const storage = influencer.storage();
     // Exactly the limit: every upload stays.
-    for (let i = 0; i < limit; i++) await uploadBytes(ref(storage, pathOf(i)), bytes(10, i), png);
+    for (let i = 0; i < limit; i++) await uploadBytes(ref(storage, pathOf(i)), realPdf, png);
     for (let i = 0; i < limit; i++) await waitRecorded(pathOf(i));
     for (let i = 0; i < limit; i++) expect(await fileExists(pathOf(i)), pathOf(i)).toBe(true);
 
     // One past it: the newest is deleted, the others stay.
-    const extra = storagePaths.attachment(dealId, uid, "m-extra", "one-too-many.png");
-    await uploadBytes(ref(storage, extra), bytes(10), png);
+    const extra = storagePaths.attachment(dealId, uid, "m-extra", "one-too-many.pdf");
+    await uploadBytes(ref(storage, extra), realPdf, png);
     await pollUntil(
       () => fileExists(extra),
       (exists) => !exists,
@@ -220,8 +227,8 @@ describe("attachment clean-up by the functions", () => {
     );
     for (let i = 0; i < limit; i++) expect(await fileExists(pathOf(i)), pathOf(i)).toBe(true);
     // The other sender of the same deal has a limit of their own.
-    const brandsOwn = storagePaths.attachment(dealId, brand.user.uid, "m-brand", "fine.png");
-    await uploadBytes(ref(brand.storage(), brandsOwn), bytes(10), png);
+    const brandsOwn = storagePaths.attachment(dealId, brand.user.uid, "m-brand", "fine.pdf");
+    await uploadBytes(ref(brand.storage(), brandsOwn), realPdf, png);
     await waitRecorded(brandsOwn);
     expect(await fileExists(brandsOwn)).toBe(true);
 
@@ -230,11 +237,11 @@ describe("attachment clean-up by the functions", () => {
       dealId,
       uid,
       "m-0",
-      Array.from({ length: limits.attachmentsPerMessage }, (_, i) => `f-${String(i).padStart(3, "0")}.png`),
+      Array.from({ length: limits.attachmentsPerMessage }, (_, i) => `f-${String(i).padStart(3, "0")}.pdf`),
       { senderSide: "influencer" },
     );
-    const after = storagePaths.attachment(dealId, uid, "m-after", "fits-again.png");
-    await uploadBytes(ref(storage, after), bytes(10), png);
+    const after = storagePaths.attachment(dealId, uid, "m-after", "fits-again.pdf");
+    await uploadBytes(ref(storage, after), realPdf, png);
     await waitRecorded(after);
     expect(await fileExists(after)).toBe(true);
     for (let i = 0; i < limit; i++) expect(await fileExists(pathOf(i)), pathOf(i)).toBe(true);
@@ -243,23 +250,25 @@ describe("attachment clean-up by the functions", () => {
   it("the upload trigger is idempotent and order-safe, and skips bad input without throwing", { timeout: 3 * FUNCTIONS_DEADLINE_MS }, async () => {
     const deps = { db: adminFirestore(), bucket: adminBucket() };
     const dealId = await createDeal(brand.user.uid, influencer.user.uid);
-    const path = storagePaths.attachment(dealId, brand.user.uid, "m-again", "again.png");
-    await uploadBytes(ref(brand.storage(), path), bytes(10), png);
+    const path = storagePaths.attachment(dealId, brand.user.uid, "m-again", "again.pdf");
+    await uploadBytes(ref(brand.storage(), path), realPdf, png);
     const uploadedAt = await waitRecorded(path);
-    const [metadata] = await adminBucket().file(path).getMetadata();
+    // The upload's own event carried no custom metadata (the verification marker is set on the stored file later).
+    const [stored] = await adminBucket().file(path).getMetadata();
+    const metadata = { ...stored, metadata: {} };
     // A redelivery of the same event: same record, file kept, nothing else changes.
     for (let i = 0; i < 2; i++) expect(await handleAttachmentFinalized(metadata, deps)).toMatchObject({ outcome: "recorded" });
     expect(await fileExists(path)).toBe(true);
     expect(((await recordOf(path).get()).get("uploadedAt") as Timestamp).toMillis()).toBe(uploadedAt);
     // A late event for a file that is gone (swept, tombstoned) records nothing.
-    const gone = storagePaths.attachment(dealId, brand.user.uid, "m-again", "gone.png");
+    const gone = storagePaths.attachment(dealId, brand.user.uid, "m-again", "gone.pdf");
     expect(await handleAttachmentFinalized({ ...metadata, name: gone }, deps)).toMatchObject({ outcome: "ignored", reason: "the file no longer exists" });
     expect((await recordOf(gone).get()).exists).toBe(false);
     // Bad input: skipped and logged, never thrown, nothing deleted.
     for (const object of [
       {},
       { name: 42 },
-      { name: "users/u/avatar.png" },
+      { name: "users/u/avatar.pdf" },
       { name: `deals/${dealId}/attachments/u/m/..` },
       { name: path, metadata: "not a map" },
       { name: path, cacheControl: 5 },

@@ -1,7 +1,11 @@
 // Pure rules for the fields the functions derive on a message document.
 import { Message, searchTokens, storagePaths, type Attachment } from "@dealchat/model";
 
-/** Fields only the functions write on a message. Updates that change nothing else are the functions' own echo. */
+/**
+ * Fields the functions may write on a message: a search-token repair. Clients write them too, but never alone (an
+ * edit also moves editedAt, a tombstone deleted), so an update that changes nothing else is the functions' own echo.
+ * responseTimeMs is no longer written; messages stored before keep it, and it never makes an update meaningful.
+ */
 export const functionWrittenMessageFields = ["searchTokens", "responseTimeMs"] as const;
 
 /** Parses a stored message; null when it does not have the shape the rules enforce (never worth a crash). */
@@ -23,8 +27,21 @@ export function sameTokens(a: readonly string[] | undefined, b: readonly string[
 export function onlyFunctionFieldsChanged(before: Record<string, unknown>, after: Record<string, unknown>): boolean {
   const ignored = new Set<string>(functionWrittenMessageFields);
   const keys = new Set([...Object.keys(before), ...Object.keys(after)].filter((k) => !ignored.has(k)));
-  for (const key of keys) if (!deepEqual(before[key], after[key])) return false;
+  for (const key of keys) {
+    const [a, b] = key === "attachments" ? [clientAttachmentFields(before[key]), clientAttachmentFields(after[key])] : [before[key], after[key]];
+    if (!deepEqual(a, b)) return false;
+  }
   return true;
+}
+
+/** Attachment entries without the platform's `verification` (the upload trigger writes it; it changes nothing else). */
+function clientAttachmentFields(list: unknown): unknown {
+  if (!Array.isArray(list)) return list;
+  return list.map((a) => {
+    if (!a || typeof a !== "object") return a;
+    const { verification: _platform, ...client } = a as Record<string, unknown>;
+    return client;
+  });
 }
 
 /** Deep equality of stored values; Timestamps compare by instant. */

@@ -8,6 +8,7 @@ import {
   sides,
   summarizeResponseTimes,
   type Message,
+  type ResponseClock,
   type ResponseTimeStats,
   type Side,
   type TimestampLike,
@@ -42,6 +43,8 @@ export interface ResponseTimeDerivation {
   waitingSinceMs: number | null;
   /** The same instant as a timestamp: the unanswered message's own createdAt when no closed time shifts it. */
   waitingSince: TimestampLike | null;
+  /** The clock after the last message: what the conversation stores, so the next message is applied in O(1). */
+  clock: ResponseClock;
 }
 
 /** Conversation order: createdAt, then message id (two messages can share a timestamp). */
@@ -49,9 +52,18 @@ export function conversationOrder(a: StoredMessage, b: StoredMessage): number {
   return compareTimes(a.message.createdAt, b.message.createdAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
+/** A very early instant standing for "closed since before the window" (a stored clock cannot hold -Infinity). */
+const closedBeforeWindowMs = Number.MIN_SAFE_INTEGER;
+
+/** The clock of a deal before its first message. */
+export function emptyClock(): ResponseClock {
+  return { through: null, decided: true, owedBy: null, sinceMs: 0, since: null, pausedMs: 0, closedSinceMs: null, answers: [] };
+}
+
 /**
- * Walks the messages in conversation order. `complete` says the list is the deal's whole history; otherwise it is
- * the newest window, and the messages of its first turn (which may answer something older) are left undecided.
+ * One step of the definition: `clock` after the message `id`, which must come after `clock.through` in conversation
+ * order. Returns the next clock (the input is not changed) and the message's own response time: a number when it
+ * answers, null when it does not, undefined when the clock cannot decide it (the first turn of a truncated window).
  *
  * - A participant's live message starts a wait for the other side when nobody owes; when its sender owes, it
  *   answers: its response time runs from the first unanswered message of the other side (not the latest: a
@@ -60,68 +72,92 @@ export function conversationOrder(a: StoredMessage, b: StoredMessage): number {
  * - Tombstoned messages are neither questions, nudges nor answers. System messages only open and close the
  *   deal (their statusChange): while it is closed the clock stands still.
  */
+export function stepClock(clock: ResponseClock, id: string, message: Message): { clock: ResponseClock; responseTimeMs: number | null | undefined } {
+  const next: ResponseClock = { ...clock, through: { at: message.createdAt, messageId: id } };
+  const t = message.createdAt.toMillis();
+  if (message.senderSide === "system") {
+    const change = message.statusChange;
+    if (change) {
+      const closes = !isWritableStatus(change.to);
+      if (closes && next.closedSinceMs === null) next.closedSinceMs = t;
+      else if (!closes && next.closedSinceMs !== null) {
+        if (next.owedBy) next.pausedMs += t - Math.max(next.closedSinceMs, next.sinceMs);
+        next.closedSinceMs = null;
+      }
+    }
+    return { clock: next, responseTimeMs: undefined };
+  }
+  if (message.deleted) return { clock: next, responseTimeMs: next.decided ? null : undefined };
+  const side = message.senderSide;
+  if (next.owedBy === side) {
+    // The clock stopped when the deal closed (the platform may still post while it is closed).
+    const end = next.closedSinceMs ?? t;
+    // Whole milliseconds: timestamps carry microseconds, the statistics do not need them.
+    const ms = Math.max(0, Math.round(end - next.sinceMs - next.pausedMs));
+    const decided = next.decided;
+    if (decided) {
+      const answers = [...next.answers, { side, senderId: message.senderId, at: message.createdAt, ms }];
+      next.answers = answers.slice(Math.max(0, answers.length - limits.responseAnswersPerDeal));
+    }
+    next.decided = true;
+    next.owedBy = otherSide(side);
+    next.sinceMs = t;
+    next.since = message.createdAt;
+    next.pausedMs = 0;
+    return { clock: next, responseTimeMs: decided ? ms : undefined };
+  }
+  if (next.owedBy === null) {
+    next.owedBy = otherSide(side);
+    next.sinceMs = t;
+    next.since = message.createdAt;
+    next.pausedMs = 0;
+  }
+  return { clock: next, responseTimeMs: next.decided ? null : undefined };
+}
+
+/**
+ * Walks the messages in conversation order (stepClock). `complete` says the list is the deal's whole history;
+ * otherwise it is the newest window, and the messages of its first turn (which may answer something older) are
+ * left undecided.
+ */
 export function deriveResponseTimes(messages: readonly StoredMessage[], complete: boolean): ResponseTimeDerivation {
   const ordered = [...messages].sort(conversationOrder);
   const perMessage = new Map<string, number | null>();
   const answers: Answer[] = [];
-  let owedBy: Side | null = null;
-  let sinceMs = 0;
-  let since: TimestampLike | null = null;
-  let pausedMs = 0;
+  let clock = emptyClock();
+  clock.decided = complete;
   // Whether the deal was closed when the window starts: the first status change says what it changed from.
   const firstChange = ordered.find((m) => m.message.statusChange)?.message.statusChange;
-  let closedSinceMs: number | null = firstChange && !isWritableStatus(firstChange.from) ? Number.NEGATIVE_INFINITY : null;
-  let decided = complete;
-
+  if (firstChange && !isWritableStatus(firstChange.from)) clock.closedSinceMs = closedBeforeWindowMs;
   for (const { id, message } of ordered) {
-    const t = message.createdAt.toMillis();
-    if (message.senderSide === "system") {
-      const change = message.statusChange;
-      if (!change) continue;
-      const closes = !isWritableStatus(change.to);
-      if (closes && closedSinceMs === null) closedSinceMs = t;
-      else if (!closes && closedSinceMs !== null) {
-        if (owedBy) pausedMs += t - Math.max(closedSinceMs, sinceMs);
-        closedSinceMs = null;
-      }
-      continue;
-    }
-    if (message.deleted) {
-      if (decided) perMessage.set(id, null);
-      continue;
-    }
-    const side = message.senderSide;
-    if (owedBy === side) {
-      // The clock stopped when the deal closed (the platform may still post while it is closed).
-      const end = closedSinceMs ?? t;
-      // Whole milliseconds: timestamps carry microseconds, the statistics do not need them.
-      const ms = Math.max(0, Math.round(end - sinceMs - pausedMs));
-      if (decided) {
-        perMessage.set(id, ms);
-        answers.push({ messageId: id, side, senderId: message.senderId, at: message.createdAt, ms });
-      }
-      decided = true;
-      owedBy = otherSide(side);
-      sinceMs = t;
-      since = message.createdAt;
-      pausedMs = 0;
-    } else {
-      if (owedBy === null) {
-        owedBy = otherSide(side);
-        sinceMs = t;
-        since = message.createdAt;
-        pausedMs = 0;
-      }
-      if (decided) perMessage.set(id, null);
+    const step = stepClock(clock, id, message);
+    clock = step.clock;
+    if (step.responseTimeMs === undefined) continue;
+    perMessage.set(id, step.responseTimeMs);
+    if (step.responseTimeMs !== null && message.senderSide !== "system") {
+      answers.push({ messageId: id, side: message.senderSide, senderId: message.senderId, at: message.createdAt, ms: step.responseTimeMs });
     }
   }
-  const waiting = owedBy !== null && closedSinceMs === null;
+  return { perMessage, answers, ...clockOutcome(clock), clock };
+}
+
+/** Who owes and since when, as a clock says. */
+function clockOutcome(clock: ResponseClock): Pick<ResponseTimeDerivation, "owedBy" | "waitingSinceMs" | "waitingSince"> {
+  const waiting = clock.owedBy !== null && clock.closedSinceMs === null;
   return {
-    perMessage,
-    answers,
-    owedBy,
-    waitingSinceMs: waiting ? sinceMs + pausedMs : null,
-    waitingSince: waiting && pausedMs === 0 ? since : null,
+    owedBy: clock.owedBy,
+    waitingSinceMs: waiting ? clock.sinceMs + clock.pausedMs : null,
+    waitingSince: waiting && clock.pausedMs === 0 ? clock.since : null,
+  };
+}
+
+/** What the statistics are derived from, read off a stored clock (its answers are the deal's newest). */
+export function clockDerivation(clock: ResponseClock): ResponseTimeDerivation {
+  return {
+    perMessage: new Map(),
+    answers: clock.answers.map((a) => ({ messageId: "", side: a.side, senderId: a.senderId, at: a.at, ms: a.ms })),
+    ...clockOutcome(clock),
+    clock,
   };
 }
 

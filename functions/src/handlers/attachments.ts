@@ -10,7 +10,7 @@
 import { FieldValue, Timestamp, type DocumentReference, type Firestore } from "firebase-admin/firestore";
 import type { Storage } from "firebase-admin/storage";
 import { logger } from "firebase-functions";
-import { limits, paths, type Message } from "@dealchat/model";
+import { limits, paths, verificationMetadataKey, verifiedMarker, type Message } from "@dealchat/model";
 import * as z from "zod/mini";
 import {
   FinalizedMetadata,
@@ -23,6 +23,7 @@ import {
   type AttachmentObject,
 } from "../domain/attachments.ts";
 import { parseMessage } from "../domain/messages.ts";
+import { forgetFiles, verifyAttachment, type VerifyResult } from "./verification.ts";
 
 export type Bucket = ReturnType<Storage["bucket"]>;
 type StoredFile = ReturnType<Bucket["file"]>;
@@ -53,6 +54,13 @@ export interface AttachmentResult {
   reason?: string;
   /** Files this call deleted (this one, or a sender's uploads beyond the limit). */
   deleted?: string[];
+  /** The verification of this upload by its bytes (handlers/verification.ts). */
+  verification?: VerifyResult;
+  /**
+   * Firestore reads and writes of a recorded upload (the record, the pending count, its check mark, and the
+   * verification), for the bench. The rare pass past the pending limit reads more and is not included.
+   */
+  cost?: { reads: number; writes: number };
 }
 
 function isNotFound(error: unknown): boolean {
@@ -113,6 +121,9 @@ async function loadMessage(db: Firestore, file: AttachmentObject, cache: Map<str
 /** The finalize event's object, as far as it is used; checked with zod before use (bad input is skipped). */
 export interface FinalizedObject {
   name?: unknown;
+  generation?: unknown;
+  size?: unknown;
+  contentType?: unknown;
   timeCreated?: unknown;
   metadata?: unknown;
   cacheControl?: unknown;
@@ -128,6 +139,13 @@ export async function handleAttachmentFinalized(object: FinalizedObject, deps: S
   if (!metadata.success) {
     logger.warn("onAttachmentFinalized: object metadata of an unexpected shape", { name: file.path, issues: metadata.error.issues.map((i) => i.message) });
     return { outcome: "ignored", reason: "object metadata of an unexpected shape" };
+  }
+  if (metadata.data.metadata?.[verificationMetadataKey] === verifiedMarker) {
+    // The platform's own replacement of a verified image (clients cannot set custom metadata): already handled.
+    await revokeDownloadTokens(deps.bucket.file(file.path)).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+    });
+    return { outcome: "ignored", reason: "the verified copy the functions stored" };
   }
   const foreign = foreignMetadata(metadata.data);
   if (foreign) {
@@ -155,11 +173,17 @@ export async function handleAttachmentFinalized(object: FinalizedObject, deps: S
   await ref.set(record);
   const deleted = await enforcePendingLimit(deps, file.dealId, file.senderId);
   if (deleted.includes(file.path)) return { outcome: "deleted", reason: `more than ${limits.pendingUploadsPerSenderAndDeal} unreferenced uploads`, deleted };
+  const verification = await verifyAttachment(file, object, deps);
   // Marks the upload as checked against the limit (what a caller waiting for this trigger can watch for).
   await ref.update({ limitCheckedAt: FieldValue.serverTimestamp() }).catch((error: unknown) => {
     if ((error as { code?: unknown }).code !== 5) throw error; // NOT_FOUND: settled or swept meanwhile
   });
-  return { outcome: "recorded", ...(deleted.length ? { deleted } : {}) };
+  // A rejected file is gone, but its record stays until the sweep: the sweep then drops the verdict too unless a
+  // message shows it.
+  const cost = { reads: 1 + verification.cost.reads, writes: 2 + verification.cost.writes };
+  if (verification.status === "rejected")
+    return { outcome: "deleted", reason: verification.reason ?? "rejected", deleted: [...deleted, file.path], verification, cost };
+  return { outcome: "recorded", ...(deleted.length ? { deleted } : {}), verification, cost };
 }
 
 /**
@@ -191,6 +215,7 @@ async function enforcePendingLimit(deps: StorageDeps, dealId: string, senderId: 
   const excess = uploadsOverLimit(unreferenced, limits.pendingUploadsPerSenderAndDeal);
   for (const upload of excess) {
     await deleteFile(deps.bucket, upload.storagePath);
+    await forgetFiles(deps.db, deps.bucket, [upload.storagePath]);
     await upload.ref.delete();
   }
   if (excess.length) logger.warn("deleted uploads beyond the pending limit", { dealId, senderId, files: excess.map((u) => u.storagePath) });
@@ -245,6 +270,7 @@ export async function sweepOrphanedUploads(options: SweepOptions): Promise<Sweep
         result.referenced.push(file.path);
       } else {
         await deleteFile(bucket, file.path);
+        await forgetFiles(db, bucket, [file.path]);
         result.deleted.push(file.path);
       }
       await snap.ref.delete();
@@ -275,7 +301,11 @@ export async function handleDealMembershipChanged(change: DealMembershipChange, 
   const now = new Set(members(change.after));
   const left = members(change.before).filter((uid) => !now.has(uid));
   if (left.length === 0) return { outcome: "ignored", reason: "no participant left the deal" };
-  const [files] = await deps.bucket.getFiles({ prefix: `deals/${change.dealId}/attachments/`, autoPaginate: true });
+  // The files and their previews (functions/src/handlers/verification.ts).
+  const listed = await Promise.all(
+    [`deals/${change.dealId}/attachments/`, `deals/${change.dealId}/previews/`].map((prefix) => deps.bucket.getFiles({ prefix, autoPaginate: true })),
+  );
+  const files = listed.flatMap(([found]) => found);
   let revoked = 0;
   for (const file of files) {
     try {

@@ -1,17 +1,20 @@
 // Message create, edit and tombstone. Both handlers re-read the message and derive everything from the
 // stored state instead of the event payload, so a late or repeated event converges on the same result.
-import { FieldValue, Timestamp, type DocumentReference, type Firestore } from "firebase-admin/firestore";
+// A send costs the trigger 2 reads (message, conversation) and 1 write (the conversation): the
+// message is never written back (its search tokens come from the client), and the response times advance one step
+// on the conversation's clock. The per-user statistics follow from the conversation's trigger (conversations.ts).
+import { Timestamp, type Firestore } from "firebase-admin/firestore";
 import { logger } from "firebase-functions";
-import { limits, otherSide, paths, type Side } from "@dealchat/model";
+import { limits, otherSide, paths, sides, type ConversationState, type Message, type ResponseClock, type Side } from "@dealchat/model";
 import { db as defaultDb, bucket, storageReachable } from "../app.ts";
-import { laterOf, nextLastMessage } from "../domain/conversation.ts";
+import { compareTimes, laterOf, nextLastMessage } from "../domain/conversation.ts";
 import { attachmentPathsToDelete, deepEqual, onlyFunctionFieldsChanged, parseMessage, sameTokens, tokensFor } from "../domain/messages.ts";
 import { responseTimeWindowQuery } from "../domain/queries.ts";
-import { deriveResponseTimes, responseTimeStats, type StoredMessage } from "../domain/response-times.ts";
-import { runCounted } from "../store/counted.ts";
+import { clockDerivation, deriveResponseTimes, emptyClock, responseTimeStats, stepClock, type StoredMessage } from "../domain/response-times.ts";
+import { runCounted, type CountedTransaction } from "../store/counted.ts";
 import { toAdminQuery } from "../store/query.ts";
-import { alreadyProcessed, eventRecordRef, eventTime, loadConversation, noCost, recordEvent, unreadQuery, type HandlerResult } from "./shared.ts";
-import { readUserStats, writeUserStats } from "./response-stats.ts";
+import { alreadyProcessed, countUnread, eventRecordRef, loadConversation, noCost, recordEvent, type HandlerResult } from "./shared.ts";
+import { forgetFiles } from "./verification.ts";
 
 export interface MessageEvent {
   eventId: string;
@@ -22,80 +25,122 @@ export interface MessageEvent {
 }
 
 interface ReconcileOptions {
-  /** Re-derive the deal's response times from its stored messages (a create, or a tombstone). */
-  responseTime: boolean;
-  /** Recount the unread messages of the side that receives this one (a create, or a tombstone). */
-  recountUnread: boolean;
+  /** The message's event record, or null for a create (idempotent by the response clock's position, see below). */
+  eventRecord: { handler: string } | null;
+  /**
+   * A tombstone: the message leaves the response times, so the clock is re-derived from the window, and the
+   * receiver's unread count is recomputed. An edit changes neither.
+   */
+  deletion: boolean;
+  /** A create: apply the message to the clock and recount the receiver's unread messages. */
+  creation: boolean;
 }
 
-async function reconcile(handler: string, event: MessageEvent, options: ReconcileOptions, db: Firestore): Promise<HandlerResult> {
+/**
+ * The clock after `message`: one O(1) step when it comes after the last message applied (the common send), or a
+ * re-derivation from the deal's newest limits.responseTimeWindowMessages messages when it does not (a message that
+ * became visible late, a redelivered older event, a tombstone, a conversation from before the clock existed).
+ * `clock` is null when the stored clock does not change; `stepped` says it took the O(1) step.
+ */
+async function nextClock(
+  tx: CountedTransaction,
+  db: Firestore,
+  dealId: string,
+  messageId: string,
+  message: Message,
+  state: ConversationState,
+  rederive: boolean,
+): Promise<{ clock: ResponseClock | null; stepped: boolean }> {
+  const stored = state.responseClock ?? (state.lastMessage === null ? emptyClock() : undefined);
+  if (!rederive && stored) {
+    if (stored.through?.messageId === messageId) return { clock: null, stepped: false };
+    // Strictly later in time: a message sharing the position's timestamp may already be in the unread count
+    // (it counts createdAt <= the position), so it takes the re-derivation and a recount instead.
+    if (stored.through === null || compareTimes(message.createdAt, stored.through.at) > 0) {
+      return { clock: stepClock(stored, messageId, message).clock, stepped: true };
+    }
+  }
+  // The correction pass: the whole (bounded) window is re-derived, so a message that became visible late
+  // fixes the answers after it, and the statistics follow the definition.
+  const window = await tx.getQuery(toAdminQuery(db, responseTimeWindowQuery(dealId)));
+  const messages: StoredMessage[] = [];
+  for (const doc of window.docs) {
+    const parsed = doc.id === messageId ? message : parseMessage(doc.data());
+    if (parsed) messages.push({ id: doc.id, message: parsed });
+    else logger.warn("message does not match the model; left out of response times", { dealId, messageId: doc.id });
+  }
+  const clock = deriveResponseTimes(messages, window.size < limits.responseTimeWindowMessages).clock;
+  return { clock: stored && deepEqual(clock, stored) ? null : clock, stepped: false };
+}
+
+async function reconcile(event: MessageEvent, options: ReconcileOptions, db: Firestore): Promise<HandlerResult> {
   const { dealId, messageId } = event;
   return runCounted(db, async (tx) => {
-    const record = eventRecordRef(db, handler, event.eventId);
-    if (await alreadyProcessed(tx, record)) return { outcome: "duplicate" as const };
+    const record = options.eventRecord ? eventRecordRef(db, options.eventRecord.handler, event.eventId) : null;
+    if (record && (await alreadyProcessed(tx, record))) return { outcome: "duplicate" as const };
+    const finish = (outcome: "applied" | "skipped") => {
+      if (record && options.eventRecord) recordEvent(tx, record, options.eventRecord.handler, dealId, outcome);
+    };
 
+    // 1. Reads: the message as stored now (never the event's copy), then its conversation.
     const messageRef = db.doc(paths.message(dealId, messageId));
     const messageSnap = await tx.getDoc(messageRef);
     const message = parseMessage(messageSnap.data());
     if (!messageSnap.exists || !message) {
-      recordEvent(tx, record, handler, dealId, "skipped");
+      finish("skipped");
       return { outcome: "skipped" as const, reason: messageSnap.exists ? "message does not match the schema" : "message no longer exists" };
     }
     const conversation = await loadConversation(tx, db, dealId);
     if (!conversation) {
-      recordEvent(tx, record, handler, dealId, "skipped");
+      finish("skipped");
       return { outcome: "skipped" as const, reason: "no valid deal for this conversation" };
     }
-
-    // All reads happen before any write (a Firestore transaction requirement).
-    const messageUpdate: Record<string, unknown> = {};
-    const conversationUpdate: Record<string, unknown> = {};
     const state = conversation.state;
+    const conversationUpdate: Record<string, unknown> = {};
+
+    // 2. Response times: the clock (one step, or a re-derivation) and the statistics read off it.
+    let stepped = false;
+    if (options.creation || options.deletion) {
+      // The clock may already hold this message (a redelivery, or a re-derivation for a late message read it from the
+      // window before its own event came): then it stays as it is, and the summary and count below still run, since
+      // only this message's own event is sure to bring them up to date.
+      const next = await nextClock(tx, db, dealId, messageId, message, state, options.deletion);
+      stepped = next.stepped;
+      const clock = next.clock;
+      if (clock) {
+        state.responseClock = clock;
+        conversationUpdate.responseClock = clock;
+        const stats = responseTimeStats(clockDerivation(clock), Timestamp.fromMillis);
+        if (!deepEqual(stats, state.responseTime)) {
+          state.responseTime = stats;
+          conversationUpdate.responseTime = stats;
+        }
+      }
+    }
+
+    // 3. Unread, kept as of the clock's position (shared.ts countUnread): a message the clock stepped over (strictly
+    // later than every message counted so far) adds itself to its receiver's counter, with no query, so the send path
+    // reads no range of messages; anything else (a re-derivation, a tombstone, a new conversation) recounts both sides
+    // with count() up to the new position. Exact under duplicates and reordering: a message is either after the
+    // position (not counted yet, added once as the position moves past it) or at/before it (counted by a recount).
     const side: Side | null = message.senderSide === "system" ? null : message.senderSide;
-
-    const corrections: Array<[DocumentReference, Record<string, unknown>]> = [];
-    let userStats: Awaited<ReturnType<typeof readUserStats>> = [];
-    if (options.responseTime) {
-      // The correction pass: the whole (bounded) window is re-derived, so a message that became visible late
-      // fixes the response times of the messages after it, and the statistics follow the definition.
-      const window = await tx.getQuery(toAdminQuery(db, responseTimeWindowQuery(dealId)));
-      const stored: StoredMessage[] = [];
-      for (const doc of window.docs) {
-        const parsed = doc.id === messageId ? message : parseMessage(doc.data());
-        if (parsed) stored.push({ id: doc.id, message: parsed });
-        else logger.warn("message does not match the model; left out of response times", { dealId, messageId: doc.id });
-      }
-      const derivation = deriveResponseTimes(stored, window.size < limits.responseTimeWindowMessages);
-      for (const { id, message: m } of stored) {
-        if (!derivation.perMessage.has(id)) continue;
-        const want = derivation.perMessage.get(id) ?? null;
-        if (want === (m.responseTimeMs ?? null)) continue;
-        const value = want === null ? FieldValue.delete() : want;
-        if (id === messageId) messageUpdate.responseTimeMs = value;
-        else corrections.push([db.doc(paths.message(dealId, id)), { responseTimeMs: value }]);
-      }
-      const stats = responseTimeStats(derivation, Timestamp.fromMillis);
-      if (!deepEqual(stats, state.responseTime)) {
-        state.responseTime = stats;
-        conversationUpdate.responseTime = stats;
-      }
-      userStats = await readUserStats(tx, db, dealId, state, derivation, eventTime(event.time));
-    }
-    // A conversation this handler creates (its deal event has not been processed yet) may already have
-    // history: count both sides rather than starting from zero.
-    const readers: Side[] = conversation.isNew ? ["brand", "influencer"] : side && options.recountUnread ? [otherSide(side)] : [];
-    for (const reader of readers) {
-      state.unread[reader] = await tx.count(unreadQuery(db, dealId, reader, state.readWatermark[reader]));
-      state.hasUnread[reader] = state.unread[reader] > 0;
-      conversationUpdate[`unread.${reader}`] = state.unread[reader];
-      conversationUpdate[`hasUnread.${reader}`] = state.hasUnread[reader];
+    const setUnread = (reader: Side, unread: number) => {
+      if (unread !== state.unread[reader] || conversation.isNew) conversationUpdate[`unread.${reader}`] = unread;
+      if (unread > 0 !== state.hasUnread[reader] || conversation.isNew) conversationUpdate[`hasUnread.${reader}`] = unread > 0;
+      state.unread[reader] = unread;
+      state.hasUnread[reader] = unread > 0;
+    };
+    if (stepped && !conversation.isNew) {
+      const reader = side ? otherSide(side) : null;
+      const watermark = reader ? state.readWatermark[reader] : null;
+      if (reader && !message.deleted && (watermark === null || compareTimes(message.createdAt, watermark) > 0)) setUnread(reader, state.unread[reader] + 1);
+    } else if (options.creation || options.deletion || conversation.isNew) {
+      for (const reader of sides) setUnread(reader, await countUnread(tx, db, dealId, state, reader));
     }
 
-    const tokens = tokensFor(message);
-    if (!sameTokens(message.searchTokens, tokens)) messageUpdate.searchTokens = tokens;
-
+    // 4. The list entry's summary and ordering.
     const lastMessage = nextLastMessage(state.lastMessage, messageId, message);
-    if (lastMessage !== state.lastMessage) {
+    if (!deepEqual(lastMessage, state.lastMessage)) {
       state.lastMessage = lastMessage;
       conversationUpdate.lastMessage = lastMessage;
     }
@@ -105,18 +150,28 @@ async function reconcile(handler: string, event: MessageEvent, options: Reconcil
       conversationUpdate.lastActivityAt = lastActivityAt;
     }
 
-    if (Object.keys(messageUpdate).length > 0) tx.update(messageRef, messageUpdate);
-    for (const [ref, update] of corrections) tx.update(ref, update);
-    writeUserStats(tx, userStats);
+    // 5. Search tokens: written by the client with the message; repaired only when they differ from the tokenizer's
+    // (a client that lied, an outdated client, a message from before clients wrote them).
+    const tokens = tokensFor(message);
+    const repairTokens = !sameTokens(message.searchTokens, tokens);
+
+    // 6. Writes (all reads happen before any write, a Firestore transaction requirement).
+    if (repairTokens) tx.update(messageRef, { searchTokens: tokens });
     if (conversation.isNew) tx.set(conversation.ref, { ...state });
     else if (Object.keys(conversationUpdate).length > 0) tx.update(conversation.ref, conversationUpdate);
-    recordEvent(tx, record, handler, dealId, "applied");
-    return { outcome: "applied" as const };
+    finish("applied");
+    const changed = repairTokens || conversation.isNew || Object.keys(conversationUpdate).length > 0;
+    return { outcome: changed || record ? ("applied" as const) : ("duplicate" as const) };
   });
 }
 
+/**
+ * A new message. No event record: every effect is derived from stored state (the clock's position, count(),
+ * lastMessage moving forward), so a redelivery finds nothing to change and writes nothing. Effects that must happen
+ * once per message (a notification) need their own idempotency key, e.g. the message id.
+ */
 export function handleMessageCreated(event: MessageEvent, db: Firestore = defaultDb()): Promise<HandlerResult> {
-  return reconcile("messageCreated", event, { responseTime: true, recountUnread: true }, db);
+  return reconcile(event, { eventRecord: null, creation: true, deletion: false }, db);
 }
 
 export interface MessageUpdate extends MessageEvent {
@@ -124,7 +179,7 @@ export interface MessageUpdate extends MessageEvent {
   after: Record<string, unknown>;
 }
 
-/** An edit or a tombstone. The functions' own writes (tokens, response time) come back here and are ignored. */
+/** An edit or a tombstone. The functions' own writes (a search-token repair) come back here and are ignored. */
 export async function handleMessageUpdated(event: MessageUpdate, db: Firestore = defaultDb()): Promise<HandlerResult> {
   if (onlyFunctionFieldsChanged(event.before, event.after)) {
     return { outcome: "ignored", reason: "only function-written fields changed", cost: noCost() };
@@ -132,7 +187,7 @@ export async function handleMessageUpdated(event: MessageUpdate, db: Firestore =
   const tombstoned = event.after.deleted === true;
   // A tombstone takes the message out of the response times (docs/response-times.md); an edit changes nothing there.
   const deletion = event.before.deleted !== event.after.deleted;
-  const result = await reconcile("messageUpdated", event, { responseTime: deletion, recountUnread: deletion }, db);
+  const result = await reconcile(event, { eventRecord: { handler: "messageUpdated" }, creation: false, deletion }, db);
   // Outside the transaction (Storage is not transactional) and also on a duplicate: a redelivery usually
   // means the first attempt failed, possibly after its commit and before this clean-up.
   if (tombstoned) await deleteAttachmentFiles(event);
@@ -159,6 +214,8 @@ async function deleteAttachmentFiles(event: MessageUpdate): Promise<void> {
           .catch((error: unknown) => logger.warn(`could not delete ${path}`, { error: String(error) })),
       ),
     );
+    // Their previews and verdict records go too (handlers/verification.ts).
+    await forgetFiles(defaultDb(), storage, files);
   } catch (error) {
     logger.warn("attachment clean-up skipped: Storage is not usable here", { dealId: event.dealId, messageId: event.messageId, error: String(error) });
   }

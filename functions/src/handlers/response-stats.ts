@@ -42,8 +42,10 @@ export async function readUserStats(
     const computedAt = current ? laterOf(current.computedAt, time) : time;
     const fromMs = computedAt.toMillis() - responseStatsRetentionMs;
     const entry = userDealEntry(derivation, side, uid, fromMs, Timestamp.fromMillis);
+    // This deal's part unchanged: nothing to write (the windows move with time; readers re-evaluate them for now).
+    if (current && deepEqual(entry, current.deals[dealId] ?? null)) continue;
+    if (!current && entry === null) continue;
     const next = userResponseStats(uid, nextUserDeals(current?.deals ?? {}, dealId, entry, fromMs), computedAt);
-    if (current && deepEqual(next, current)) continue;
     writes.push({ ref, data: next });
   }
   return writes;

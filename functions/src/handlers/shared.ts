@@ -77,8 +77,19 @@ export function parseConversation(dealId: string, data: unknown): ConversationSt
 }
 
 /** Messages `reader` has not read, as an admin query for count(). */
-export function unreadQuery(db: Firestore, dealId: string, reader: Side, watermark: TimestampLike | null): Query {
-  return toAdminQuery(db, unreadCountQuery(dealId, reader, watermark));
+export function unreadQuery(db: Firestore, dealId: string, reader: Side, watermark: TimestampLike | null, through?: TimestampLike): Query {
+  return toAdminQuery(db, unreadCountQuery(dealId, reader, watermark, through));
+}
+
+/**
+ * The unread count of `reader` as the conversation keeps it: the messages up to the response clock's position (a
+ * later message adds itself when its own event steps the clock). No clock yet (a conversation from before it): all
+ * messages; a clock that has applied nothing: none, without a query.
+ */
+export async function countUnread(tx: CountedTransaction, db: Firestore, dealId: string, state: ConversationState, reader: Side): Promise<number> {
+  const clock = state.responseClock;
+  if (clock && clock.through === null) return 0;
+  return tx.count(unreadQuery(db, dealId, reader, state.readWatermark[reader], clock?.through?.at));
 }
 
 export function eventTime(time: string | undefined): Timestamp {

@@ -1,0 +1,432 @@
+// The write path at scale and after everything settles (issue 12):
+// 1. what an open view receives per new message once the triggers' writes have settled (deliveries, not a count
+//    read before the write-backs could arrive);
+// 2. a conversation of 10,000 messages: open, load older, search, the trigger's unread count (time and reads);
+// 3. a user with 1,000 deals: a list page and the unread badge (time and reads);
+// 4. a load test: 50 conversations, both sides sending one message per second through the SDK, then exact
+//    counters, no lost or duplicated message, delivery p50/p99. WRITE_PATH_LOAD_SECONDS sets the duration
+//    (default 5 s so that `npm run bench` stays reasonable; the issue's figure is 60 s).
+// Reads are what the server delivered (documents returned, plus the rules' get() of the deal for message reads).
+import { getAuth } from "firebase/auth";
+import { doc, getDocs, onSnapshot, serverTimestamp, setDoc, type Firestore as WebFirestore } from "firebase/firestore";
+import { FieldValue, Timestamp, type Firestore } from "firebase-admin/firestore";
+import {
+  conversationListQuery,
+  initialConversation,
+  MAX_PAGE_SIZE,
+  messageHistoryQuery,
+  newDeal,
+  newMessage,
+  paths,
+  searchQueryToken,
+  type Side,
+} from "@dealchat/model";
+import { createDealChat, toWebQuery, type DealChat } from "../client-sdk/src/index.ts";
+import { handleConversationUpdated } from "../functions/src/handlers/conversations.ts";
+import { handleMessageCreated } from "../functions/src/handlers/messages.ts";
+import { adminFirestore, signedInWebClient, type WebClient } from "../test/support/clients.ts";
+import { uniqueId } from "../test/support/emulators.ts";
+import { setBackgroundTriggers } from "./emulator-hub.ts";
+import { percentile, type BenchRow } from "./table.ts";
+
+const QUIET_MS = 2_000;
+const SETTLE_DEADLINE_MS = 300_000;
+
+export async function run(): Promise<BenchRow[]> {
+  const admin = adminFirestore();
+  const [brand, influencer] = await Promise.all([signedInWebClient("bench-wp-brand"), signedInWebClient("bench-wp-influencer")]);
+  try {
+    return [
+      ...(await deliveriesPerSend(admin, brand, influencer)),
+      ...(await bigConversation(admin, brand, influencer)),
+      ...(await manyDeals(admin, brand)),
+      ...(await loadTest(admin, brand, influencer)),
+    ];
+  } finally {
+    await setBackgroundTriggers(true).catch(() => {});
+    await Promise.all([brand.close(), influencer.close()]);
+  }
+}
+
+async function newDealWithConversation(admin: Firestore, brandId: string, influencerId: string): Promise<string> {
+  const dealId = uniqueId("bench-wp-deal");
+  const ready = untilDoc(admin, paths.conversation(dealId), (d) => d !== undefined, 60_000);
+  await admin.doc(paths.deal(dealId)).set({
+    ...newDeal({ brandId, influencerId, status: "active", title: "write path" }, FieldValue.serverTimestamp()),
+  });
+  await ready;
+  return dealId;
+}
+
+/** Resolves with the document's data once `accept` holds (admin listener), or rejects after `timeoutMs`. */
+function untilDoc(admin: Firestore, path: string, accept: (data: FirebaseFirestore.DocumentData | undefined) => boolean, timeoutMs: number) {
+  return new Promise<FirebaseFirestore.DocumentData | undefined>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`${path} did not reach the expected state within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const stop = admin.doc(path).onSnapshot((snap) => {
+      if (!accept(snap.data())) return;
+      clearTimeout(timer);
+      stop();
+      resolve(snap.data());
+    }, reject);
+  });
+}
+
+/** Resolves once `lastEventAt()` is QUIET_MS in the past (bench only: "settled" means nothing arrives any more). */
+async function quiet(lastEventAt: () => number): Promise<void> {
+  for (;;) {
+    const idle = performance.now() - lastEventAt();
+    if (idle >= QUIET_MS) return;
+    await new Promise((r) => setTimeout(r, QUIET_MS - idle + 10));
+  }
+}
+
+// ---- 1. deliveries per new message, after the write-backs settle -------------------------------------------
+
+const DELIVERY_SENDS = 20;
+
+async function deliveriesPerSend(admin: Firestore, brand: WebClient, influencer: WebClient): Promise<BenchRow[]> {
+  const dealId = await newDealWithConversation(admin, brand.user.uid, influencer.user.uid);
+  const messageDeliveries = new Map<string, number>();
+  let conversationDeliveries = 0;
+  let lastEvent = performance.now();
+  let ready = 0;
+  let markReady: () => void = () => {};
+  const listening = new Promise<void>((r) => (markReady = r));
+  const stopMessages = onSnapshot(toWebQuery(influencer.db, messageHistoryQuery({ dealId, pageSize: 30 })), (snap) => {
+    if (snap.metadata.fromCache) return;
+    // The other side's messages only: the influencer's own sends show twice locally (pending, then acknowledged),
+    // which is the SDK's latency compensation, not a server delivery.
+    for (const change of snap.docChanges()) {
+      if (change.type === "removed" || change.doc.get("senderSide") === "influencer") continue;
+      messageDeliveries.set(change.doc.id, (messageDeliveries.get(change.doc.id) ?? 0) + 1);
+    }
+    lastEvent = performance.now();
+    if (++ready === 1) markReady();
+  });
+  const stopConversation = onSnapshot(doc(influencer.db, paths.conversation(dealId)), (snap) => {
+    if (snap.metadata.fromCache) return;
+    conversationDeliveries += 1;
+    lastEvent = performance.now();
+  });
+  await listening;
+  await quiet(() => lastEvent);
+  const conversationBefore = conversationDeliveries;
+  const ids: string[] = [];
+  const brandIds = new Set<string>();
+  // Both sides, so that answers (per-user statistics) and nudges both occur: b b i b i i b …
+  for (let i = 0; i < DELIVERY_SENDS; i++) {
+    const [writer, side]: [WebClient, Side] = [0, 1, 3, 6].includes(i % 8) ? [brand, "brand"] : [influencer, "influencer"];
+    const id = uniqueId("bench-wp-msg");
+    ids.push(id);
+    if (side === "brand") brandIds.add(id);
+    await setDoc(
+      doc(writer.db, paths.message(dealId, id)),
+      newMessage({ senderId: writer.user.uid, senderSide: side, text: `settle probe ${i}`, attachments: [] }, serverTimestamp()),
+    );
+  }
+  const last = ids[ids.length - 1]!;
+  await untilDoc(admin, paths.conversation(dealId), (d) => d?.responseClock?.through?.messageId === last, SETTLE_DEADLINE_MS);
+  await quiet(() => lastEvent);
+  stopMessages();
+  stopConversation();
+  const perMessage = ids.filter((id) => brandIds.has(id)).map((id) => messageDeliveries.get(id) ?? 0);
+  const notes = `${DELIVERY_SENDS} web-SDK sends by both sides; the influencer's listeners on the newest 30 messages (the brand's ${brandIds.size} messages counted) and on the conversation; counted after the triggers settled (no delivery for ${QUIET_MS / 1000} s)`;
+  return [
+    { benchmark: "write path: deliveries of each new message to an open view", metric: "max", value: Math.max(...perMessage), unit: "deliveries", notes },
+    { benchmark: "write path: deliveries of each new message to an open view", metric: "min", value: Math.min(...perMessage), unit: "deliveries", notes },
+    {
+      benchmark: "write path: deliveries of the conversation entry per send",
+      metric: "mean",
+      value: (conversationDeliveries - conversationBefore) / DELIVERY_SENDS,
+      unit: "deliveries",
+      notes,
+    },
+  ];
+}
+
+// ---- 2. a conversation of 10,000 messages --------------------------------------------------------------------
+
+const BIG_CONVERSATION = 10_000;
+const PAGE = 30;
+
+async function timed<T>(body: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now();
+  const value = await body();
+  return [value, performance.now() - started];
+}
+
+async function seedDealDirect(admin: Firestore, brandId: string, influencerId: string, conversation: Record<string, unknown> = {}): Promise<string> {
+  const dealId = uniqueId("bench-wp-seeded");
+  const now = Timestamp.now();
+  const deal = newDeal({ brandId, influencerId, status: "active", title: "seeded" }, now);
+  const batch = admin.batch();
+  batch.set(admin.doc(paths.deal(dealId)), deal);
+  batch.set(admin.doc(paths.conversation(dealId)), { ...initialConversation(dealId, deal, now), lastActivityAt: now, ...conversation });
+  await batch.commit();
+  return dealId;
+}
+
+async function bigConversation(admin: Firestore, brand: WebClient, influencer: WebClient): Promise<BenchRow[]> {
+  // Seeded by the platform with the triggers off: the Functions emulator would otherwise work through 10,000 events.
+  await setBackgroundTriggers(false);
+  let dealId: string;
+  try {
+    dealId = await seedDealDirect(admin, brand.user.uid, influencer.user.uid);
+    const start = Date.now() - BIG_CONVERSATION * 1000;
+    for (let offset = 0; offset < BIG_CONVERSATION; offset += 500) {
+      const batch = admin.batch();
+      for (let i = offset; i < Math.min(BIG_CONVERSATION, offset + 500); i++) {
+        const side: Side = i % 3 === 0 ? "influencer" : "brand";
+        const senderId = side === "brand" ? brand.user.uid : influencer.user.uid;
+        // Every 100th message mentions the keyword the search looks for.
+        const text = i % 100 === 0 ? `milestone ${i}: the storyboard is approved` : `message ${i} about the campaign`;
+        batch.set(
+          admin.doc(paths.message(dealId, `m${String(i).padStart(5, "0")}`)),
+          newMessage({ senderId, senderSide: side, text, attachments: [] }, Timestamp.fromMillis(start + i * 1000)),
+        );
+      }
+      await batch.commit();
+    }
+  } finally {
+    await setBackgroundTriggers(true);
+  }
+  const db = influencer.db;
+  const [tail, openMs] = await timed(() => getDocs(toWebQuery(db, messageHistoryQuery({ dealId, pageSize: PAGE }))));
+  const oldest = tail.docs[tail.docs.length - 1]!;
+  const [older, olderMs] = await timed(() =>
+    getDocs(toWebQuery(db, messageHistoryQuery({ dealId, pageSize: PAGE, before: [oldest.get("createdAt"), oldest.id] }))),
+  );
+  const token = searchQueryToken("storyboard")!;
+  const [found, searchMs] = await timed(() => getDocs(toWebQuery(db, messageHistoryQuery({ dealId, pageSize: 20, searchToken: token }))));
+  // The triggers on this deal, in-process (the Functions emulator's triggers stay out of it): a send, which steps the
+  // clock and adds itself to the counter (no query), then the influencer's read watermark moving to the middle of the
+  // history, which recounts the unread messages with count() over thousands of index entries.
+  const newId = uniqueId("bench-wp-new");
+  await setBackgroundTriggers(false);
+  let sendResult: Awaited<ReturnType<typeof handleMessageCreated>>;
+  let sendMs: number;
+  let readResult: Awaited<ReturnType<typeof handleConversationUpdated>>;
+  let readMs: number;
+  try {
+    await admin
+      .doc(paths.message(dealId, newId))
+      .set(newMessage({ senderId: brand.user.uid, senderSide: "brand", text: "one more", attachments: [] }, Timestamp.now()));
+    [sendResult, sendMs] = await timed(() => handleMessageCreated({ eventId: uniqueId("bench-evt"), dealId, messageId: newId }, admin));
+    const conversationRef = admin.doc(paths.conversation(dealId));
+    const before = (await conversationRef.get()).data()!;
+    await conversationRef.update({ "readWatermark.influencer": Timestamp.fromMillis(Date.now() - (BIG_CONVERSATION / 2) * 1000) });
+    const after = (await conversationRef.get()).data()!;
+    [readResult, readMs] = await timed(() =>
+      handleConversationUpdated({ eventId: uniqueId("bench-evt"), time: new Date().toISOString(), dealId, before, after }, admin),
+    );
+  } finally {
+    await setBackgroundTriggers(true);
+  }
+  const counted = (await admin.doc(paths.conversation(dealId)).get()).get("unread.influencer");
+  const notes = `${BIG_CONVERSATION} messages stored; the influencer's web SDK through the rules (+1 rules get() of the deal per query)`;
+  const name = (what: string) => `write path: 10,000-message conversation, ${what}`;
+  return [
+    { benchmark: name("open (newest 30)"), metric: "time", value: openMs, unit: "ms", notes },
+    { benchmark: name("open (newest 30)"), metric: "document reads", value: tail.size + 1, unit: "reads", notes },
+    { benchmark: name("load an older page of 30"), metric: "time", value: olderMs, unit: "ms", notes },
+    { benchmark: name("load an older page of 30"), metric: "document reads", value: older.size + 1, unit: "reads", notes },
+    { benchmark: name(`search "${token}" (100 matches, page of 20)`), metric: "time", value: searchMs, unit: "ms", notes },
+    { benchmark: name(`search "${token}" (100 matches, page of 20)`), metric: "document reads", value: found.size + 1, unit: "reads", notes },
+    { benchmark: name("send (message trigger)"), metric: "time", value: sendMs, unit: "ms", notes: "handleMessageCreated in-process" },
+    {
+      benchmark: name("send (message trigger)"),
+      metric: "document reads",
+      value: sendResult.cost.reads,
+      unit: "reads",
+      notes: "message, conversation: no query",
+    },
+    {
+      benchmark: name("unread recount (mark read to the middle)"),
+      metric: "time",
+      value: readMs,
+      unit: "ms",
+      notes: `handleConversationUpdated in-process; unread.influencer = ${counted}`,
+    },
+    {
+      benchmark: name("unread recount (mark read to the middle)"),
+      metric: "document reads",
+      value: readResult.cost.reads,
+      unit: "reads",
+      notes: "conversation + count() billed 1 read per 1,000 index entries",
+    },
+  ];
+}
+
+// ---- 3. a user with 1,000 deals ---------------------------------------------------------------------------------
+
+const MANY_DEALS = 1_000;
+const UNREAD_DEALS = 40;
+
+async function manyDeals(admin: Firestore, brand: WebClient): Promise<BenchRow[]> {
+  await setBackgroundTriggers(false);
+  try {
+    const now = Date.now();
+    for (let offset = 0; offset < MANY_DEALS; offset += 250) {
+      const batch = admin.batch();
+      for (let i = offset; i < Math.min(MANY_DEALS, offset + 250); i++) {
+        const dealId = uniqueId(`bench-wp-many-${i}`);
+        const at = Timestamp.fromMillis(now - i * 60_000);
+        const deal = newDeal({ brandId: brand.user.uid, influencerId: uniqueId("bench-wp-inf"), status: "active", title: `deal ${i}` }, at);
+        const unread = i % (MANY_DEALS / UNREAD_DEALS) === 0 ? 2 : 0;
+        batch.set(admin.doc(paths.deal(dealId)), deal);
+        batch.set(admin.doc(paths.conversation(dealId)), {
+          ...initialConversation(dealId, deal, at),
+          lastActivityAt: at,
+          unread: { brand: unread, influencer: 0 },
+          hasUnread: { brand: unread > 0, influencer: false },
+        });
+      }
+      await batch.commit();
+    }
+  } finally {
+    await setBackgroundTriggers(true);
+  }
+  const db = brand.db;
+  const [page, pageMs] = await timed(() => getDocs(toWebQuery(db, conversationListQuery({ uid: brand.user.uid, side: "brand", pageSize: 20 }))));
+  const [badge, badgeMs] = await timed(() =>
+    getDocs(toWebQuery(db, conversationListQuery({ uid: brand.user.uid, side: "brand", unreadOnly: true, pageSize: MAX_PAGE_SIZE }))),
+  );
+  const total = badge.docs.reduce((sum, d) => sum + (d.get("unread.brand") as number), 0);
+  const notes = `${MANY_DEALS} deals of one brand, ${UNREAD_DEALS} of them unread; the brand's web SDK through the rules (no rules get())`;
+  return [
+    { benchmark: "write path: 1,000-deal user, conversation list page of 20", metric: "time", value: pageMs, unit: "ms", notes },
+    { benchmark: "write path: 1,000-deal user, conversation list page of 20", metric: "document reads", value: page.size, unit: "reads", notes },
+    { benchmark: "write path: 1,000-deal user, unread badge", metric: "time", value: badgeMs, unit: "ms", notes: `${notes}; total ${total}` },
+    {
+      benchmark: "write path: 1,000-deal user, unread badge",
+      metric: "document reads",
+      value: badge.size,
+      unit: "reads",
+      notes: `one unread-only query (SDK watchUnreadTotal), one read per unread conversation, capped at ${MAX_PAGE_SIZE}`,
+    },
+  ];
+}
+
+// ---- 4. load test ---------------------------------------------------------------------------------------------------
+
+const LOAD_CONVERSATIONS = 50;
+const loadSeconds = Number(process.env.WRITE_PATH_LOAD_SECONDS ?? 5);
+
+function chatFor(client: WebClient, side: Side): DealChat {
+  return createDealChat({ firestore: client.db, auth: getAuth(client.app), side });
+}
+
+async function loadTest(admin: Firestore, brand: WebClient, influencer: WebClient): Promise<BenchRow[]> {
+  const dealIds: string[] = [];
+  for (let i = 0; i < LOAD_CONVERSATIONS; i++) dealIds.push(await newDealWithConversation(admin, brand.user.uid, influencer.user.uid));
+  const chats: Record<Side, DealChat> = { brand: chatFor(brand, "brand"), influencer: chatFor(influencer, "influencer") };
+  const webDb: Record<Side, WebFirestore> = { brand: brand.db, influencer: influencer.db };
+  // Each side listens to every conversation's newest messages: a message is delivered when the other side sees it.
+  const sentAt = new Map<string, number>();
+  const deliveredIn = new Map<string, number>();
+  const seenTwice: string[] = [];
+  const stops = dealIds.flatMap((dealId) =>
+    (["brand", "influencer"] as const).map((side) =>
+      onSnapshot(toWebQuery(webDb[side], messageHistoryQuery({ dealId, pageSize: 10 })), (snap) => {
+        for (const change of snap.docChanges()) {
+          if (change.type !== "added" || change.doc.get("senderSide") === side) continue;
+          const started = sentAt.get(change.doc.id);
+          if (started === undefined) continue;
+          if (deliveredIn.has(`${side}:${change.doc.id}`)) seenTwice.push(change.doc.id);
+          else deliveredIn.set(`${side}:${change.doc.id}`, performance.now() - started);
+        }
+      }),
+    ),
+  );
+  const errors: unknown[] = [];
+  const sends: Array<Promise<unknown>> = [];
+  const sentPerDeal = new Map<string, Record<Side, number>>(dealIds.map((d) => [d, { brand: 0, influencer: 0 }]));
+  const began = performance.now();
+  for (let second = 0; second < loadSeconds; second++) {
+    // Spread each second's 100 sends evenly over the second.
+    for (let k = 0; k < LOAD_CONVERSATIONS * 2; k++) {
+      const dueAt = began + second * 1000 + (k * 1000) / (LOAD_CONVERSATIONS * 2);
+      const wait = dueAt - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const dealId = dealIds[k % LOAD_CONVERSATIONS]!;
+      const side: Side = k < LOAD_CONVERSATIONS ? "brand" : "influencer";
+      const handle = chats[side].send({ dealId, text: `load ${second} ${side}` });
+      sentAt.set(handle.messageId, performance.now());
+      sentPerDeal.get(dealId)![side] += 1;
+      sends.push(handle.done.catch((e: unknown) => errors.push(e)));
+    }
+  }
+  await Promise.all(sends);
+  const sendingMs = performance.now() - began;
+  const expected = loadSeconds * LOAD_CONVERSATIONS * 2;
+  // Every message delivered to the other side once.
+  const deliveryDeadline = performance.now() + SETTLE_DEADLINE_MS;
+  while (deliveredIn.size < expected - errors.length && performance.now() < deliveryDeadline) await new Promise((r) => setTimeout(r, 100));
+  // The functions converge: every conversation's counters exact and its clock at the newest message.
+  const convergeStarted = performance.now();
+  const stored = new Map<string, { brand: number; influencer: number; newest: string }>();
+  for (const dealId of dealIds) {
+    const messages = await admin.collection(paths.messages(dealId)).orderBy("createdAt", "desc").orderBy("__name__", "desc").get();
+    const bySide = { brand: 0, influencer: 0 };
+    for (const m of messages.docs) bySide[m.get("senderSide") as Side] += 1;
+    stored.set(dealId, { ...bySide, newest: messages.docs[0]?.id ?? "" });
+  }
+  let exact = 0;
+  for (const dealId of dealIds) {
+    const want = stored.get(dealId)!;
+    if (want.newest === "") continue;
+    const state = await untilDoc(
+      admin,
+      paths.conversation(dealId),
+      (d) => d?.responseClock?.through?.messageId === want.newest && d?.unread?.brand === want.influencer && d?.unread?.influencer === want.brand,
+      SETTLE_DEADLINE_MS,
+    ).catch(() => null);
+    if (state) exact += 1;
+  }
+  const convergeMs = performance.now() - convergeStarted;
+  for (const stop of stops) stop();
+  chats.brand.dispose();
+  chats.influencer.dispose();
+  const lost = [...sentPerDeal].reduce(
+    (n, [dealId, sent]) => n + (sent.brand - stored.get(dealId)!.brand) + (sent.influencer - stored.get(dealId)!.influencer),
+    0,
+  );
+  const latencies = [...deliveredIn.values()].sort((a, b) => a - b);
+  const notes = `${LOAD_CONVERSATIONS} conversations × 2 sides × 1 message/s × ${loadSeconds} s = ${expected} SDK sends (one brand and one influencer client, all deals), functions running; WRITE_PATH_LOAD_SECONDS=${loadSeconds}`;
+  const name = "write path: load test";
+  return [
+    { benchmark: name, metric: "send errors", value: errors.length, unit: "errors", notes },
+    {
+      benchmark: name,
+      metric: "lost or duplicated messages",
+      value: Math.abs(lost) + seenTwice.length,
+      unit: "messages",
+      notes: "stored per side vs sent; deliveries seen twice",
+    },
+    {
+      benchmark: name,
+      metric: "conversations with exact counters",
+      value: exact,
+      unit: `of ${LOAD_CONVERSATIONS}`,
+      notes: "unread both sides = stored count, clock at the newest message",
+    },
+    {
+      benchmark: name,
+      metric: "delivery p50",
+      value: percentile(latencies, 50),
+      unit: "ms",
+      notes: `${latencies.length} deliveries to the other side's listener`,
+    },
+    { benchmark: name, metric: "delivery p99", value: percentile(latencies, 99), unit: "ms", notes: `sending took ${(sendingMs / 1000).toFixed(1)} s` },
+    {
+      benchmark: name,
+      metric: "functions converged after the last send",
+      value: convergeMs / 1000,
+      unit: "s",
+      notes: "Functions emulator (one invocation at a time)",
+    },
+  ];
+}

@@ -1,0 +1,96 @@
+// Trigger and task-queue adapters of the inbox, push and digest (handlers/inbox.ts, handlers/notifications.ts).
+// None of them runs inside the message write path: a new message and a conversation counter change only enqueue
+// named Cloud Tasks; the tasks do the reading and writing (docs/notifications.md).
+import { logger } from "firebase-functions";
+import { onDocumentCreated, onDocumentWritten } from "firebase-functions/v2/firestore";
+import { onTaskDispatched } from "firebase-functions/v2/tasks";
+import { Id, notificationDefaults, Side, type NotificationSettings } from "@dealchat/model";
+import { db } from "./app.ts";
+import { inboxUidsToRecompute, recomputeInbox, scheduleInboxRecompute } from "./handlers/inbox.ts";
+import { handleDigestTask, handlePushTask, handlePushTokenRegistered, scheduleForNewMessage, type NotifyDeps } from "./handlers/notifications.ts";
+import { defaultTransport } from "./handlers/push-delivery.ts";
+import { cloudTasksScheduler, emulatedEta } from "./handlers/tasks.ts";
+
+/** The configurable intervals, from the environment (functions/.env or the deployment) with the model's defaults. */
+export function notificationSettings(env: NodeJS.ProcessEnv = process.env): NotificationSettings {
+  const seconds = (name: string, fallbackMs: number) => {
+    const v = Number(env[name]);
+    return Number.isFinite(v) && v > 0 ? v * 1000 : fallbackMs;
+  };
+  return {
+    pushThrottleMs: seconds("NOTIFY_PUSH_THROTTLE_SECONDS", notificationDefaults.pushThrottleMs),
+    digestDelayMs: seconds("NOTIFY_DIGEST_DELAY_SECONDS", notificationDefaults.digestDelayMs),
+    digestWindowMs: seconds("NOTIFY_DIGEST_WINDOW_SECONDS", notificationDefaults.digestWindowMs),
+    digestMaxConversations: notificationDefaults.digestMaxConversations,
+    inboxCoalesceMs: seconds("NOTIFY_INBOX_COALESCE_SECONDS", notificationDefaults.inboxCoalesceMs),
+  };
+}
+
+function deps(): NotifyDeps {
+  const firestore = db();
+  return { db: firestore, now: Date.now, scheduler: cloudTasksScheduler(), transport: defaultTransport(firestore), settings: notificationSettings() };
+}
+
+const retried = { retry: true } as const;
+// Tasks: retried with backoff by Cloud Tasks; every handler is idempotent (derived state, named mail, push state).
+const taskOptions = { retryConfig: { maxAttempts: 5, minBackoffSeconds: 5 }, rateLimits: { maxConcurrentDispatches: 50 } } as const;
+
+const bad = (what: string, data: unknown) => {
+  logger.error(`${what}: malformed task payload, dropped`, { data });
+  return { outcome: "ignored" };
+};
+
+export const onConversationInbox = onDocumentWritten({ document: "conversations/{dealId}", ...retried }, async (event) => {
+  const before = event.data?.before.exists ? (event.data.before.data() ?? null) : null;
+  const after = event.data?.after.exists ? (event.data.after.data() ?? null) : null;
+  const uids = inboxUidsToRecompute(before, after);
+  if (uids.length === 0) return { outcome: "ignored" };
+  const scheduled = await scheduleInboxRecompute(uids, cloudTasksScheduler(), Date.now(), notificationSettings().inboxCoalesceMs);
+  logger.debug("onConversationInbox scheduled", { eventId: event.id, dealId: event.params.dealId, uids, scheduled });
+  return { outcome: "scheduled", scheduled };
+});
+
+export const onMessageNotify = onDocumentCreated({ document: "deals/{dealId}/messages/{messageId}", ...retried }, async (event) => {
+  const data = event.data?.data() ?? {};
+  const createdAt = data.createdAt as { toMillis?: () => number } | undefined;
+  const createdAtMs = typeof createdAt?.toMillis === "function" ? createdAt.toMillis() : Date.parse(event.time);
+  const scheduled = await scheduleForNewMessage({ ...event.params, senderSide: String(data.senderSide), createdAtMs }, deps());
+  logger.debug("onMessageNotify scheduled", { eventId: event.id, ...event.params, scheduled });
+  return { outcome: "scheduled", scheduled };
+});
+
+export const onPushTokenRegistered = onDocumentCreated({ document: "pushTokens/{uid}/devices/{token}", ...retried }, async (event) => {
+  const result = await handlePushTokenRegistered(event.params.uid, event.params.token, db());
+  if (result.removed.length > 0) logger.info("push token moved to another user", { uid: event.params.uid, removedFrom: result.removed });
+  return result;
+});
+
+export const inboxRecompute = onTaskDispatched(taskOptions, async (request) => {
+  const uid = (request.data as { uid?: unknown }).uid;
+  if (typeof uid !== "string" || uid.length === 0) return void bad("inboxRecompute", request.data);
+  await emulatedEta((request.data as { etaMs?: unknown }).etaMs);
+  const result = await recomputeInbox(uid, db());
+  logger.debug(`inboxRecompute ${result.outcome}`, { uid, ...result.cost });
+});
+
+/** The payload of a push or digest task, or null when it is not one (logged and dropped: a retry would not fix it). */
+export function pushPayload(data: unknown): { dealId: string; side: Side } | null {
+  const d = data as { dealId?: unknown; side?: unknown } | null;
+  return typeof d?.dealId === "string" && Id.safeParse(d.dealId).success && Side.safeParse(d.side).success ? { dealId: d.dealId, side: d.side as Side } : null;
+}
+
+export const pushNotify = onTaskDispatched(taskOptions, async (request) => {
+  const task = pushPayload(request.data);
+  if (!task) return void bad("pushNotify", request.data);
+  await emulatedEta((request.data as { etaMs?: unknown }).etaMs);
+  const outcome = await handlePushTask(task, deps());
+  logger.debug(`pushNotify ${outcome.action}`, { ...task, ...outcome });
+});
+
+export const emailDigest = onTaskDispatched(taskOptions, async (request) => {
+  const task = pushPayload(request.data);
+  if (!task) return void bad("emailDigest", request.data);
+  await emulatedEta((request.data as { etaMs?: unknown }).etaMs);
+  const outcome = await handleDigestTask(task, deps());
+  logger.debug(`emailDigest ${outcome.action}`, { ...task, ...outcome });
+});
