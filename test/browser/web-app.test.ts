@@ -31,8 +31,8 @@ let brandContext: BrowserContext;
 let influencerContext: BrowserContext;
 let brandPage: Page;
 let influencerPage: Page;
-/** The app with the Firestore cache the run asks for (DEALCHAT_WEB_CACHE=memory: no IndexedDB persistence). */
-const appUrl = () => `${web.url}${process.env.DEALCHAT_WEB_CACHE === "memory" ? "?cache=memory" : ""}`;
+/** The app with the Firestore cache the run asks for (DEALCHAT_WEB_CACHE=persistent: IndexedDB persistence). */
+const appUrl = () => `${web.url}${process.env.DEALCHAT_WEB_CACHE === "persistent" ? "?cache=persistent" : ""}`;
 const pageErrors: string[] = [];
 /** The pages' console output, shown when a test fails (what the Firebase SDK said). */
 const consoleLines: string[] = [];
@@ -200,8 +200,16 @@ describe("the web app in headless Chromium", { timeout: 60_000 }, () => {
     await influencerPage.goto(`${appUrl()}#/c/${chatDeal}`);
     await influencerPage.getByTestId("deal-title").filter({ hasText: "Browser test campaign" }).waitFor();
     // Typing shows on the other side while keys are pressed.
-    await brandPage.getByTestId("composer-input").pressSequentially("Hello from the brand", { delay: 5 });
-    await influencerPage.getByTestId("typing").waitFor({ state: "visible", timeout: 10_000 });
+    // Typing shows on the other side while keys are pressed (a key now and then: the indicator refreshes every 5 s).
+    await expect
+      .poll(
+        async () => {
+          await brandPage.getByTestId("composer-input").press("a");
+          return influencerPage.getByTestId("typing").count();
+        },
+        { timeout: 15_000, interval: 500 },
+      )
+      .toBe(1);
     await brandPage.getByTestId("composer-input").fill(`Hello ${word}, here is the plan`);
     await brandPage.getByTestId("send").click();
     await messageWith(influencerPage, word).waitFor({ timeout: 10_000 });
