@@ -65,6 +65,10 @@ function main(): void {
     // The admin SDKs (tests, functions) would otherwise probe the GCP metadata server for a project and
     // credentials; a demo project under the emulators needs neither, and the probe leaves loopback.
     env.METADATA_SERVER_DETECTION ??= "none";
+    // The Functions emulator starts one worker process per concurrent event and drops the event ("Failed to load
+    // function") when a worker is not serving within this many seconds (30 by default). A burst of uploads on a
+    // busy 2-core machine starts dozens at once; losing their events would leave derived state unconverged.
+    env.FUNCTIONS_DISCOVERY_TIMEOUT ??= "180";
 
     const config = readFirebaseJson();
     const configured = configuredEmulators(config);
