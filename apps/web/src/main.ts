@@ -323,7 +323,7 @@ class ListView {
 
   private maybeLoadMore(): void {
     const st = this.latest;
-    if (!st || !st.hasMore || st.isLoadingMore || st.loading) return;
+    if (!st?.hasMore || st.isLoadingMore || st.loading) return;
     const el = this.scroller;
     if (el.scrollTop + el.clientHeight >= el.scrollHeight - 80) void this.handle?.loadMore();
   }
