@@ -43,14 +43,14 @@ export async function run(): Promise<BenchRow[]> {
         metric: "time",
         value: first / 1000,
         unit: "s",
-        notes: "build current; empty data folder: emulators start, the demo is seeded (scripts/demo/seed.ts)",
+        notes: "npm run build skipped when current; empty data folder: emulators start, the demo is seeded (scripts/demo/seed.ts)",
       },
       {
         benchmark: "npm start → printed block, warm",
         metric: "time",
         value: warm / 1000,
         unit: "s",
-        notes: "build current; demo data imported from the previous run's export",
+        notes: "npm run build skipped when current; demo data imported from the previous run's export",
       },
     ];
   } finally {
