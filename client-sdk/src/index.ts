@@ -52,4 +52,6 @@ export { PRESENCE_HEARTBEAT_MS, type PresenceConnection, type PresenceOptions, t
 export { toWebQuery } from "./query.ts";
 export type { MyResponseStats } from "./response-times.ts";
 export type { Unsubscribe } from "./lifecycle.ts";
+export { connectDealChatEmulators, DEFAULT_EMULATOR_PORTS, type DealChatEmulatorPorts } from "./emulators.ts";
+export { limits, attachmentContentTypes, dealStatuses, type DealStatus, type Side, type Attachment, type LastMessageSummary } from "@dealchat/model";
 export type { ConversationNotificationSettings, NotificationSettingsView, OpenConversationHandle } from "./push.ts";

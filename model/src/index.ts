@@ -7,6 +7,7 @@ export * from "./query-catalog.ts";
 export * from "./contract.ts";
 export * from "./rules-constants.ts";
 export * from "./response-times.ts";
+export * from "./platform.ts";
 export * from "./profiles.ts";
 export * from "./attachments.ts";
 export * from "./notifications.ts";
