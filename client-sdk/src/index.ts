@@ -33,7 +33,7 @@ export type {
 // The model's limits and allowed values, so that an app checks input (file size, type, text length) as the SDK
 // and the rules do without depending on the model package itself.
 export { attachmentContentTypes, closedStatuses, dealStatuses, limits, sides } from "@dealchat/model";
-export type { DealStatus, LastMessageSummary, PublicProfile, ResponseTimeStats, Side } from "@dealchat/model";
+export type { Attachment, DealStatus, LastMessageSummary, PublicProfile, ResponseTimeStats, Side } from "@dealchat/model";
 export {
   remainingEditMs,
   SQUATTED_ID_RETRIES,
@@ -53,5 +53,4 @@ export { toWebQuery } from "./query.ts";
 export type { MyResponseStats } from "./response-times.ts";
 export type { Unsubscribe } from "./lifecycle.ts";
 export { connectDealChatEmulators, DEFAULT_EMULATOR_PORTS, type DealChatEmulatorPorts } from "./emulators.ts";
-export { limits, attachmentContentTypes, dealStatuses, type DealStatus, type Side, type Attachment, type LastMessageSummary } from "@dealchat/model";
 export type { ConversationNotificationSettings, NotificationSettingsView, OpenConversationHandle } from "./push.ts";
