@@ -167,6 +167,8 @@ describe("the web app in headless Chromium", { timeout: 60_000 }, () => {
   it("shows the conversation with its title and older pages, and the other side online within seconds", async () => {
     await brandPage.goto(`${appUrl()}#/c/${chatDeal}`);
     await hasText(brandPage.getByTestId("deal-title"), "Browser test campaign", 15_000);
+    // The list entry carries the deal's title too (copied onto the conversation by the functions).
+    await hasText(brandPage.locator(`li[data-deal="${chatDeal}"]`).getByTestId("item-title"), "Browser test campaign", 15_000);
     await hasText(brandPage.getByTestId("presence"), /offline|last seen/, 15_000);
     // Opening the conversation reads it: the badge goes.
     await hasCount(brandPage.locator(`li[data-deal="${chatDeal}"]`).getByTestId("unread-badge"), 0, 15_000);

@@ -333,7 +333,8 @@ class ListView {
     clear(
       this.items,
       ...state.items.map((c) => {
-        const other = nameOf(config, c.otherParticipant.uid);
+        // The platform's public profile (copied onto the conversation) first; the demo directory for older data.
+        const other = c.otherParticipant.profile?.displayName ?? nameOf(config, c.otherParticipant.uid);
         const last = c.lastMessage;
         const who = last && last.senderSide !== "system" ? (last.senderId === this.s.user.uid ? "You: " : "") : "";
         return h(
@@ -357,7 +358,12 @@ class ListView {
                 h("span", { class: "snippet", "data-testid": "last-message" }, last ? who + last.snippet : "No messages yet"),
                 c.unreadCount > 0 ? h("span", { class: "badge", "data-testid": "unread-badge" }, String(c.unreadCount)) : null,
               ),
-              h("span", { class: "item-meta" }, statusPill(c.status)),
+              h(
+                "span",
+                { class: "item-meta" },
+                c.title ? h("span", { class: "item-title", "data-testid": "item-title" }, c.title) : null,
+                statusPill(c.status),
+              ),
             ),
           ),
         );
@@ -590,7 +596,7 @@ class ConversationView {
 
   private renderHeader(state: ConversationHandleState): void {
     const other = state.conversation?.otherParticipant.uid;
-    const otherName = other ? nameOf(this.s.config, other) : "";
+    const otherName = state.otherParticipant?.profile?.displayName ?? (other ? nameOf(this.s.config, other) : "");
     const presence = state.otherPresence;
     const presenceText = presence ? (presence.online ? "online" : presence.lastSeen ? `last seen ${relativeAgo(presence.lastSeen)}` : "offline") : "";
     clear(
