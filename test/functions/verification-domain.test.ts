@@ -3,7 +3,7 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { limits } from "@dealchat/model";
-import { inspectFile, inspectVideo } from "../../functions/src/domain/verification.ts";
+import { inspectFile, inspectVideo, rethrowIfNotAboutTheFile } from "../../functions/src/domain/verification.ts";
 import { cameraMake, elfExecutable, jpegWithGps, minimalDocx, mp4Movie, pdfOfPages, plainZip, pngWithGps, truncated } from "../storage/fixtures/generate.ts";
 
 const docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
@@ -100,5 +100,23 @@ describe("verification by bytes (in-process)", () => {
     );
     expect(mp4Cut).toMatchObject({ status: "rejected" });
     expect(mp4Cut.reason).toMatch(/^the video is damaged or truncated/);
+  });
+
+  it("a failure that is not about the file (a dropped read, no memory) is thrown for a retry, never a verdict", async () => {
+    const movie = mp4Movie();
+    const dropped = inspectVideo(
+      "video/mp4",
+      {
+        head: movie.subarray(0, 40),
+        chunks: async function* () {
+          yield movie.subarray(0, 40);
+          throw new Error("read ECONNRESET");
+        },
+      },
+      "draft.mp4",
+    );
+    await expect(dropped).rejects.toThrow("ECONNRESET");
+    expect(() => rethrowIfNotAboutTheFile(new RangeError("Array buffer allocation failed"))).toThrow(RangeError);
+    expect(() => rethrowIfNotAboutTheFile(new Error("VipsJpeg: Premature end of input file"))).not.toThrow();
   });
 });

@@ -142,6 +142,7 @@ async function inspectImage(declared: AttachmentContentType, bytes: Uint8Array, 
       preview,
     };
   } catch (error) {
+    rethrowIfNotAboutTheFile(error);
     return rejected(`the image is damaged or truncated (${shortMessage(error)})`, detectedType);
   }
 }
@@ -162,6 +163,7 @@ async function inspectPdf(bytes: Uint8Array, detectedType: string): Promise<Insp
     if (pageCount === 0) return rejected("the PDF has no pages", detectedType);
     return { status: "verified", detectedType, size: bytes.byteLength, pageCount };
   } catch (error) {
+    rethrowIfNotAboutTheFile(error);
     return rejected(`the PDF is damaged (${shortMessage(error)})`, detectedType);
   }
 }
@@ -198,16 +200,22 @@ export async function inspectVideo(declared: AttachmentContentType, source: Vide
     parsed.failure = message;
   };
   let offset = 0;
-  try {
-    for await (const chunk of source.chunks()) {
-      const copy = chunk.slice().buffer;
-      file.appendBuffer(MP4BoxBuffer.fromArrayBuffer(copy, offset));
-      offset += chunk.byteLength;
-      if (parsed.info || parsed.failure) break;
+  // A failed read of the source propagates (the handler retries it); only the parser's own errors are a verdict.
+  for await (const chunk of source.chunks()) {
+    try {
+      file.appendBuffer(MP4BoxBuffer.fromArrayBuffer(chunk.slice().buffer, offset));
+    } catch (error) {
+      rethrowIfNotAboutTheFile(error);
+      parsed.failure = shortMessage(error);
     }
+    offset += chunk.byteLength;
+    if (parsed.info || parsed.failure) break;
+  }
+  try {
     file.flush();
   } catch (error) {
-    parsed.failure = shortMessage(error);
+    rethrowIfNotAboutTheFile(error);
+    parsed.failure ??= shortMessage(error);
   }
   const movie = parsed.info;
   if (!movie) return rejected(`the video is damaged or truncated (${parsed.failure ?? "no movie header"})`, detected.mime);
@@ -221,6 +229,15 @@ export async function inspectVideo(declared: AttachmentContentType, source: Vide
     ...(track.track_width > 0 ? { width: Math.round(track.track_width) } : {}),
     ...(track.track_height > 0 ? { height: Math.round(track.track_height) } : {}),
   };
+}
+
+/**
+ * Running out of memory says nothing about the file: deleting it as "damaged" would lose a good upload. Such a
+ * failure is thrown, so the event is retried (production redelivers it; the handler reports it) instead.
+ */
+export function rethrowIfNotAboutTheFile(error: unknown): void {
+  const text = error instanceof Error ? error.message : String(error);
+  if (/out of memory|cannot allocate|ENOMEM|allocation failed|heap limit/i.test(text)) throw error;
 }
 
 function shortMessage(error: unknown): string {
