@@ -131,9 +131,15 @@ export async function handlePushTask(task: PushTask, deps: NotifyDeps): Promise<
     const state = parseOr(ConversationNotificationState, (await tx.getDoc(stateRef)).data(), { lastPushAt: null, notifiedUpTo: null, pushes: 0 });
     const watermark = conversation ? conversation.readWatermark[task.side] : null;
     const since = state.notifiedUpTo ? laterOf(watermark, state.notifiedUpTo) : watermark;
-    const newest = await tx.getQuery(toAdminQuery(db, unreadEdgeQuery(task.dealId, task.side, since, "newest")));
-    const fresh = newest.empty ? 0 : await tx.count(toAdminQuery(db, unreadCountQuery(task.dealId, task.side, since)));
-    const unread = newest.empty ? 0 : since === watermark ? fresh : await tx.count(toAdminQuery(db, unreadCountQuery(task.dealId, task.side, watermark)));
+    // The message range is read without a lock: the next message into this deal must not wait for a push decision.
+    // A message written after these reads has its own push task, and notifiedUpTo only moves forward.
+    const newest = await tx.getQueryUnlocked(toAdminQuery(db, unreadEdgeQuery(task.dealId, task.side, since, "newest")));
+    const fresh = newest.empty ? 0 : await tx.countUnlocked(toAdminQuery(db, unreadCountQuery(task.dealId, task.side, since)));
+    const unread = newest.empty
+      ? 0
+      : since === watermark
+        ? fresh
+        : await tx.countUnlocked(toAdminQuery(db, unreadCountQuery(task.dealId, task.side, watermark)));
     if (newest.empty) return { action: "none" as const, reason: "nothing-new" as const, uid };
     // Inside the throttle window pushDecision answers "later" before looking at anything else, so the preferences,
     // open devices and tokens are not read for it (the same rule, applied before those reads).
@@ -257,7 +263,7 @@ async function waitingConversations(
 ): Promise<Array<{ state: ConversationState; side: Side }>> {
   const out: Array<{ state: ConversationState; side: Side }> = [];
   for (const side of sides) {
-    const snap = await tx.getQuery(toAdminQuery(db, conversationListQuery({ uid, side, unreadOnly: true, pageSize: maxCount })));
+    const snap = await tx.getQueryUnlocked(toAdminQuery(db, conversationListQuery({ uid, side, unreadOnly: true, pageSize: maxCount })));
     for (const d of snap.docs) {
       const state = parseConversation(d.id, d.data());
       if (state && state.unread[side] > 0) out.push({ state, side });
@@ -292,7 +298,7 @@ export async function handleDigestTask(task: DigestTask, deps: NotifyDeps): Prom
     const waiting: Waiting[] = [];
     for (const { state: c, side } of candidates) {
       if (emailOff.has(c.dealId)) continue;
-      const oldest = await tx.getQuery(toAdminQuery(db, unreadEdgeQuery(c.dealId, side, c.readWatermark[side], "oldest")));
+      const oldest = await tx.getQueryUnlocked(toAdminQuery(db, unreadEdgeQuery(c.dealId, side, c.readWatermark[side], "oldest")));
       const oldestAt = oldest.docs[0]?.get("createdAt") as Timestamp | undefined;
       // Waited long enough, and the user has not been online since it arrived (else they saw the badge).
       if (!oldestAt || oldestAt.toMillis() > nowMs - settings.digestDelayMs || lastSeenMs >= oldestAt.toMillis()) continue;
