@@ -16,10 +16,24 @@ const files = readdirSync(here)
   .sort();
 
 const rows: BenchRow[] = [];
+// A section that fails (an emulator hiccup, a deadline missed on a loaded machine) is a row saying so, not a lost
+// table: the other sections' figures are still written, and the failure is visible where the figures are read.
+let current = "";
+const failed = (file: string, error: unknown) => {
+  const message = (error instanceof Error ? error.message : String(error)).split("\n")[0]!.slice(0, 200);
+  process.stderr.write(`${file} failed: ${message}\n`);
+  rows.push({ benchmark: file, metric: "section failed", value: Number.NaN, unit: "", notes: message });
+};
+process.on("unhandledRejection", (error) => failed(current || "bench", error));
 for (const file of files) {
-  const mod = (await import(pathToFileURL(join(here, file)).href)) as BenchModule;
+  current = file;
   process.stderr.write(`running ${file}…\n`);
-  rows.push(...(await mod.run()));
+  try {
+    const mod = (await import(pathToFileURL(join(here, file)).href)) as BenchModule;
+    rows.push(...(await mod.run()));
+  } catch (error) {
+    failed(file, error);
+  }
 }
 const table = formatTable(rows);
 console.log(table);
