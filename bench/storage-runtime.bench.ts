@@ -7,6 +7,7 @@ import { StorageRulesRuntimeClient, storageVariables } from "../rules-engine/src
 import { ensureLauncherJar } from "../scripts/lib/storage-runtime.ts";
 import { findJdk } from "../scripts/lib/java.ts";
 import { percentile, type BenchRow } from "./table.ts";
+import { verificationMetadataKey, verifiedMarker } from "@dealchat/model";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const runtimeScript = join(repo, "rules-engine", "dist", "storage-runtime.mjs");
@@ -78,13 +79,18 @@ export async function run(): Promise<BenchRow[]> {
     };
     const objectPath = (sender: string) => `/b/${bucket}/o/deals/deal-1/attachments/${sender}/msg-1/photo.png`;
     const cases = {
-      // A participant downloads: isParticipant() reads the deal document through the protocol.
+      // A participant downloads the other side's verified file: isParticipant() reads the deal document through the
+      // protocol (the marker is the functions' verdict, docs/attachments.md).
       withLookup: {
         context: {
           rulesetName: "storage",
           path: objectPath("brand-1"),
           method: "get",
-          variables: storageVariables({ path: objectPath("brand-1"), uid: "infl-1", existing: { name: "x", bucket, size: 1000, contentType: "image/png" } }),
+          variables: storageVariables({
+            path: objectPath("brand-1"),
+            uid: "infl-1",
+            existing: { name: "x", bucket, size: 1000, contentType: "image/png", metadata: { [verificationMetadataKey]: verifiedMarker } },
+          }),
         },
         expect: true,
       },
