@@ -20,11 +20,12 @@ import {
   pushDeviceDoc,
   quietHoursVerdict,
 } from "@dealchat/model";
-import { Timestamp, deleteDoc, doc, getDoc, getDocFromServer, serverTimestamp, setDoc } from "firebase/firestore";
+import { type DocumentSnapshot, Timestamp, deleteDoc, doc, getDoc, getDocFromServer, serverTimestamp, setDoc } from "firebase/firestore";
 import * as z from "zod/mini";
 import type { ClientContext } from "./context.ts";
 import type { UnreadTotal } from "./conversations.ts";
 import { DealChatError, parseInput, toDealChatError } from "./errors.ts";
+import { PACING_MARGIN_MS } from "./send.ts";
 import type { Unsubscribe } from "./lifecycle.ts";
 
 // ---- push tokens -----------------------------------------------------------------------------------------------
@@ -149,14 +150,29 @@ function checkMute(ctx: ClientContext, mutedUntil: Date | null | undefined, what
 }
 const toDate = (t: { toMillis(): number } | null) => (t ? new Date(t.toMillis()) : null);
 
-export async function notificationPreferences(ctx: ClientContext): Promise<NotificationSettingsView> {
+/**
+ * The rules accept one write of a preferences document per notificationLimits.preferencesMinIntervalMs (from its
+ * stored updatedAt): a change made right after another waits out the rest instead of failing.
+ */
+async function waitOutPreferencesPacing(ctx: ClientContext, stored: DocumentSnapshot): Promise<void> {
+  const updatedAt = stored.get("updatedAt") as { toMillis?: () => number } | undefined;
+  const last = typeof updatedAt?.toMillis === "function" ? updatedAt.toMillis() : null;
+  const wait = last === null ? 0 : last + notificationLimits.preferencesMinIntervalMs - ctx.now();
+  if (wait > 0) await new Promise<void>((resolve) => ctx.setTimeoutTracked(resolve, wait + PACING_MARGIN_MS));
+}
+
+async function readPreferences(ctx: ClientContext): Promise<{ view: NotificationSettingsView; snap: DocumentSnapshot }> {
   const snap = await getDoc(doc(ctx.db, notificationPaths.preferences(ctx.uid))).catch((e: unknown) => {
     throw toDealChatError(e, "reading notification preferences");
   });
   ctx.countReads(1);
   const parsed = snap.exists() ? NotificationPreferences.safeParse(snap.data(), inEnglish) : null;
   const p = parsed?.success ? parsed.data : defaultPreferences;
-  return { push: p.push, email: p.email, mutedUntil: toDate(p.mutedUntil), quietHours: p.quietHours };
+  return { view: { push: p.push, email: p.email, mutedUntil: toDate(p.mutedUntil), quietHours: p.quietHours }, snap };
+}
+
+export async function notificationPreferences(ctx: ClientContext): Promise<NotificationSettingsView> {
+  return (await readPreferences(ctx)).view;
 }
 
 /** Changes some of the user's preferences (the rest keep their value). 1 read, 1 write. */
@@ -172,8 +188,9 @@ export async function setNotificationPreferences(ctx: ClientContext, change: Par
       throw new DealChatError("invalid-argument", `setNotificationPreferences: unknown time zone ${input.quietHours.timeZone}`);
     }
   }
-  const current = await notificationPreferences(ctx);
+  const { view: current, snap } = await readPreferences(ctx);
   const next = { ...current, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) } as NotificationSettingsView;
+  await waitOutPreferencesPacing(ctx, snap);
   ctx.countWrites();
   try {
     await setDoc(
@@ -186,15 +203,18 @@ export async function setNotificationPreferences(ctx: ClientContext, change: Par
   return next;
 }
 
-export async function conversationNotificationPreferences(ctx: ClientContext, dealId: string): Promise<ConversationNotificationSettings> {
-  const valid = parseInput(Id, dealId, "conversationNotificationPreferences");
-  const snap = await getDoc(doc(ctx.db, notificationPaths.conversationPreferences(ctx.uid, valid))).catch((e: unknown) => {
+async function readConversationPreferences(ctx: ClientContext, dealId: string): Promise<{ view: ConversationNotificationSettings; snap: DocumentSnapshot }> {
+  const snap = await getDoc(doc(ctx.db, notificationPaths.conversationPreferences(ctx.uid, dealId))).catch((e: unknown) => {
     throw toDealChatError(e, "reading the conversation's notification preferences");
   });
   ctx.countReads(1);
   const parsed = snap.exists() ? ConversationPreferences.safeParse(snap.data(), inEnglish) : null;
   const p = parsed?.success ? parsed.data : defaultConversationPreferences;
-  return { push: p.push, email: p.email, mutedUntil: toDate(p.mutedUntil) };
+  return { view: { push: p.push, email: p.email, mutedUntil: toDate(p.mutedUntil) }, snap };
+}
+
+export async function conversationNotificationPreferences(ctx: ClientContext, dealId: string): Promise<ConversationNotificationSettings> {
+  return (await readConversationPreferences(ctx, parseInput(Id, dealId, "conversationNotificationPreferences"))).view;
 }
 
 /** Mutes or silences one deal for the signed-in user (only a deal they are part of). 1 read, 1 write. */
@@ -206,8 +226,9 @@ export async function setConversationNotificationPreferences(
   const valid = parseInput(Id, dealId, "setConversationNotificationPreferences");
   const input = parseInput(ConversationPreferencesInput, change, "setConversationNotificationPreferences");
   checkMute(ctx, input.mutedUntil, "setConversationNotificationPreferences");
-  const current = await conversationNotificationPreferences(ctx, valid);
+  const { view: current, snap } = await readConversationPreferences(ctx, valid);
   const next = { ...current, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) } as ConversationNotificationSettings;
+  await waitOutPreferencesPacing(ctx, snap);
   ctx.countWrites();
   try {
     await setDoc(

@@ -56,10 +56,15 @@ describe("push tokens and preferences: bad input", () => {
     const quietHours = { startMinute: 22 * 60, endMinute: 7 * 60, timeZone: "Europe/Paris" };
     await brand.chat.setNotificationPreferences({ email: false, quietHours });
     expect(await brand.chat.notificationPreferences()).toEqual({ push: true, email: false, mutedUntil: null, quietHours });
+    // At once again: the rules accept one write per second, and the SDK waits out the rest instead of failing.
+    await brand.chat.setNotificationPreferences({ push: false });
+    expect(await brand.chat.notificationPreferences()).toEqual({ push: false, email: false, mutedUntil: null, quietHours });
     const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
     const until = new Date(Date.now() + 3_600_000);
     await brand.chat.setConversationNotificationPreferences(dealId, { mutedUntil: until });
     expect(await brand.chat.conversationNotificationPreferences(dealId)).toEqual({ push: true, email: true, mutedUntil: until });
+    await brand.chat.setConversationNotificationPreferences(dealId, { mutedUntil: null, email: false });
+    expect(await brand.chat.conversationNotificationPreferences(dealId)).toEqual({ push: true, email: false, mutedUntil: null });
 
     // What an attacker with a valid account tries: someone else's devices, preferences and inbox.
     const attempt = (p: Promise<unknown>) =>
@@ -84,6 +89,8 @@ describe("push tokens and preferences: bad input", () => {
     ).toBe("permission-denied");
     const stranger = await seedDeal({ brandId: uniqueId("b"), influencerId: uniqueId("i") });
     expect(await attempt(brand.chat.setConversationNotificationPreferences(stranger, { push: false }))).toBe("permission-denied");
+    // Back to the defaults: the quiet hours above would hold this user's pushes in the tests below at night in Paris.
+    await brand.chat.setNotificationPreferences({ push: true, email: true, quietHours: null });
   });
 });
 
@@ -91,6 +98,8 @@ describe("with the Cloud Functions and the Tasks emulator", () => {
   it(
     "pushes to an away participant's device, records the FCM message, and keeps the badge exact from the inbox",
     async () => {
+      // Whatever an earlier test left: the defaults (no quiet hours, which would hold the push at this hour).
+      expect(await brand.chat.notificationPreferences()).toEqual({ push: true, email: true, mutedUntil: null, quietHours: null });
       const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
       const token = fcmToken("android");
       await brand.chat.registerPushToken(token, { platform: "android" });

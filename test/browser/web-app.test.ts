@@ -227,6 +227,9 @@ describe("the web app in headless Chromium", { timeout: 60_000 }, () => {
     await mine.getByTestId("edit").click();
     await brandPage.getByTestId("edit-input").fill(`Hello ${word}, here is the revised plan`);
     await brandPage.getByTestId("save-edit").click();
+    // The author's screen leaves the editor with the new text (a failed save would show edit-error instead).
+    await hasCount(brandPage.getByTestId("edit-input"), 0, 15_000);
+    await messageWith(brandPage, "revised plan").waitFor({ timeout: 10_000 });
     await messageWith(influencerPage, "revised plan").getByTestId("edited").waitFor({ timeout: 10_000 });
 
     // Influencer replies, then deletes a message: a tombstone on both screens.

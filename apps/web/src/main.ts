@@ -422,6 +422,8 @@ class ConversationView {
   private readonly outgoing = new Map<string, OutgoingMessage>();
   private picked: PickedFile[] = [];
   private editing: string | undefined;
+  /** What the user typed into the open editor: a re-render (a receipt, a trigger's write) must not reset it. */
+  private editDraft: string | undefined;
   private state: ConversationHandleState | undefined;
   private olderRequested = false;
   private timer: ReturnType<typeof setInterval>;
@@ -769,12 +771,16 @@ class ConversationView {
 
   private editor(m: ChatMessage): HTMLElement {
     const input = h("textarea", { class: "edit-input", "data-testid": "edit-input", maxlength: limits.textMaxLength });
-    input.value = m.text ?? "";
+    input.value = this.editDraft ?? m.text ?? "";
+    input.addEventListener("input", () => {
+      this.editDraft = input.value;
+    });
     const error = h("span", { class: "error", "data-testid": "edit-error" });
     const save = () => {
       this.handle.edit(m.id, input.value).then(
         () => {
           this.editing = undefined;
+          this.editDraft = undefined;
           if (this.state) this.renderMessages(this.state);
         },
         (e: unknown) => {
@@ -819,6 +825,7 @@ class ConversationView {
 
   private startEdit(id: string): void {
     this.editing = id;
+    this.editDraft = undefined;
     if (this.state) this.renderMessages(this.state);
   }
 
