@@ -61,17 +61,25 @@ async function newDealWithConversation(admin: Firestore, brandId: string, influe
 /** Resolves with the document's data once `accept` holds (admin listener), or rejects after `timeoutMs`. */
 function untilDoc(admin: Firestore, path: string, accept: (data: FirebaseFirestore.DocumentData | undefined) => boolean, timeoutMs: number) {
   return new Promise<FirebaseFirestore.DocumentData | undefined>((resolve, reject) => {
+    let last: FirebaseFirestore.DocumentData | undefined;
     const timer = setTimeout(() => {
       stop();
-      reject(new Error(`${path} did not reach the expected state within ${timeoutMs} ms`));
+      reject(new Error(`${path} did not reach the expected state within ${timeoutMs} ms; last seen: ${describeState(last)}`));
     }, timeoutMs);
     const stop = admin.doc(path).onSnapshot((snap) => {
+      last = snap.data();
       if (!accept(snap.data())) return;
       clearTimeout(timer);
       stop();
       resolve(snap.data());
     }, reject);
   });
+}
+
+/** What a conversation held when a wait gave up, for the error message: missing, or its clock and counters. */
+function describeState(data: FirebaseFirestore.DocumentData | undefined): string {
+  if (data === undefined) return "missing";
+  return JSON.stringify({ through: data.responseClock?.through?.messageId ?? null, unread: data.unread, lastMessage: data.lastMessage?.messageId ?? null });
 }
 
 /** Resolves once `lastEventAt()` is QUIET_MS in the past (bench only: "settled" means nothing arrives any more). */

@@ -173,12 +173,12 @@ export class DealChat {
   }
 
   // 8. Response times (each conversation's `responseTimes` holds both sides' figures in that deal)
-  /** The signed-in user's own response times across deals, over the last 30 and 90 days (one read). */
+  /** The signed-in user's own response times across deals, over the last 30 and 90 days (1 read + 1 per deal owed). */
   myResponseStats(): Promise<MyResponseStats> {
-    return myResponseStats(this.ctx);
+    return myResponseStats(this.ctx, this.side);
   }
   watchMyResponseStats(onChange: (s: MyResponseStats) => void, onError?: (e: DealChatError) => void): Unsubscribe {
-    return watchMyResponseStats(this.ctx, onChange, onError);
+    return watchMyResponseStats(this.ctx, onChange, onError, this.side);
   }
 
   // Notifications (push.ts, docs/notifications.md)

@@ -11,3 +11,4 @@ export * from "./platform.ts";
 export * from "./profiles.ts";
 export * from "./attachments.ts";
 export * from "./notifications.ts";
+export * from "./order.ts";

@@ -122,3 +122,29 @@ function clampPageSize(pageSize = DEFAULT_PAGE_SIZE): number {
   if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
   return Math.min(pageSize, MAX_PAGE_SIZE);
 }
+
+export interface OwedAnswersOptions {
+  uid: string;
+  side: Side;
+  /** Only waits that started after this instant (the longest statistics window): older ones are in no window. */
+  since: TimestampLike;
+}
+
+/**
+ * The deals where `uid` owes an answer now and the deal is open, oldest wait first: the debts part of the user's
+ * response statistics (docs/response-times.md). The message trigger keeps `responseTime.<side>.waitingSince` on
+ * the conversation, so a send writes no per-user document for the side that now owes. O(deals owed) reads, at
+ * most MAX_PAGE_SIZE.
+ */
+export function owedAnswersQuery(options: OwedAnswersOptions): QuerySpec {
+  const waitingSince = `responseTime.${options.side}.waitingSince`;
+  return {
+    collection: paths.conversations(),
+    filters: [
+      { field: options.side === "brand" ? "brandId" : "influencerId", op: "==", value: options.uid },
+      { field: waitingSince, op: ">", value: options.since },
+    ],
+    orderBy: [{ field: waitingSince, direction: "asc" }],
+    limit: MAX_PAGE_SIZE,
+  };
+}

@@ -1,7 +1,7 @@
 // Every shape of query DealChat issues: one QuerySpec per combination of the query builders' options.
 // The index test checks each against firestore.indexes.json; index shapes depend only on which options are
 // set, so placeholder values stand in for uids, ids and timestamps.
-import { conversationListQuery, downToPosition, messageHistoryCountQuery, messageHistoryQuery, type QuerySpec } from "./queries.ts";
+import { conversationListQuery, downToPosition, messageHistoryCountQuery, messageHistoryQuery, owedAnswersQuery, type QuerySpec } from "./queries.ts";
 import { dealStatuses, sides, type TimestampLike } from "./schemas.ts";
 
 const at = (millis: number): TimestampLike => ({ seconds: Math.floor(millis / 1000), nanoseconds: 0, toMillis: () => millis });
@@ -58,6 +58,10 @@ export function queryCatalog(): CatalogEntry[] {
   const heads = entries.filter((e) => !e.spec.startAfter);
   for (const head of heads) {
     entries.push({ label: `${head.label} downToPosition`, spec: downToPosition(head.spec, [cursorTime, "item-1"]) });
+  }
+  // One-shot or live with its fixed limit, never extended down to a position.
+  for (const side of sides) {
+    entries.push({ label: `owedAnswersQuery ${JSON.stringify({ side })}`, spec: owedAnswersQuery({ uid: "user-1", side, since: cursorTime }) });
   }
   return entries;
 }

@@ -67,3 +67,26 @@ export function responseWindows<T extends TimestampLike>(
     d90: responseWindow(deals, nowMs, responseStatsWindows.d90),
   };
 }
+
+/** A deal where the user owes an answer, as owedAnswersQuery returns it (the conversation's responseTime.<side>). */
+export interface OwedAnswer<T extends TimestampLike> {
+  dealId: string;
+  side: UserDealResponses["side"];
+  waitingSince: T;
+}
+
+/**
+ * responseStats/{uid}.deals (the user's answers) with the answers they owe now merged in from their conversations
+ * (owedAnswersQuery): the per-deal entries responseWindows reads. The functions keep the debts on the conversation
+ * only, so that a send writes at most one per-user document (docs/response-times.md).
+ */
+export function withOwedAnswers<T extends TimestampLike>(
+  deals: Record<string, UserDealResponses>,
+  owed: readonly OwedAnswer<T>[],
+): Record<string, Omit<UserDealResponses, "waitingSince"> & { waitingSince: TimestampLike | null }> {
+  const merged: Record<string, Omit<UserDealResponses, "waitingSince"> & { waitingSince: TimestampLike | null }> = { ...deals };
+  for (const debt of owed) {
+    merged[debt.dealId] = { side: debt.side, answers: deals[debt.dealId]?.answers ?? [], waitingSince: debt.waitingSince, unansweredTurns: 1 };
+  }
+  return merged;
+}

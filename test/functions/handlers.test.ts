@@ -4,11 +4,12 @@
 // these explicit invocations derives anything from it.
 import functionsTest from "firebase-functions-test";
 import { getApp, getApps, initializeApp } from "firebase-admin/app";
-import { getFirestore, type DocumentSnapshot, type Timestamp } from "firebase-admin/firestore";
+import { getFirestore, Timestamp, type DocumentSnapshot } from "firebase-admin/firestore";
 import { afterAll, describe, expect, it } from "vitest";
 import { onConversationUpdated, onDealWritten, onMessageCreated, onMessageUpdated } from "../../functions/src/index.ts";
 import { statusMessageId } from "../../functions/src/handlers/deals.ts";
-import { textEdit, tombstone as tombstoneOf } from "@dealchat/model";
+import { owedAnswersQuery, responseStatsRetentionMs, responseWindows, textEdit, tombstone as tombstoneOf, withOwedAnswers } from "@dealchat/model";
+import { toAdminQuery } from "../../functions/src/store/query.ts";
 import { projectId, uniqueId } from "../support/emulators.ts";
 import { at, dealData, messageData, newDealIds, seedDeal, type SeededDeal } from "./support.ts";
 
@@ -447,6 +448,16 @@ describe("response times (docs/response-times.md)", () => {
     return snap.data()!;
   };
   const answers = (entry: { answers: Array<{ at: Timestamp; ms: number }> }) => entry.answers.map((a) => [millis(a.at), a.ms]);
+  /**
+   * A user's windows as a reader gets them (client-sdk response-times.ts): their answers from responseStats/{uid}
+   * (absent before their first answer), the answers they owe from their conversations (owedAnswersQuery).
+   */
+  const readerWindows = async (uid: string, side: "brand" | "influencer", nowMs: number) => {
+    const snap = await db.doc(`responseStats/${uid}`).get();
+    const owed = await toAdminQuery(db, owedAnswersQuery({ uid, side, since: Timestamp.fromMillis(nowMs - responseStatsRetentionMs) })).get();
+    const debts = owed.docs.map((d) => ({ dealId: d.id, side, waitingSince: d.get(`responseTime.${side}.waitingSince`) as Timestamp }));
+    return responseWindows(withOwedAnswers(snap.exists ? snap.data()!.deals : {}, debts), nowMs);
+  };
 
   it("nudges and interleaved bursts, every event twice in a shuffled order: exact per-side and per-user statistics", async () => {
     const deal = await seedDeal(db);
@@ -493,12 +504,16 @@ describe("response times (docs/response-times.md)", () => {
       [at(30).toMillis(), 30_000],
       [at(130).toMillis(), 30_000],
     ]);
-    expect(influencer.deals[deal.dealId]).toMatchObject({ side: "influencer", unansweredTurns: 1 });
-    expect(millis(influencer.deals[deal.dealId].waitingSince)).toBe(at(250).toMillis());
-    // Evaluated at the newest message (251 s) at least, whatever the processing order (never moved back).
-    expect(millis(influencer.computedAt)).toBeGreaterThanOrEqual(at(251).toMillis());
-    expect(influencer.windows.d30).toMatchObject({ count: 2, totalMs: 60_000, averageMs: 30_000, medianMs: 30_000, p90Ms: 30_000, unansweredTurns: 1 });
-    expect(millis(influencer.windows.d30.waitingSince)).toBe(at(250).toMillis());
+    // The debt is not in the user's document (a send writes only the answerer's): the conversation holds it, and a
+    // reader merges it in (withOwedAnswers), which gives the windows the same figures.
+    expect(influencer.deals[deal.dealId]).toMatchObject({ side: "influencer", unansweredTurns: 0, waitingSince: null });
+    // Evaluated at the newest answer (250 s) at least, whatever the processing order (never moved back).
+    expect(millis(influencer.computedAt)).toBeGreaterThanOrEqual(at(250).toMillis());
+    expect(influencer.windows.d30).toMatchObject({ count: 2, totalMs: 60_000, averageMs: 30_000, medianMs: 30_000, p90Ms: 30_000, unansweredTurns: 0 });
+    const merged = withOwedAnswers(influencer.deals, [{ dealId: deal.dealId, side: "influencer", waitingSince: conv.responseTime.influencer.waitingSince }]);
+    const windows = responseWindows(merged, millis(influencer.computedAt));
+    expect(windows.d30).toMatchObject({ count: 2, totalMs: 60_000, averageMs: 30_000, medianMs: 30_000, p90Ms: 30_000, unansweredTurns: 1 });
+    expect(windows.d30.waitingSince?.toMillis()).toBe(at(250).toMillis());
     const brand = await stats(deal.brandId);
     expect(answers(brand.deals[deal.dealId])).toEqual([
       [at(100).toMillis(), 70_000],
@@ -569,14 +584,18 @@ describe("response times (docs/response-times.md)", () => {
     await messageCreatedThenStats(completed);
     // Closed: the influencer still owes the answer, but no clock runs.
     expect((await conversation(deal.dealId)).responseTime.influencer).toMatchObject({ count: 0, unansweredTurns: 1, waitingSince: null });
-    expect((await stats(deal.influencerId)).windows.d30).toMatchObject({ unansweredTurns: 0, waitingSince: null });
+    // The influencer has answered nothing yet: no document; the debt of a closed deal is in no window.
+    expect((await db.doc(`responseStats/${deal.influencerId}`).get()).exists).toBe(false);
+    expect((await readerWindows(deal.influencerId, "influencer", at(200).toMillis())).d30).toMatchObject({ unansweredTurns: 0, waitingSince: null });
 
     const reopened = await statusChange("open", 400);
     await messageCreatedThenStats(reopened);
     // Open again: 90 s had passed before the closing (10 → 100), so the clock reads as if started at 400 − 90 = 310 s.
     const waiting = (await conversation(deal.dealId)).responseTime.influencer;
     expect(millis(waiting.waitingSince)).toBe(at(310).toMillis());
-    expect((await stats(deal.influencerId)).windows.d30).toMatchObject({ unansweredTurns: 1 });
+    const reopenedWindows = await readerWindows(deal.influencerId, "influencer", at(420).toMillis());
+    expect(reopenedWindows.d30).toMatchObject({ unansweredTurns: 1 });
+    expect(reopenedWindows.d30.waitingSince?.toMillis()).toBe(at(310).toMillis());
 
     const answer = await send(deal, "influencer", "Here they are", 450);
     for (const event of [answer.event, reopened, completed, question.event, answer.event]) await messageCreated({ ...event, id: uniqueId("evt") });
@@ -646,8 +665,8 @@ describe("response times (docs/response-times.md)", () => {
     expect(await messageUpdated(tombstone)).toMatchObject({ outcome: "applied" });
     expect(await messageUpdated(tombstone)).toMatchObject({ outcome: "duplicate" });
     const statsEvent = changeEvent({ dealId: dealB.dealId }, conversationBefore, await conversationRef.get(), tombstone.time);
-    expect(await conversationUpdated(statsEvent)).toMatchObject({ outcome: "applied" });
-    expect(await conversationUpdated(statsEvent)).toMatchObject({ outcome: "duplicate", cost: { writes: 0 } });
+    // The statistics moved with the tombstone's own transaction: the conversation's update event is an echo.
+    expect(await conversationUpdated(statsEvent)).toMatchObject({ outcome: "ignored", cost: { reads: 0, writes: 0 } });
     doc = await stats(influencerId);
     expect(doc.windows.d90).toEqual({
       count: 2,
@@ -660,12 +679,11 @@ describe("response times (docs/response-times.md)", () => {
     });
     expect(doc.windows.d30).toMatchObject({ count: 1, medianMs: 760_000 });
     expect(await clockAnswers(dealB.dealId)).toEqual([["influencer", at(40 * DAY + 760).toMillis(), 760_000]]);
-    // Deal A's brand answered nothing and has owed an answer since A! (60 s); its document is evaluated at 60 s.
-    const brandA = await stats(dealA.brandId);
-    expect(Object.keys(brandA.deals)).toEqual([dealA.dealId]);
-    expect(brandA.deals[dealA.dealId]).toMatchObject({ side: "brand", answers: [], unansweredTurns: 1 });
-    expect(brandA.windows.d30).toMatchObject({ count: 0, medianMs: null, unansweredTurns: 1 });
-    expect(millis(brandA.windows.d30.waitingSince)).toBe(at(60).toMillis());
+    // Deal A's brand answered nothing (no document) and has owed an answer since A! (60 s): the conversation says so.
+    expect((await db.doc(`responseStats/${dealA.brandId}`).get()).exists).toBe(false);
+    const brandA = await readerWindows(dealA.brandId, "brand", at(120).toMillis());
+    expect(brandA.d30).toMatchObject({ count: 0, medianMs: null, unansweredTurns: 1 });
+    expect(brandA.d30.waitingSince?.toMillis()).toBe(at(60).toMillis());
   });
 
   it("applies a message's own event even when a late message's re-derivation already took it into the clock", async () => {
@@ -685,25 +703,37 @@ describe("response times (docs/response-times.md)", () => {
     expect(await conversation(deal.dealId)).toMatchObject({ lastMessage: { messageId: y.id, snippet: "newest" }, unread: { brand: 2, influencer: 2 } });
   });
 
-  it("costs the message trigger 2 reads and 1 write on a send, whatever the deal's length; only a late message reads the window", async () => {
-    const deal = await seedDeal(db);
+  it("costs the message trigger 2 reads and 1 write on a send (3 and 2 on an answer), whatever the deal's length; only a late message reads the window", async () => {
+    // The deal trigger creates the conversation first, as in production.
+    const deal = newDealIds();
+    const dealRef = db.doc(`deals/${deal.dealId}`);
+    const missing = await dealRef.get();
+    await seedDeal(db, "active", deal);
+    await dealWritten(changeEvent({ dealId: deal.dealId }, missing, await dealRef.get()));
     const sent = [await send(deal, "brand", "one", 0), await send(deal, "influencer", "two", 5), await send(deal, "brand", "three", 9)];
-    for (const x of sent.slice(0, 2)) await messageCreated(x.event);
-    // message, conversation = 2 reads (no query: the clock steps and the receiver's counter adds the message);
-    // the conversation = 1 write (tokens came with the message).
-    expect(await messageCreated(sent[2]!.event)).toMatchObject({ outcome: "applied", cost: { reads: 2, writes: 1 } });
-    expect(await conversation(deal.dealId)).toMatchObject({ unread: { brand: 1, influencer: 2 } });
+    const nudge = await send(deal, "brand", "three and a half", 9.5);
+    // A first message: message, conversation = 2 reads (no query: the clock steps and the receiver's counter adds the
+    // message); the conversation = 1 write (tokens came with the message). Nobody answered: no statistics touched.
+    expect(await messageCreated(sent[0]!.event)).toMatchObject({ outcome: "applied", cost: { reads: 2, writes: 1 } });
+    // An answer: also the answerer's responseStats (1 read, 1 write); the side that now owes is not touched.
+    expect(await messageCreated(sent[1]!.event)).toMatchObject({ outcome: "applied", cost: { reads: 3, writes: 2 } });
+    expect((await db.doc(`responseStats/${deal.brandId}`).get()).exists).toBe(false);
+    expect(await messageCreated(sent[2]!.event)).toMatchObject({ outcome: "applied", cost: { reads: 3, writes: 2 } });
+    // A follow-up (a nudge): 2 reads, 1 write.
+    expect(await messageCreated(nudge.event)).toMatchObject({ outcome: "applied", cost: { reads: 2, writes: 1 } });
+    expect(await conversation(deal.dealId)).toMatchObject({ unread: { brand: 1, influencer: 3 } });
     // The newest message's redelivery: the clock already holds it; both counters are recounted (2 count()), unchanged.
-    expect(await messageCreated(sent[2]!.event)).toMatchObject({ outcome: "duplicate", cost: { reads: 4, writes: 0 } });
-    // A message that became visible late: the window (4 messages) is re-derived and both sides recounted.
+    expect(await messageCreated(nudge.event)).toMatchObject({ outcome: "duplicate", cost: { reads: 4, writes: 0 } });
+    // A message that became visible late: the window (5 messages) is re-derived and both sides recounted; it answers
+    // nothing new (a nudge after "two"), so nobody's statistics change.
     const late = await send(deal, "influencer", "late", 7);
-    expect(await messageCreated(late.event)).toMatchObject({ outcome: "applied", cost: { reads: 2 + 4 + 2, writes: 1 } });
-    expect(await conversation(deal.dealId)).toMatchObject({ unread: { brand: 2, influencer: 2 } });
+    expect(await messageCreated(late.event)).toMatchObject({ outcome: "applied", cost: { reads: 2 + 5 + 2, writes: 1 } });
+    expect(await conversation(deal.dealId)).toMatchObject({ unread: { brand: 2, influencer: 3 } });
     // A message at the clock's very instant (same timestamp, later id) may already be counted: it is recounted, not added.
-    const tie = await send(deal, "influencer", "tie", 9, {}, `${sent[2]!.id}-z`);
+    const tie = await send(deal, "influencer", "tie", 9.5, {}, `${nudge.id}-z`);
     await messageCreated(tie.event);
     await messageCreated(tie.event);
-    expect(await conversation(deal.dealId)).toMatchObject({ unread: { brand: 3, influencer: 2 } });
+    expect(await conversation(deal.dealId)).toMatchObject({ unread: { brand: 3, influencer: 3 } });
   });
 });
 

@@ -8,12 +8,20 @@ import {
   responseWindow,
   responseWindows,
   summarizeResponseTimes,
+  withOwedAnswers,
   systemMessage,
   type DealStatus,
   type Message,
   type UserDealResponses,
 } from "@dealchat/model";
-import { deriveResponseTimes, nextUserDeals, responseTimeStats, userDealEntry, type StoredMessage } from "../../functions/src/domain/response-times.ts";
+import {
+  deriveResponseTimes,
+  nextUserDeals,
+  responseTimeStats,
+  userDealEntry,
+  usersWithChangedAnswers,
+  type StoredMessage,
+} from "../../functions/src/domain/response-times.ts";
 
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 const s = (seconds: number) => Timestamp.fromMillis(T0 + seconds * 1000);
@@ -238,21 +246,53 @@ describe("summaries and windows", () => {
     expect(capped.new!.answers).toHaveLength(1);
   });
 
-  it("a user's entry holds their own answers in the deal and the answer they owe", () => {
+  it("a user's entry holds their own answers in the deal; the debt is merged in from the conversation", () => {
     const d = deriveResponseTimes([msg("b1", "brand", 0), msg("i1", "influencer", 30), msg("b2", "brand", 90)], true);
-    expect(userDealEntry(d, "influencer", "uid-influencer", 0, Timestamp.fromMillis)).toEqual({
+    expect(userDealEntry(d.clock, "uid-influencer", null, 0)).toEqual({
       side: "influencer",
       answers: [{ at: s(30), ms: 30_000 }],
-      waitingSince: s(90),
-      unansweredTurns: 1,
+      waitingSince: null,
+      unansweredTurns: 0,
     });
-    expect(userDealEntry(d, "brand", "uid-brand", 0, Timestamp.fromMillis)).toEqual({
+    expect(userDealEntry(d.clock, "uid-brand", null, 0)).toEqual({
       side: "brand",
       answers: [{ at: s(90), ms: 60_000 }],
       waitingSince: null,
       unansweredTurns: 0,
     });
-    // Someone who replaced the brand gave none of these answers and owes nothing.
-    expect(userDealEntry(d, "brand", "uid-new-brand", 0, Timestamp.fromMillis)).toBeNull();
+    // Someone who replaced the brand gave none of these answers.
+    expect(userDealEntry(d.clock, "uid-new-brand", null, 0)).toBeNull();
+    // The influencer owes since b2 (90 s): the conversation says so (responseTime.influencer.waitingSince), and the
+    // reader's merge gives the entry the windows count.
+    const stats = responseTimeStats(d, Timestamp.fromMillis);
+    const merged = withOwedAnswers({ d1: userDealEntry(d.clock, "uid-influencer", null, 0)! }, [
+      { dealId: "d1", side: "influencer", waitingSince: stats.influencer.waitingSince! },
+    ]);
+    expect(merged.d1).toEqual({ side: "influencer", answers: [{ at: s(30), ms: 30_000 }], waitingSince: s(90), unansweredTurns: 1 });
+  });
+
+  it("on a send only the answerer's statistics change; an answer falling off the clock's bounded list changes nobody's", () => {
+    const base = [msg("b1", "brand", 0), msg("i1", "influencer", 30)];
+    const before = deriveResponseTimes(base, true).clock;
+    const nudge = deriveResponseTimes([...base, msg("i2", "influencer", 40)], true).clock;
+    expect(usersWithChangedAnswers(before, nudge)).toEqual([]);
+    const answer = deriveResponseTimes([...base, msg("i2", "influencer", 40), msg("b2", "brand", 90)], true).clock;
+    expect(usersWithChangedAnswers(nudge, answer)).toEqual(["uid-brand"]);
+
+    // A deal at the clock's bound: every answer pushes the oldest out of the clock, which stays in its user's entry.
+    const turns = Array.from({ length: limits.responseAnswersPerDeal + 1 }, (_, i) =>
+      msg(`m${String(i).padStart(4, "0")}`, i % 2 === 0 ? "brand" : "influencer", i),
+    );
+    const full = deriveResponseTimes(turns, true).clock;
+    expect(full.answers).toHaveLength(limits.responseAnswersPerDeal);
+    const next = deriveResponseTimes([...turns, msg("m9999", limits.responseAnswersPerDeal % 2 === 0 ? "influencer" : "brand", 10_000)], true).clock;
+    expect(usersWithChangedAnswers(full, next)).toEqual([next.answers.at(-1)!.senderId]);
+    const dropped = full.answers[0]!;
+    const previous = userDealEntry(full, dropped.senderId, null, -Infinity)!;
+    const kept = userDealEntry(next, dropped.senderId, previous, -Infinity)!;
+    expect(kept.answers[0]).toEqual({ at: dropped.at, ms: dropped.ms });
+    // The dropped answer's author is the one answering now: their entry keeps it and gains the new answer.
+    expect(dropped.senderId).toBe(next.answers.at(-1)!.senderId);
+    expect(kept.answers).toEqual([...previous.answers, { at: next.answers.at(-1)!.at, ms: next.answers.at(-1)!.ms }]);
   });
 });

@@ -18,7 +18,7 @@ import {
 } from "firebase/firestore";
 import { FieldValue } from "firebase-admin/firestore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { searchQueryToken, textEdit, tombstone } from "@dealchat/model";
+import { compareConversationOrder, searchQueryToken, textEdit, tombstone } from "@dealchat/model";
 import { adminFirestore, signedInWebClient, type WebClient } from "../support/clients.ts";
 import { uniqueId } from "../support/emulators.ts";
 import { pollUntil, waitForSnapshot } from "../support/wait.ts";
@@ -242,52 +242,43 @@ describe("Cloud Functions through the Functions emulator", () => {
     expect(records.stored.brand.count + records.stored.influencer.count).toBeGreaterThan(0);
 
     // The correction pass: whatever order the emulator made the messages visible in, the clock ends with the
-    // answers the definition gives on the final stored order (createdAt, then id). Worked out here by the
-    // rule itself, for live participant messages only: a side answers when it owes, from the first message it had
-    // not answered; anything else is a nudge or starts a wait.
+    // answers the definition gives on the model's conversation order (createdAt at its stored precision, then
+    // message id: compareConversationOrder), one answer per message, including two sides' messages sharing a
+    // millisecond. Worked out here by the rule itself, for live participant messages only: a side answers when it
+    // owes, from the first message it had not answered; anything else is a nudge or starts a wait.
+    const key = (t: FirebaseFirestore.Timestamp) => `${t.seconds}.${String(t.nanoseconds).padStart(9, "0")}`;
     const expected = await pollUntil(
       async () => {
         const answers = ((await admin.doc(`conversations/${burstDeal}`).get()).get("responseClock.answers") ?? []) as Array<{
+          side: string;
           at: FirebaseFirestore.Timestamp;
           ms: number;
         }>;
-        const recorded = new Map(answers.map((a) => [a.at.toMillis(), a.ms]));
-        const docs = (await admin.collection(`deals/${burstDeal}/messages`).get()).docs.sort(
-          (a, b) => a.get("createdAt").toMillis() - b.get("createdAt").toMillis() || (a.id < b.id ? -1 : 1),
+        const docs = (await admin.collection(`deals/${burstDeal}/messages`).get()).docs.sort((a, b) =>
+          compareConversationOrder({ createdAt: a.get("createdAt"), id: a.id }, { createdAt: b.get("createdAt"), id: b.id }),
         );
         let owed: string | null = null;
         let since = 0;
-        const rows = docs.map((d) => {
+        const want: string[] = [];
+        for (const d of docs) {
           const side = d.get("senderSide") as string;
-          const t = (d.get("createdAt") as FirebaseFirestore.Timestamp).toMillis();
-          let want: number | undefined;
+          const createdAt = d.get("createdAt") as FirebaseFirestore.Timestamp;
+          const t = createdAt.toMillis();
           if (owed === side) {
-            want = Math.round(t - since);
+            want.push(`${side} ${key(createdAt)} ${Math.round(t - since)}`);
             owed = side === "brand" ? "influencer" : "brand";
             since = t;
           } else if (owed === null) {
             owed = side === "brand" ? "influencer" : "brand";
             since = t;
           }
-          return { id: d.id, t, want };
-        });
-        // The clock records an answer by its time. Concurrent sends can share a createdAt millisecond, so the
-        // comparison is per time: the answer the definition gives at that time (at most one) is the one recorded.
-        const byTime = new Map<number, { ids: string[]; want: number | undefined; stored: number | undefined }>();
-        for (const row of rows) {
-          const group = byTime.get(row.t) ?? { ids: [], want: undefined, stored: recorded.get(row.t) };
-          group.ids.push(row.id);
-          group.want ??= row.want;
-          byTime.set(row.t, group);
         }
-        return [...byTime.values()];
+        return { want, stored: answers.map((a) => `${a.side} ${key(a.at)} ${a.ms}`) };
       },
-      // Within one millisecond the order of two sides' messages is not defined by createdAt: the clock may have put
-      // the other one first, which makes the answer at that time a 0 ms one. Everywhere else the definition holds.
-      (rows) => rows.every((r) => r.want === r.stored || (r.ids.length > 1 && r.stored === 0)),
-      { what: "every message's response time to follow the definition on the final order", timeoutMs: 60_000, intervalMs: 250 },
+      (r) => JSON.stringify(r.want) === JSON.stringify(r.stored),
+      { what: "every answer to follow the definition on the model's conversation order", timeoutMs: 60_000, intervalMs: 250 },
     );
-    expect(expected.filter((r) => r.want !== r.stored).every((r) => r.ids.length > 1 && r.stored === 0)).toBe(true);
+    expect(expected.stored).toEqual(expected.want);
   }, 240_000);
 
   it("refuses participants' writes to function-maintained fields", async () => {

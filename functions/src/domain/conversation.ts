@@ -1,21 +1,19 @@
 // Pure rules for the derived conversation state: no SDK calls here, only values in and values out, so the
 // order-safety and idempotency arguments can be read (and tested) without an emulator.
-import { limits, type LastMessageSummary, type Message, type TimestampLike } from "@dealchat/model";
+import { compareConversationOrder, compareTimestamps, limits, type LastMessageSummary, type Message, type TimestampLike } from "@dealchat/model";
 
 export type { ConversationState, ResponseTimeStats } from "@dealchat/model";
 
-export function compareTimes(a: TimestampLike, b: TimestampLike): number {
-  return a.seconds !== b.seconds ? a.seconds - b.seconds : a.nanoseconds - b.nanoseconds;
-}
+/** The model's timestamp order (model/src/order.ts), at the stored precision. */
+export const compareTimes = compareTimestamps;
 
 export function laterOf<T extends TimestampLike>(a: T | null | undefined, b: T): T {
   return a && compareTimes(a, b) >= 0 ? a : b;
 }
 
-/** Total order of messages in a conversation: createdAt, then id (two messages can share a timestamp). */
+/** True when the message (at, messageId) comes after `than` in the model's conversation order (createdAt, then id). */
 export function isAfter(at: TimestampLike, messageId: string, than: { at: TimestampLike; messageId: string }): boolean {
-  const byTime = compareTimes(at, than.at);
-  return byTime !== 0 ? byTime > 0 : messageId > than.messageId;
+  return compareConversationOrder({ createdAt: at, id: messageId }, { createdAt: than.at, id: than.messageId }) > 0;
 }
 
 function snippetOf(text: string): string {

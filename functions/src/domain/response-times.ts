@@ -2,6 +2,7 @@
 // order. Nothing here depends on the order events arrive in: the handlers re-run it on the stored messages, so
 // a message that lands before later ones re-derives their response times (the correction pass).
 import {
+  compareConversationOrder,
   isWritableStatus,
   limits,
   otherSide,
@@ -14,7 +15,6 @@ import {
   type TimestampLike,
   type UserDealResponses,
 } from "@dealchat/model";
-import { compareTimes } from "./conversation.ts";
 
 export interface StoredMessage {
   id: string;
@@ -47,9 +47,9 @@ export interface ResponseTimeDerivation {
   clock: ResponseClock;
 }
 
-/** Conversation order: createdAt, then message id (two messages can share a timestamp). */
+/** The model's conversation order (createdAt, then message id) over stored messages. */
 export function conversationOrder(a: StoredMessage, b: StoredMessage): number {
-  return compareTimes(a.message.createdAt, b.message.createdAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return compareConversationOrder({ createdAt: a.message.createdAt, id: a.id }, { createdAt: b.message.createdAt, id: b.id });
 }
 
 /** A very early instant standing for "closed since before the window" (a stored clock cannot hold -Infinity). */
@@ -185,26 +185,49 @@ export function responseTimeStats<T extends TimestampLike>(
 }
 
 /**
- * `uid`'s part of a deal, where they are `side`: their own answers (by senderId, so answers given before a
- * participant was replaced stay with whoever gave them) since `fromMs`, and the answer they owe now.
- * Null when there is nothing to keep.
+ * The part of the deal's answers the clock decides: all of them, or — when the clock holds only the deal's newest
+ * limits.responseAnswersPerDeal answers — those from its oldest kept answer on (ms). Answers before it fell off the
+ * clock earlier and stay in the users' statistics as they were.
  */
-export function userDealEntry<T extends TimestampLike>(
-  derivation: ResponseTimeDerivation,
-  side: Side,
-  uid: string,
-  fromMs: number,
-  toTimestamp: (ms: number) => T,
-): UserDealResponses | null {
-  const answers = derivation.answers.filter((a) => a.senderId === uid && a.at.toMillis() > fromMs).map((a) => ({ at: a.at, ms: a.ms }));
-  const owes = derivation.owedBy === side;
-  if (answers.length === 0 && !owes) return null;
-  return {
-    side,
-    answers,
-    waitingSince: owes ? waitingTimestamp(derivation, toTimestamp) : null,
-    unansweredTurns: owes ? 1 : 0,
-  };
+export function clockRangeStartMs(clock: ResponseClock): number {
+  return clock.answers.length >= limits.responseAnswersPerDeal ? clock.answers[0]!.at.toMillis() : Number.NEGATIVE_INFINITY;
+}
+
+/** `uid`'s answers in the clock from `fromMs` on, as {at, ms}. */
+function answersOf(clock: ResponseClock, uid: string, fromMs: number): Array<{ side: Side; at: TimestampLike; ms: number }> {
+  return clock.answers.filter((a) => a.senderId === uid && a.at.toMillis() >= fromMs).map((a) => ({ side: a.side, at: a.at, ms: a.ms }));
+}
+
+/**
+ * The users whose answers in this deal differ between two clocks, over the range the new clock decides: on a send
+ * only the answerer (a question or a nudge changes nobody's), on a re-derivation whoever's answers moved. An answer
+ * that merely fell off the clock's bounded list changes nobody's statistics.
+ */
+export function usersWithChangedAnswers(before: ResponseClock | null, after: ResponseClock): string[] {
+  const from = clockRangeStartMs(after);
+  const uids = new Set([...(before?.answers ?? []), ...after.answers].map((a) => a.senderId));
+  return [...uids].filter((uid) => {
+    const a = before ? answersOf(before, uid, from) : [];
+    const b = answersOf(after, uid, from);
+    return a.length !== b.length || a.some((x, i) => x.ms !== b[i]!.ms || x.at.toMillis() !== b[i]!.at.toMillis() || x.side !== b[i]!.side);
+  });
+}
+
+/**
+ * `uid`'s part of a deal in responseStats/{uid} after the clock moved to `clock`: their own answers (by senderId, so
+ * answers given before a participant was replaced stay with whoever gave them) since `fromMs` — the clock's, plus the
+ * entry's older ones the clock no longer holds. Debts are not kept here: who owes an answer is on the conversation
+ * (responseTime.<side>.waitingSince), where the message trigger writes it anyway, and readers merge it in
+ * (model withOwedAnswers). Null when there is nothing to keep.
+ */
+export function userDealEntry(clock: ResponseClock, uid: string, previous: UserDealResponses | null, fromMs: number): UserDealResponses | null {
+  const rangeStart = clockRangeStartMs(clock);
+  const own = answersOf(clock, uid, rangeStart);
+  const kept = (previous?.answers ?? []).filter((a) => a.at.toMillis() < rangeStart);
+  const answers = [...kept, ...own.map(({ at, ms }) => ({ at, ms }))].filter((a) => a.at.toMillis() > fromMs);
+  const side = own[0]?.side ?? previous?.side;
+  if (answers.length === 0 || !side) return null;
+  return { side, answers, waitingSince: null, unansweredTurns: 0 };
 }
 
 /**

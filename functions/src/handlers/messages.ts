@@ -2,7 +2,8 @@
 // stored state instead of the event payload, so a late or repeated event converges on the same result.
 // A send costs the trigger 2 reads (message, conversation) and 1 write (the conversation): the
 // message is never written back (its search tokens come from the client), and the response times advance one step
-// on the conversation's clock. The per-user statistics follow from the conversation's trigger (conversations.ts).
+// on the conversation's clock. An answer also reads and writes the answerer's responseStats document (3 reads,
+// 2 writes); who owes an answer is on the conversation, so the other side's document is not touched.
 import { Timestamp, type Firestore } from "firebase-admin/firestore";
 import { logger } from "firebase-functions";
 import { limits, otherSide, paths, sides, type ConversationState, type Message, type ResponseClock, type Side } from "@dealchat/model";
@@ -13,7 +14,8 @@ import { responseTimeWindowQuery } from "../domain/queries.ts";
 import { clockDerivation, deriveResponseTimes, emptyClock, responseTimeStats, stepClock, type StoredMessage } from "../domain/response-times.ts";
 import { runCounted, type CountedTransaction } from "../store/counted.ts";
 import { toAdminQuery } from "../store/query.ts";
-import { alreadyProcessed, countUnread, eventRecordRef, loadConversation, noCost, recordEvent, type HandlerResult } from "./shared.ts";
+import { readUserStats, writeUserStats, type UserStatsWrite } from "./response-stats.ts";
+import { alreadyProcessed, countUnread, eventRecordRef, eventTime, loadConversation, noCost, recordEvent, type HandlerResult } from "./shared.ts";
 import { forgetFiles } from "./verification.ts";
 
 export interface MessageEvent {
@@ -98,8 +100,10 @@ async function reconcile(event: MessageEvent, options: ReconcileOptions, db: Fir
     const state = conversation.state;
     const conversationUpdate: Record<string, unknown> = {};
 
-    // 2. Response times: the clock (one step, or a re-derivation) and the statistics read off it.
+    // 2. Response times: the clock (one step, or a re-derivation), the deal's statistics read off it, and the
+    // per-user statistics of whoever's answers it changed (response-stats.ts: the answerer, on an answer).
     let stepped = false;
+    let userStats: UserStatsWrite[] = [];
     if (options.creation || options.deletion) {
       // The clock may already hold this message (a redelivery, or a re-derivation for a late message read it from the
       // window before its own event came): then it stays as it is, and the summary and count below still run, since
@@ -108,6 +112,9 @@ async function reconcile(event: MessageEvent, options: ReconcileOptions, db: Fir
       stepped = next.stepped;
       const clock = next.clock;
       if (clock) {
+        // Evaluated no earlier than the newest message the clock holds, so its answers fall inside the windows.
+        const time = clock.through ? laterOf(eventTime(event.time), Timestamp.fromMillis(clock.through.at.toMillis())) : eventTime(event.time);
+        userStats = await readUserStats(tx, db, dealId, state.responseClock ?? null, clock, time);
         state.responseClock = clock;
         conversationUpdate.responseClock = clock;
         const stats = responseTimeStats(clockDerivation(clock), Timestamp.fromMillis);
@@ -159,8 +166,9 @@ async function reconcile(event: MessageEvent, options: ReconcileOptions, db: Fir
     if (repairTokens) tx.update(messageRef, { searchTokens: tokens });
     if (conversation.isNew) tx.set(conversation.ref, { ...state });
     else if (Object.keys(conversationUpdate).length > 0) tx.update(conversation.ref, conversationUpdate);
+    writeUserStats(tx, userStats);
     finish("applied");
-    const changed = repairTokens || conversation.isNew || Object.keys(conversationUpdate).length > 0;
+    const changed = repairTokens || conversation.isNew || Object.keys(conversationUpdate).length > 0 || userStats.length > 0;
     return { outcome: changed || record ? ("applied" as const) : ("duplicate" as const) };
   });
 }
