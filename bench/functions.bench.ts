@@ -189,16 +189,21 @@ async function settle(db: Firestore, dealId: string, messageId: string | null, f
 
 export async function costPerAction(): Promise<BenchRow[]> {
   const db = isolatedDb();
-  const deal = await seedDeal(db);
   const event = () => uniqueId("bench-evt");
+  // The deal trigger creates the conversation first, as in production, so the first message is a plain send.
+  const deal = newDealIds();
+  await db.doc(`deals/${deal.dealId}`).set(dealData(deal, "active", at(0)));
+  await handleDealWritten({ eventId: event(), time: new Date().toISOString(), dealId: deal.dealId, before: null, after: dealData(deal, "active", at(0)) }, db);
   const messages = db.collection(`deals/${deal.dealId}/messages`);
   const created = (id: string) => () => handleMessageCreated({ eventId: event(), time: new Date().toISOString(), dealId: deal.dealId, messageId: id }, db);
 
   // A conversation with history: 40 messages, then a question, a nudge and the answer.
+  let first: ChainCost | undefined;
   for (let i = 0; i < 40; i++) {
     const side = i % 2 === 0 ? "brand" : "influencer";
     await messages.doc(`h${i}`).set(messageData(side === "brand" ? deal.brandId : deal.influencerId, side, `history ${i}`, at(i)));
-    await settle(db, deal.dealId, `h${i}`, created(`h${i}`), "onMessageCreated");
+    const cost = await settle(db, deal.dealId, `h${i}`, created(`h${i}`), "onMessageCreated");
+    first ??= cost;
   }
   await messages.doc("q").set(messageData(deal.brandId, "brand", "Can you share the draft?", at(100)));
   await settle(db, deal.dealId, "q", created("q"), "onMessageCreated");
@@ -253,7 +258,8 @@ export async function costPerAction(): Promise<BenchRow[]> {
   const listReads = Math.max(1, page.size);
 
   return [
-    ...costRows("send a message (a nudge, deal of 42 messages)", { reads: 0, writes: 1 }, rulesGets.messageCreate, nudge),
+    ...costRows("send a message (the first of a deal)", { reads: 0, writes: 1 }, rulesGets.messageCreate, first!),
+    ...costRows("send a message (a follow-up: a nudge, deal of 42 messages)", { reads: 0, writes: 1 }, rulesGets.messageCreate, nudge),
     ...costRows("send a message (an answer, deal of 43 messages)", { reads: 0, writes: 1 }, rulesGets.messageCreate, answer),
     ...costRows("edit a message", { reads: 0, writes: 1 }, rulesGets.messageUpdate, edit),
     ...costRows("delete a message", { reads: 0, writes: 1 }, rulesGets.messageUpdate, remove),

@@ -4,8 +4,8 @@
 // 2. a conversation of 10,000 messages: open, load older, search, the trigger's unread count (time and reads);
 // 3. a user with 1,000 deals: a list page and the unread badge (time and reads);
 // 4. a load test: 50 conversations, both sides sending one message per second through the SDK, then exact
-//    counters, no lost or duplicated message, delivery p50/p99. WRITE_PATH_LOAD_SECONDS sets the duration
-//    (default 5 s so that `npm run bench` stays reasonable; the issue's figure is 60 s).
+//    counters, no lost or duplicated message, delivery p50/p99. WRITE_PATH_LOAD_SECONDS shortens it (default 60 s,
+//    the issue's figure).
 // Reads are what the server delivered (documents returned, plus the rules' get() of the deal for message reads).
 import { getAuth } from "firebase/auth";
 import { doc, getDocs, onSnapshot, serverTimestamp, setDoc, type Firestore as WebFirestore } from "firebase/firestore";
@@ -24,6 +24,7 @@ import {
 import { createDealChat, toWebQuery, type DealChat } from "../client-sdk/src/index.ts";
 import { handleConversationUpdated } from "../functions/src/handlers/conversations.ts";
 import { handleMessageCreated } from "../functions/src/handlers/messages.ts";
+import type { HandlerResult } from "../functions/src/handlers/shared.ts";
 import { adminFirestore, signedInWebClient, type WebClient } from "../test/support/clients.ts";
 import { uniqueId } from "../test/support/emulators.ts";
 import { setBackgroundTriggers } from "./emulator-hub.ts";
@@ -36,26 +37,66 @@ export async function run(): Promise<BenchRow[]> {
   const admin = adminFirestore();
   const [brand, influencer] = await Promise.all([signedInWebClient("bench-wp-brand"), signedInWebClient("bench-wp-influencer")]);
   try {
-    return [
-      ...(await deliveriesPerSend(admin, brand, influencer)),
-      ...(await bigConversation(admin, brand, influencer)),
-      ...(await manyDeals(admin, brand)),
-      ...(await loadTest(admin, brand, influencer)),
-    ];
+    // The sections that need the triggers come first; the two that seed thousands of documents share one window
+    // with the triggers off, at the end (see drainBacklog for why).
+    const rows = [...(await drainBacklog(admin, brand.user.uid, influencer.user.uid))];
+    rows.push(...(await deliveriesPerSend(admin, brand, influencer)));
+    rows.push(...(await loadTest(admin, brand, influencer)));
+    await setBackgroundTriggers(false);
+    let seeded: Seeded;
+    try {
+      seeded = { big: await seedBigConversation(admin, brand, influencer) };
+      await seedManyDeals(admin, brand);
+    } finally {
+      await setBackgroundTriggers(true);
+    }
+    rows.push(...(await bigConversation(influencer, seeded.big)));
+    rows.push(...(await manyDeals(brand)));
+    return rows;
   } finally {
     await setBackgroundTriggers(true).catch(() => {});
     await Promise.all([brand.close(), influencer.close()]);
   }
 }
 
-async function newDealWithConversation(admin: Firestore, brandId: string, influencerId: string): Promise<string> {
+async function newDealWithConversation(admin: Firestore, brandId: string, influencerId: string, timeoutMs = 60_000): Promise<string> {
   const dealId = uniqueId("bench-wp-deal");
-  const ready = untilDoc(admin, paths.conversation(dealId), (d) => d !== undefined, 60_000);
+  const ready = untilDoc(admin, paths.conversation(dealId), (d) => d !== undefined, timeoutMs);
   await admin.doc(paths.deal(dealId)).set({
     ...newDeal({ brandId, influencerId, status: "active", title: "write path" }, FieldValue.serverTimestamp()),
   });
   await ready;
   return dealId;
+}
+
+const BACKLOG_DEADLINE_MS = 600_000;
+
+/**
+ * Waits until the Functions emulator has worked through what earlier sections left, and reports how long that took.
+ * Why there is a backlog at all (the cause of this section's old "did not reach the expected state within 60000 ms"):
+ * - the Functions emulator runs every event delivery through one queue, one at a time, including deliveries to
+ *   triggers that are switched off (they answer "disabled" but still wait their turn);
+ * - switching the triggers off and on again (setBackgroundTriggers) registers a new generation of every trigger with
+ *   the Firestore emulator and never removes the old one, so from then on each write is delivered once per
+ *   generation (firebase-tools functionsEmulator.reloadTriggers; keys `<function>-<generation>`);
+ * - documents seeded with the triggers off (10,000 messages, 1,000 deals and conversations here) are still
+ *   delivered, once per generation and trigger, and a later event waits behind all of them.
+ * So a new deal created right after the seeding waited minutes for its conversation, although every event was
+ * processed in the end (nothing lost: the probe below converges). The fix is the order above, with one off/on
+ * window at the end, and this wait, which makes the section independent of what ran before it.
+ */
+async function drainBacklog(admin: Firestore, brandId: string, influencerId: string): Promise<BenchRow[]> {
+  const started = performance.now();
+  await newDealWithConversation(admin, brandId, influencerId, BACKLOG_DEADLINE_MS);
+  return [
+    {
+      benchmark: "write path: trigger backlog left by earlier sections",
+      metric: "drained after",
+      value: (performance.now() - started) / 1000,
+      unit: "s",
+      notes: "a probe deal's conversation appearing; the Functions emulator queues every delivery, even to disabled triggers",
+    },
+  ];
 }
 
 /** Resolves with the document's data once `accept` holds (admin listener), or rejects after `timeoutMs`. */
@@ -177,12 +218,28 @@ async function seedDealDirect(admin: Firestore, brandId: string, influencerId: s
   return dealId;
 }
 
-async function bigConversation(admin: Firestore, brand: WebClient, influencer: WebClient): Promise<BenchRow[]> {
-  // Seeded by the platform with the triggers off: the Functions emulator would otherwise work through 10,000 events.
-  await setBackgroundTriggers(false);
-  let dealId: string;
-  try {
-    dealId = await seedDealDirect(admin, brand.user.uid, influencer.user.uid);
+interface Seeded {
+  big: BigSeed;
+}
+
+interface BigSeed {
+  dealId: string;
+  sendResult: HandlerResult;
+  sendMs: number;
+  readResult: HandlerResult;
+  readMs: number;
+  counted: unknown;
+}
+
+/**
+ * Seeded by the platform with the triggers off (the Functions emulator would otherwise run 10,000 message triggers),
+ * then the triggers of this deal run in-process: a send, which steps the clock and adds itself to the counter (no
+ * query), then the influencer's read watermark moving to the middle of the history, which recounts the unread
+ * messages with count() over thousands of index entries.
+ */
+async function seedBigConversation(admin: Firestore, brand: WebClient, influencer: WebClient): Promise<BigSeed> {
+  const dealId = await seedDealDirect(admin, brand.user.uid, influencer.user.uid);
+  {
     const start = Date.now() - BIG_CONVERSATION * 1000;
     for (let offset = 0; offset < BIG_CONVERSATION; offset += 500) {
       const batch = admin.batch();
@@ -198,9 +255,25 @@ async function bigConversation(admin: Firestore, brand: WebClient, influencer: W
       }
       await batch.commit();
     }
-  } finally {
-    await setBackgroundTriggers(true);
   }
+  const newId = uniqueId("bench-wp-new");
+  await admin
+    .doc(paths.message(dealId, newId))
+    .set(newMessage({ senderId: brand.user.uid, senderSide: "brand", text: "one more", attachments: [] }, Timestamp.now()));
+  const [sendResult, sendMs] = await timed(() => handleMessageCreated({ eventId: uniqueId("bench-evt"), dealId, messageId: newId }, admin));
+  const conversationRef = admin.doc(paths.conversation(dealId));
+  const before = (await conversationRef.get()).data()!;
+  await conversationRef.update({ "readWatermark.influencer": Timestamp.fromMillis(Date.now() - (BIG_CONVERSATION / 2) * 1000) });
+  const after = (await conversationRef.get()).data()!;
+  const [readResult, readMs] = await timed(() =>
+    handleConversationUpdated({ eventId: uniqueId("bench-evt"), time: new Date().toISOString(), dealId, before, after }, admin),
+  );
+  const counted = (await conversationRef.get()).get("unread.influencer");
+  return { dealId, sendResult, sendMs, readResult, readMs, counted };
+}
+
+async function bigConversation(influencer: WebClient, seed: BigSeed): Promise<BenchRow[]> {
+  const { dealId, sendResult, sendMs, readResult, readMs, counted } = seed;
   const db = influencer.db;
   const [tail, openMs] = await timed(() => getDocs(toWebQuery(db, messageHistoryQuery({ dealId, pageSize: PAGE }))));
   const oldest = tail.docs[tail.docs.length - 1]!;
@@ -209,31 +282,6 @@ async function bigConversation(admin: Firestore, brand: WebClient, influencer: W
   );
   const token = searchQueryToken("storyboard")!;
   const [found, searchMs] = await timed(() => getDocs(toWebQuery(db, messageHistoryQuery({ dealId, pageSize: 20, searchToken: token }))));
-  // The triggers on this deal, in-process (the Functions emulator's triggers stay out of it): a send, which steps the
-  // clock and adds itself to the counter (no query), then the influencer's read watermark moving to the middle of the
-  // history, which recounts the unread messages with count() over thousands of index entries.
-  const newId = uniqueId("bench-wp-new");
-  await setBackgroundTriggers(false);
-  let sendResult: Awaited<ReturnType<typeof handleMessageCreated>>;
-  let sendMs: number;
-  let readResult: Awaited<ReturnType<typeof handleConversationUpdated>>;
-  let readMs: number;
-  try {
-    await admin
-      .doc(paths.message(dealId, newId))
-      .set(newMessage({ senderId: brand.user.uid, senderSide: "brand", text: "one more", attachments: [] }, Timestamp.now()));
-    [sendResult, sendMs] = await timed(() => handleMessageCreated({ eventId: uniqueId("bench-evt"), dealId, messageId: newId }, admin));
-    const conversationRef = admin.doc(paths.conversation(dealId));
-    const before = (await conversationRef.get()).data()!;
-    await conversationRef.update({ "readWatermark.influencer": Timestamp.fromMillis(Date.now() - (BIG_CONVERSATION / 2) * 1000) });
-    const after = (await conversationRef.get()).data()!;
-    [readResult, readMs] = await timed(() =>
-      handleConversationUpdated({ eventId: uniqueId("bench-evt"), time: new Date().toISOString(), dealId, before, after }, admin),
-    );
-  } finally {
-    await setBackgroundTriggers(true);
-  }
-  const counted = (await admin.doc(paths.conversation(dealId)).get()).get("unread.influencer");
   const notes = `${BIG_CONVERSATION} messages stored; the influencer's web SDK through the rules (+1 rules get() of the deal per query)`;
   const name = (what: string) => `write path: 10,000-message conversation, ${what}`;
   return [
@@ -273,9 +321,9 @@ async function bigConversation(admin: Firestore, brand: WebClient, influencer: W
 const MANY_DEALS = 1_000;
 const UNREAD_DEALS = 40;
 
-async function manyDeals(admin: Firestore, brand: WebClient): Promise<BenchRow[]> {
-  await setBackgroundTriggers(false);
-  try {
+/** A brand with 1,000 deals, seeded by the platform (triggers off). */
+async function seedManyDeals(admin: Firestore, brand: WebClient): Promise<void> {
+  {
     const now = Date.now();
     for (let offset = 0; offset < MANY_DEALS; offset += 250) {
       const batch = admin.batch();
@@ -294,9 +342,10 @@ async function manyDeals(admin: Firestore, brand: WebClient): Promise<BenchRow[]
       }
       await batch.commit();
     }
-  } finally {
-    await setBackgroundTriggers(true);
   }
+}
+
+async function manyDeals(brand: WebClient): Promise<BenchRow[]> {
   const db = brand.db;
   const [page, pageMs] = await timed(() => getDocs(toWebQuery(db, conversationListQuery({ uid: brand.user.uid, side: "brand", pageSize: 20 }))));
   const [badge, badgeMs] = await timed(() =>
@@ -321,7 +370,7 @@ async function manyDeals(admin: Firestore, brand: WebClient): Promise<BenchRow[]
 // ---- 4. load test ---------------------------------------------------------------------------------------------------
 
 const LOAD_CONVERSATIONS = 50;
-const loadSeconds = Number(process.env.WRITE_PATH_LOAD_SECONDS ?? 5);
+const loadSeconds = Number(process.env.WRITE_PATH_LOAD_SECONDS ?? 60);
 
 function chatFor(client: WebClient, side: Side): DealChat {
   return createDealChat({ firestore: client.db, auth: getAuth(client.app), side });

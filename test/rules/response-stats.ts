@@ -1,7 +1,8 @@
 // responseStats/{uid}: functions-written, readable by its owner only (get), never listed, never written by clients.
 import { collection, deleteDoc, doc, getDoc, getDocs, setDoc, Timestamp, updateDoc } from "firebase/firestore";
 import { describe, it } from "vitest";
-import { userResponseStats } from "@dealchat/model";
+import { owedAnswersQuery, responseStatsRetentionMs, userResponseStats } from "@dealchat/model";
+import { toWebQuery } from "@dealchat/client-sdk";
 import { expectOutcome, roles, seedDeal } from "./harness.ts";
 
 export function describeResponseStatsRules(): void {
@@ -21,6 +22,19 @@ export function describeResponseStatsRules(): void {
       await expectOutcome(true, "get", () => getDoc(mine));
       await expectOutcome(false, "update", () => updateDoc(mine, { "windows.d30.count": 0 }));
       await expectOutcome(false, "delete", () => deleteDoc(mine));
+    });
+
+    // The debts part of a user's statistics is read from their conversations (owedAnswersQuery): only their own.
+    it("each side lists the deals where it owes an answer; nobody lists another user's", async () => {
+      const f = await seedDeal();
+      const since = Timestamp.fromMillis(Date.now() - responseStatsRetentionMs);
+      const owed = (role: (typeof roles)[number], uid: string, side: "brand" | "influencer") => () =>
+        getDocs(toWebQuery(f.as(role), owedAnswersQuery({ uid, side, since })));
+      await expectOutcome(true, "brand, own uid", owed("brand", f.brandId, "brand"));
+      await expectOutcome(true, "influencer, own uid", owed("influencer", f.influencerId, "influencer"));
+      await expectOutcome(false, "brand, the influencer's uid", owed("brand", f.influencerId, "influencer"));
+      await expectOutcome(false, "stranger, the brand's uid", owed("stranger", f.brandId, "brand"));
+      await expectOutcome(false, "unauthenticated, the brand's uid", owed("unauthenticated", f.brandId, "brand"));
     });
   });
 }
