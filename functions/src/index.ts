@@ -13,6 +13,7 @@ import { handleMessageCreated, handleMessageUpdated } from "./handlers/messages.
 import { handleProfileWritten } from "./handlers/profiles.ts";
 import { handleMessageAttachmentsCreated, retryTransientStorage } from "./handlers/verification.ts";
 import type { HandlerResult } from "./handlers/shared.ts";
+import { scheduleConversationInbox } from "./notification-triggers.ts";
 
 // Every handler is idempotent and order-safe, so retrying a failed event is always safe.
 const options = { retry: true } as const;
@@ -24,9 +25,17 @@ function report(name: string, eventId: string, params: Record<string, string>, r
   return result;
 }
 
+// One trigger per new message for the conversation state and the attachments' verdicts (a message without files
+// would otherwise cost an invocation that does nothing); notifications keep their own (notification-triggers.ts).
 export const onMessageCreated = onDocumentCreated({ document: "deals/{dealId}/messages/{messageId}", ...options }, async (event) => {
   const { dealId, messageId } = event.params;
-  return report("onMessageCreated", event.id, event.params, await handleMessageCreated({ eventId: event.id, time: event.time, dealId, messageId }));
+  const result = report("onMessageCreated", event.id, event.params, await handleMessageCreated({ eventId: event.id, time: event.time, dealId, messageId }));
+  // Copies the verdicts of a new message's already-verified files into its attachment entries (docs/attachments.md).
+  if (event.data?.get("hasAttachments") === true) {
+    const attachments = await handleMessageAttachmentsCreated({ dealId, messageId }, db());
+    logger.debug(`onMessageCreated attachments ${attachments.outcome}`, { eventId: event.id, ...event.params, ...attachments });
+  }
+  return result;
 });
 
 export const onMessageUpdated = onDocumentUpdated({ document: "deals/{dealId}/messages/{messageId}", ...options }, async (event) => {
@@ -41,11 +50,17 @@ export const onMessageUpdated = onDocumentUpdated({ document: "deals/{dealId}/me
   );
 });
 
-export const onConversationUpdated = onDocumentUpdated({ document: "conversations/{dealId}", ...options }, async (event) => {
-  const before = event.data?.before.data() ?? {};
-  const after = event.data?.after.data() ?? {};
-  const result = await handleConversationUpdated({ eventId: event.id, time: event.time, dealId: event.params.dealId, before, after });
-  return report("onConversationUpdated", event.id, event.params, result);
+// The one trigger on conversations/{dealId}: a participant's read-watermark move (unread recount) and the inbox tasks
+// (notification-triggers.ts). One invocation per conversation write: the functions' own writes (every send's summary
+// and counters) no longer fire a second trigger that finds nothing to do.
+export const onConversationWritten = onDocumentWritten({ document: "conversations/{dealId}", ...options }, async (event) => {
+  const before = event.data?.before.exists ? (event.data.before.data() ?? null) : null;
+  const after = event.data?.after.exists ? (event.data.after.data() ?? null) : null;
+  const { dealId } = event.params;
+  if (before && after) {
+    report("onConversationWritten", event.id, event.params, await handleConversationUpdated({ eventId: event.id, time: event.time, dealId, before, after }));
+  }
+  return scheduleConversationInbox(event.id, dealId, before, after);
 });
 
 export const onDealWritten = onDocumentWritten({ document: "deals/{dealId}", ...options }, async (event) => {
@@ -74,15 +89,6 @@ export const onAttachmentFinalized = onObjectFinalized({ ...options }, async (ev
   return result;
 });
 
-// Copies the verdicts of a new message's already-verified files into its attachment entries (docs/attachments.md).
-export const onMessageAttachmentsCreated = onDocumentCreated({ document: "deals/{dealId}/messages/{messageId}", ...options }, async (event) => {
-  if (event.data?.get("hasAttachments") !== true) return { outcome: "ignored", reason: "no attachments" };
-  const { dealId, messageId } = event.params;
-  const result = await handleMessageAttachmentsCreated({ dealId, messageId }, db());
-  logger.debug(`onMessageAttachmentsCreated ${result.outcome}`, { eventId: event.id, ...event.params, ...result });
-  return result;
-});
-
 // A long backlog is worked off over several runs: what one run leaves, the next one finds.
 export const sweepOrphanedAttachments = onSchedule({ schedule: `every ${limits.orphanSweepIntervalMinutes} minutes`, timeoutSeconds: 540 }, async () => {
   const result = await sweepOrphanedUploads({ db: db(), bucket: await bucket() });
@@ -97,4 +103,4 @@ export const onDealMembershipChanged = onDocumentWritten({ document: "deals/{dea
   logger.debug(`onDealMembershipChanged ${result.outcome}`, { eventId: event.id, ...event.params, ...result });
   return result;
 });
-export * from "./notification-triggers.ts";
+export { emailDigest, inboxRecompute, notificationSettings, onMessageNotify, onPushTokenRegistered, pushNotify } from "./notification-triggers.ts";

@@ -2,7 +2,7 @@
 // None of them runs inside the message write path: a new message and a conversation counter change only enqueue
 // named Cloud Tasks; the tasks do the reading and writing (docs/notifications.md).
 import { logger } from "firebase-functions";
-import { onDocumentCreated, onDocumentWritten } from "firebase-functions/v2/firestore";
+import { onDocumentCreated } from "firebase-functions/v2/firestore";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import { Id, notificationDefaults, Side, type NotificationSettings } from "@dealchat/model";
 import { db } from "./app.ts";
@@ -40,15 +40,23 @@ const bad = (what: string, data: unknown) => {
   return { outcome: "ignored" };
 };
 
-export const onConversationInbox = onDocumentWritten({ document: "conversations/{dealId}", ...retried }, async (event) => {
-  const before = event.data?.before.exists ? (event.data.before.data() ?? null) : null;
-  const after = event.data?.after.exists ? (event.data.after.data() ?? null) : null;
+/**
+ * The inbox's part of a conversation write: when a side's counters or membership changed, an inboxRecompute task per
+ * affected user. Run by the one conversations/{dealId} trigger, onConversationWritten (index.ts), together with the
+ * read-watermark recount, so a conversation write costs one invocation and the functions' own writes no echo.
+ */
+export async function scheduleConversationInbox(
+  eventId: string,
+  dealId: string,
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown> | null,
+): Promise<{ outcome: string; scheduled?: unknown }> {
   const uids = inboxUidsToRecompute(before, after);
   if (uids.length === 0) return { outcome: "ignored" };
   const scheduled = await scheduleInboxRecompute(uids, cloudTasksScheduler(), Date.now(), notificationSettings().inboxCoalesceMs);
-  logger.debug("onConversationInbox scheduled", { eventId: event.id, dealId: event.params.dealId, uids, scheduled });
+  logger.debug("onConversationWritten scheduled inbox recomputes", { eventId, dealId, uids, scheduled });
   return { outcome: "scheduled", scheduled };
-});
+}
 
 export const onMessageNotify = onDocumentCreated({ document: "deals/{dealId}/messages/{messageId}", ...retried }, async (event) => {
   const data = event.data?.data() ?? {};

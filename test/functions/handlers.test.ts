@@ -6,7 +6,8 @@ import functionsTest from "firebase-functions-test";
 import { getApp, getApps, initializeApp } from "firebase-admin/app";
 import { getFirestore, Timestamp, type DocumentSnapshot } from "firebase-admin/firestore";
 import { afterAll, describe, expect, it } from "vitest";
-import { onConversationUpdated, onDealWritten, onMessageCreated, onMessageUpdated } from "../../functions/src/index.ts";
+import { handleConversationUpdated } from "../../functions/src/handlers/conversations.ts";
+import { onDealWritten, onMessageCreated, onMessageUpdated } from "../../functions/src/index.ts";
 import { statusMessageId } from "../../functions/src/handlers/deals.ts";
 import { owedAnswersQuery, responseStatsRetentionMs, responseWindows, textEdit, tombstone as tombstoneOf, withOwedAnswers } from "@dealchat/model";
 import { toAdminQuery } from "../../functions/src/store/query.ts";
@@ -19,7 +20,17 @@ const db = getFirestore(getApps().some((a) => a.name === "[DEFAULT]") ? getApp()
 
 const messageCreated = fft.wrap(onMessageCreated);
 const messageUpdated = fft.wrap(onMessageUpdated);
-const conversationUpdated = fft.wrap(onConversationUpdated);
+// The read-watermark part of onConversationWritten (its other part enqueues inbox tasks: test/notifications).
+const conversationUpdated = (event: {
+  id: string;
+  time: string;
+  params: Record<string, string>;
+  data: { before: DocumentSnapshot; after: DocumentSnapshot };
+}) =>
+  handleConversationUpdated(
+    { eventId: event.id, time: event.time, dealId: event.params.dealId!, before: event.data.before.data() ?? {}, after: event.data.after.data() ?? {} },
+    db,
+  );
 const dealWritten = fft.wrap(onDealWritten);
 
 afterAll(() => fft.cleanup());
@@ -321,7 +332,7 @@ describe("onMessageUpdated", () => {
   }
 });
 
-describe("onConversationUpdated (read watermark)", () => {
+describe("onConversationWritten (read watermark)", () => {
   it("recounts unread from the current watermark and moves readAt forward only, under reordering and duplicates", async () => {
     const deal = await seedDeal(db);
     const sent = [
