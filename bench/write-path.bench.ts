@@ -370,6 +370,8 @@ async function manyDeals(brand: WebClient): Promise<BenchRow[]> {
 // ---- 4. load test ---------------------------------------------------------------------------------------------------
 
 const LOAD_CONVERSATIONS = 50;
+/** How long the functions get to converge after the last send (the emulator works ~5 sends a second off here). */
+const LOAD_CONVERGE_DEADLINE_MS = Number(process.env.WRITE_PATH_CONVERGE_SECONDS ?? 1_800) * 1000;
 const loadSeconds = Number(process.env.WRITE_PATH_LOAD_SECONDS ?? 60);
 
 function chatFor(client: WebClient, side: Side): DealChat {
@@ -431,7 +433,11 @@ async function loadTest(admin: Firestore, brand: WebClient, influencer: WebClien
     for (const m of messages.docs) bySide[m.get("senderSide") as Side] += 1;
     stored.set(dealId, { ...bySide, newest: messages.docs[0]?.id ?? "" });
   }
+  // One deadline for all of them (the Functions emulator works the whole backlog off at once): a conversation that
+  // has not converged by then is reported (with the state it was last seen in), never waited on again.
+  const convergeDeadline = convergeStarted + LOAD_CONVERGE_DEADLINE_MS;
   let exact = 0;
+  const behind: string[] = [];
   for (const dealId of dealIds) {
     const want = stored.get(dealId)!;
     if (want.newest === "") continue;
@@ -439,10 +445,14 @@ async function loadTest(admin: Firestore, brand: WebClient, influencer: WebClien
       admin,
       paths.conversation(dealId),
       (d) => d?.responseClock?.through?.messageId === want.newest && d?.unread?.brand === want.influencer && d?.unread?.influencer === want.brand,
-      SETTLE_DEADLINE_MS,
-    ).catch(() => null);
+      Math.max(1, convergeDeadline - performance.now()),
+    ).catch((e: unknown) => {
+      behind.push(`${dealId}: ${e instanceof Error ? e.message.replace(/^.*last seen: /, "") : String(e)}`);
+      return null;
+    });
     if (state) exact += 1;
   }
+  if (behind.length > 0) process.stderr.write(`write path load test: ${behind.length} conversations not converged:\n${behind.slice(0, 5).join("\n")}\n`);
   const convergeMs = performance.now() - convergeStarted;
   for (const stop of stops) stop();
   chats.brand.dispose();
@@ -481,9 +491,12 @@ async function loadTest(admin: Firestore, brand: WebClient, influencer: WebClien
     {
       benchmark: name,
       metric: "functions converged after the last send",
-      value: convergeMs / 1000,
+      value: exact === dealIds.length ? convergeMs / 1000 : Number.NaN,
       unit: "s",
-      notes: "Functions emulator (one invocation at a time)",
+      notes:
+        exact === dealIds.length
+          ? "every trigger, notification task included, run by the Functions emulator on this machine's cores"
+          : `${dealIds.length - exact} conversations had not converged within ${LOAD_CONVERGE_DEADLINE_MS / 1000} s (WRITE_PATH_CONVERGE_SECONDS)`,
     },
   ];
 }

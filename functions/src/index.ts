@@ -11,7 +11,7 @@ import { handleConversationUpdated } from "./handlers/conversations.ts";
 import { handleDealWritten } from "./handlers/deals.ts";
 import { handleMessageCreated, handleMessageUpdated } from "./handlers/messages.ts";
 import { handleProfileWritten } from "./handlers/profiles.ts";
-import { handleMessageAttachmentsCreated, retryTransientStorage } from "./handlers/verification.ts";
+import { handleMessageAttachmentsCreated, resolveNeverUploaded, retryTransientStorage } from "./handlers/verification.ts";
 import type { HandlerResult } from "./handlers/shared.ts";
 import { scheduleConversationInbox } from "./notification-triggers.ts";
 
@@ -32,7 +32,7 @@ export const onMessageCreated = onDocumentCreated({ document: "deals/{dealId}/me
   const result = report("onMessageCreated", event.id, event.params, await handleMessageCreated({ eventId: event.id, time: event.time, dealId, messageId }));
   // Copies the verdicts of a new message's already-verified files into its attachment entries (docs/attachments.md).
   if (event.data?.get("hasAttachments") === true) {
-    const attachments = await handleMessageAttachmentsCreated({ dealId, messageId }, db());
+    const attachments = await handleMessageAttachmentsCreated({ dealId, messageId }, db(), storageReachable() ? await bucket() : undefined);
     logger.debug(`onMessageCreated attachments ${attachments.outcome}`, { eventId: event.id, ...event.params, ...attachments });
   }
   return result;
@@ -91,8 +91,15 @@ export const onAttachmentFinalized = onObjectFinalized({ ...options }, async (ev
 
 // A long backlog is worked off over several runs: what one run leaves, the next one finds.
 export const sweepOrphanedAttachments = onSchedule({ schedule: `every ${limits.orphanSweepIntervalMinutes} minutes`, timeoutSeconds: 540 }, async () => {
-  const result = await sweepOrphanedUploads({ db: db(), bucket: await bucket() });
-  logger.info("sweepOrphanedAttachments", { deleted: result.deleted.length, referenced: result.referenced.length });
+  const deps = { db: db(), bucket: await bucket() };
+  const result = await sweepOrphanedUploads(deps);
+  const never = await resolveNeverUploaded(deps);
+  logger.info("sweepOrphanedAttachments", {
+    deleted: result.deleted.length,
+    referenced: result.referenced.length,
+    neverUploaded: never.rejected.length,
+    settled: never.settled.length,
+  });
 });
 
 export const onDealMembershipChanged = onDocumentWritten({ document: "deals/{dealId}", timeoutSeconds: 540, ...options }, async (event) => {
