@@ -5,15 +5,19 @@ import { limits } from "@dealchat/model";
 import { getAuth } from "firebase/auth";
 import { disableNetwork, enableNetwork } from "firebase/firestore";
 import { describe, expect, it } from "vitest";
+import { createDealChat, type Clock, type ConversationHandle, type ConversationHandleState, type ConversationListHandleState } from "../src/index.ts";
 import {
-  createDealChat,
-  type Clock,
-  type ConversationHandle,
-  type ConversationHandleState,
-  type ConversationListHandleState,
-  type ReadableStore,
-} from "../src/index.ts";
-import { Recorder, adminFirestore, brandAndInfluencer, closeAll, seedDeal, seedMessage, type Party, uniqueId, useBrandAndInfluencer } from "./support.ts";
+  type Recorder,
+  adminFirestore,
+  brandAndInfluencer,
+  closeAll,
+  record,
+  seedDeal,
+  seedMessage,
+  type Party,
+  uniqueId,
+  useBrandAndInfluencer,
+} from "./support.ts";
 
 let brand: Party;
 let influencer: Party;
@@ -21,13 +25,6 @@ let influencer: Party;
 useBrandAndInfluencer((parties) => ({ brand, influencer } = parties));
 
 const newDeal = (status: "active" | "completed" = "active") => seedDeal({ brandId: brand.uid, influencerId: influencer.uid, status });
-
-/** Records every value the store hands out, starting with the one `subscribe` replays. */
-function record<T extends object>(store: Pick<ReadableStore<T>, "subscribe">): { states: Recorder<T>; stop: () => void } {
-  const states = new Recorder<T>();
-  const stop = store.subscribe(states.next);
-  return { states, stop };
-}
 
 const ready = (states: Recorder<ConversationHandleState>) =>
   states.until((s) => !s.loading && !s.fromCache && s.conversation !== null, "the conversation from the server");
