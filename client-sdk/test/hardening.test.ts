@@ -2,7 +2,7 @@
 // pacing the rules enforce (the SDK waits instead of failing), and documents that do not match the model.
 import { isBlank, limits, newMessage } from "@dealchat/model";
 import { Timestamp } from "firebase-admin/firestore";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ConversationViewState } from "../src/index.ts";
 import { Recorder, adminFirestore, record, seedDeal, seedMessage, type Party, useBrandAndInfluencer } from "./support.ts";
 
@@ -126,5 +126,48 @@ describe("lifecycle of a callback view's older pages", () => {
     await expect(inFlight).resolves.toBe(0);
     await expect(view.loadOlder()).resolves.toBe(0);
     expect(influencer.chat.stats().activeListeners).toBe(listenersBefore);
+  });
+});
+
+describe("console output", () => {
+  it("refusals the SDK predicts put nothing on the console; a refusal only the server can make is the Firebase SDK's to log", async () => {
+    const methods = ["log", "info", "warn", "error", "debug"] as const;
+    const spies = methods.map((m) => vi.spyOn(console, m));
+    // The Firebase SDK's logger prefixes every line with the component, e.g. "@firebase/firestore:".
+    const firebaseLines = () =>
+      spies
+        .flatMap((s) => s.mock.calls)
+        .map((args) => args.map(String).join(" "))
+        .filter((line) => line.includes("@firebase/"));
+    try {
+      const closed = brand.chat.conversation(await seedDeal({ brandId: brand.uid, influencerId: influencer.uid, status: "completed" }), { watchTyping: false });
+      const active = brand.chat.conversation(await seedDeal({ brandId: brand.uid, influencerId: influencer.uid }), { watchTyping: false });
+      await record(closed).states.until((s) => !s.loading && s.readOnly, "the closed deal");
+      await record(active).states.until((s) => !s.loading && !s.fromCache, "the active deal");
+      await expect(closed.send({ text: "too late" }).done).rejects.toMatchObject({ reason: "deal-closed" });
+      await expect(active.send({ text: " \u200b " }).done).rejects.toMatchObject({ reason: "empty-message" });
+      await expect(active.send({ files: [{ name: "run.exe", contentType: "application/x-msdownload", data: new Uint8Array(8) }] }).done).rejects.toMatchObject({
+        reason: "file-type-not-allowed",
+      });
+      closed.typing();
+      await record(closed).states.until((s) => s.lastError?.reason === "deal-closed", "typing refused");
+      // Leaving the screens switches typing off: not in the closed deal, where the rules would refuse it.
+      closed.dispose();
+      active.dispose();
+      expect(firebaseLines()).toEqual([]);
+
+      // The deal closes behind the client's back (no view open, so nothing tells it): only the server can refuse.
+      const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
+      await brand.chat.send({ dealId, text: "while it was active" }).done;
+      await adminFirestore().doc(`deals/${dealId}`).update({ status: "cancelled" });
+      await expect(brand.chat.send({ dealId, text: "after it was cancelled" }).done).rejects.toMatchObject({ reason: "deal-closed" });
+      // The Node build (gRPC) logs the refused write stream as a warning (the browser build only at debug level:
+      // test/browser/offline-reload.test.ts); the SDK leaves Firebase's global log level to the app (README).
+      // Writes leave this client in order, so a typing switch-off refused in the closed deal would have been
+      // logged before it: the one refusal on the console is the send's.
+      expect(firebaseLines().filter((line) => line.includes("PERMISSION_DENIED"))).toHaveLength(1);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
   });
 });
