@@ -5,7 +5,14 @@ import { limits } from "@dealchat/model";
 import { getAuth } from "firebase/auth";
 import { disableNetwork, enableNetwork } from "firebase/firestore";
 import { describe, expect, it } from "vitest";
-import { createDealChat, type Clock, type ConversationHandle, type ConversationHandleState, type ConversationListHandleState } from "../src/index.ts";
+import {
+  PRESENCE_HEARTBEAT_MS,
+  createDealChat,
+  type Clock,
+  type ConversationHandle,
+  type ConversationHandleState,
+  type ConversationListHandleState,
+} from "../src/index.ts";
 import {
   type Recorder,
   adminFirestore,
@@ -376,6 +383,35 @@ describe("the injectable clock", () => {
       typing.dispose();
     } finally {
       chat.dispose();
+    }
+  });
+
+  it("the presence heartbeat and the other side's presence expiry run on the injected clock", async () => {
+    const dealId = await newDeal();
+    const clock = new ManualClock();
+    const chat = createDealChat({ firestore: influencer.client.db, auth: getAuth(influencer.client.app), side: "influencer", clock });
+    const brandDevice = await brand.chat.connectPresence();
+    try {
+      const handle = chat.conversation(dealId, { watchPresence: true, watchTyping: false });
+      const { states } = record(handle);
+      await states.until((s) => s.otherPresence?.online === true, "the brand online");
+
+      // This device's heartbeat: the next one is written when the injected clock says its interval has passed.
+      await chat.connectPresence();
+      const writes = chat.stats().documentWrites;
+      clock.advance(PRESENCE_HEARTBEAT_MS - 1);
+      expect(chat.stats().documentWrites).toBe(writes);
+      clock.advance(1);
+      expect(chat.stats().documentWrites).toBe(writes + 1);
+
+      // The brand's entry expires on this client's clock (its device never said goodbye), without a new snapshot.
+      clock.advance(limits.presenceTtlMs);
+      expect(handle.getLatestValue().otherPresence).toMatchObject({ online: false });
+      chat.dispose();
+      expect(clock.pending).toBe(0);
+    } finally {
+      chat.dispose();
+      await brandDevice.disconnect();
     }
   });
 });
