@@ -12,7 +12,7 @@ import { getStorage } from "firebase-admin/storage";
 import { serveWebApp, type ServedWebApp } from "../apps/web/serve.ts";
 import { repoRoot } from "./lib/cache.ts";
 import { readFirebaseJson, writePortShiftedConfig } from "./lib/config.ts";
-import { DEMO_PASSWORD, demoDirectory, demoUsers, seedDemo, setBackgroundTriggers } from "./demo/seed.ts";
+import { DEMO_PASSWORD, type DemoFile, demoDirectory, demoUsers, seedDemo, setBackgroundTriggers, uploadDemoFiles } from "./demo/seed.ts";
 
 /** Where the demo keeps its data (DEALCHAT_DEMO_DIR: the bench uses its own). */
 export const demoDataDir = process.env.DEALCHAT_DEMO_DIR ?? join(repoRoot, ".demo-data");
@@ -148,13 +148,20 @@ async function main(): Promise<void> {
   if (!seeded) {
     say("Seeding the demo (first start)…");
     const hub = `${at.host}:${at.hub}`;
+    const bucket = getStorage(admin).bucket(`${projectId}.appspot.com`);
+    // The history is written with the triggers off (it is already in the shape they would leave it in); the files
+    // are uploaded after, with the triggers on, so the functions verify them and make the previews.
     await setBackgroundTriggers(hub, false);
+    let files: DemoFile[] = [];
     try {
-      const summary = await seedDemo({ db, auth, bucket: getStorage(admin).bucket(`${projectId}.appspot.com`) });
+      const summary = await seedDemo({ db, auth });
+      files = summary.files;
       mark(`seed (${summary.messages} messages, ${summary.attachments} files)`);
     } finally {
       await setBackgroundTriggers(hub, true);
     }
+    await uploadDemoFiles(bucket, files);
+    mark("upload the demo's files");
   }
 
   const config = {

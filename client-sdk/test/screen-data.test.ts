@@ -3,7 +3,7 @@
 // onto the conversation entry: no extra read per row), response times and read times per side, the model's
 // limits re-exported, and the number of messages matching a history filter or search as a server-side count.
 import { Timestamp } from "firebase-admin/firestore";
-import { newDeal, newProfile } from "@dealchat/model";
+import { newDeal, setProfile } from "@dealchat/model";
 import { describe, expect, it } from "vitest";
 import { attachmentContentTypes, limits, type ConversationHandleState, type ConversationListHandleState } from "../src/index.ts";
 import { Recorder, adminFirestore, seedDeal, seedMessage, type Party, uniqueId, useBrandAndInfluencer } from "./support.ts";
@@ -23,8 +23,8 @@ describe("title and the other participant's profile", () => {
     "reach every list item and the conversation state through the functions' copies, and follow a profile change live",
     async () => {
       const db = adminFirestore();
-      await db.doc(`profiles/${influencer.uid}`).set(newProfile({ displayName: "Ines", avatarUrl: "https://cdn.example.com/ines.png" }, Timestamp.now()));
-      await db.doc(`profiles/${brand.uid}`).set(newProfile({ displayName: "Acme", avatarUrl: null }, Timestamp.now()));
+      await setProfile(db, influencer.uid, { displayName: "Ines", avatarUrl: "https://cdn.example.com/ines.png" }, Timestamp.now());
+      await setProfile(db, brand.uid, { displayName: "Acme", avatarUrl: null }, Timestamp.now());
       // The platform creates the deal only: the deal trigger creates the entry with the title and both profiles.
       const dealId = uniqueId("deal");
       await db
@@ -60,7 +60,7 @@ describe("title and the other participant's profile", () => {
 
         // A profile change fans out to the entry; both screens follow it without reopening.
         const from = items.mark();
-        await db.doc(`profiles/${influencer.uid}`).set(newProfile({ displayName: "Ines R.", avatarUrl: null }, Timestamp.now()));
+        await setProfile(db, influencer.uid, { displayName: "Ines R.", avatarUrl: null }, Timestamp.now());
         await items.until((s) => item(s)?.otherParticipant.profile?.displayName === "Ines R.", "the renamed influencer in the list", {
           from,
           timeoutMs: FUNCTIONS_DEADLINE_MS,

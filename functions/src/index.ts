@@ -11,7 +11,7 @@ import { handleConversationUpdated } from "./handlers/conversations.ts";
 import { handleDealWritten } from "./handlers/deals.ts";
 import { handleMessageCreated, handleMessageUpdated } from "./handlers/messages.ts";
 import { handleProfileWritten } from "./handlers/profiles.ts";
-import { handleMessageAttachmentsCreated, retryTransientStorage } from "./handlers/verification.ts";
+import { handleMessageAttachmentsCreated, resolveNeverUploaded, retryTransientStorage } from "./handlers/verification.ts";
 import type { HandlerResult } from "./handlers/shared.ts";
 
 // Every handler is idempotent and order-safe, so retrying a failed event is always safe.
@@ -78,15 +78,22 @@ export const onAttachmentFinalized = onObjectFinalized({ ...options }, async (ev
 export const onMessageAttachmentsCreated = onDocumentCreated({ document: "deals/{dealId}/messages/{messageId}", ...options }, async (event) => {
   if (event.data?.get("hasAttachments") !== true) return { outcome: "ignored", reason: "no attachments" };
   const { dealId, messageId } = event.params;
-  const result = await handleMessageAttachmentsCreated({ dealId, messageId }, db());
+  const result = await handleMessageAttachmentsCreated({ dealId, messageId }, db(), storageReachable() ? await bucket() : undefined);
   logger.debug(`onMessageAttachmentsCreated ${result.outcome}`, { eventId: event.id, ...event.params, ...result });
   return result;
 });
 
 // A long backlog is worked off over several runs: what one run leaves, the next one finds.
 export const sweepOrphanedAttachments = onSchedule({ schedule: `every ${limits.orphanSweepIntervalMinutes} minutes`, timeoutSeconds: 540 }, async () => {
-  const result = await sweepOrphanedUploads({ db: db(), bucket: await bucket() });
-  logger.info("sweepOrphanedAttachments", { deleted: result.deleted.length, referenced: result.referenced.length });
+  const deps = { db: db(), bucket: await bucket() };
+  const result = await sweepOrphanedUploads(deps);
+  const never = await resolveNeverUploaded(deps);
+  logger.info("sweepOrphanedAttachments", {
+    deleted: result.deleted.length,
+    referenced: result.referenced.length,
+    neverUploaded: never.rejected.length,
+    settled: never.settled.length,
+  });
 });
 
 export const onDealMembershipChanged = onDocumentWritten({ document: "deals/{dealId}", timeoutSeconds: 540, ...options }, async (event) => {

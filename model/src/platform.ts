@@ -3,11 +3,12 @@
 // Firebase package: pass firebase-admin's Firestore (`getFirestore()`), and its Timestamp for the times.
 import { initialConversation, newDeal } from "./contract.ts";
 import { paths } from "./paths.ts";
-import type { DealStatus, TimestampLike } from "./schemas.ts";
+import { newProfile } from "./profiles.ts";
+import type { DealStatus, PublicProfile, TimestampLike } from "./schemas.ts";
 
 /** What the helpers use of firebase-admin's Firestore. */
 export interface PlatformFirestore {
-  doc(path: string): { update(data: Record<string, unknown>): Promise<unknown> };
+  doc(path: string): { update(data: Record<string, unknown>): Promise<unknown>; set(data: Record<string, unknown>): Promise<unknown> };
   batch(): { set(ref: never, data: Record<string, unknown>): unknown; commit(): Promise<unknown> };
 }
 
@@ -45,4 +46,13 @@ export async function createDeal(db: PlatformFirestore, input: PlatformDealInput
  */
 export async function setDealStatus(db: PlatformFirestore, dealId: string, status: DealStatus, now: TimestampLike): Promise<void> {
   await db.doc(paths.deal(dealId)).update({ status, updatedAt: now });
+}
+
+/**
+ * Writes a user's public profile (profiles/{uid}: display name and an https avatar URL the platform chose, or
+ * null). The functions copy it onto every conversation the user takes part in, where the other participant
+ * reads it; call it again whenever the name or avatar changes.
+ */
+export async function setProfile(db: PlatformFirestore, uid: string, profile: PublicProfile, now: TimestampLike): Promise<void> {
+  await db.doc(paths.profile(uid)).set(newProfile(profile, now));
 }

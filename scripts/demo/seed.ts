@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   createDeal,
+  setProfile,
   limits,
   searchTokens,
   systemMessage,
@@ -234,8 +235,17 @@ function random(seed: number) {
 export interface SeedTargets {
   db: Firestore;
   auth: Auth;
-  /** firebase-admin's default bucket (getStorage().bucket(name)). */
-  bucket: { file(path: string): { save(data: Buffer, options: { contentType: string; resumable: boolean }): Promise<unknown> } };
+}
+
+/** firebase-admin's default bucket (getStorage().bucket(name)), as uploadDemoFiles uses it. */
+export interface DemoBucket {
+  file(path: string): { save(data: Buffer, options: { contentType: string; resumable: boolean }): Promise<unknown> };
+}
+
+export interface DemoFile {
+  storagePath: string;
+  bytes: Buffer;
+  contentType: string;
 }
 
 export interface SeedSummary {
@@ -243,6 +253,8 @@ export interface SeedSummary {
   deals: number;
   messages: number;
   attachments: number;
+  /** The attachments' bytes, for uploadDemoFiles once the triggers are on again. */
+  files: DemoFile[];
 }
 
 /** Creates (or re-creates) the demo's accounts: uid, email, password, display name and the `side` claim. */
@@ -258,11 +270,14 @@ export async function seedUsers(auth: Auth, users: DemoUser[], password = DEMO_P
 
 /** Writes the whole demo. `now` is the time the history ends at. */
 export async function seedDemo(targets: SeedTargets, now = Date.now()): Promise<SeedSummary> {
-  const { db, auth, bucket } = targets;
+  const { db, auth } = targets;
   await seedUsers(auth, demoUsers);
+  // Public profiles: what the other side of a deal sees (the demo has no avatar pictures).
+  await Promise.all(demoUsers.map((u) => setProfile(db, u.uid, { displayName: u.name, avatarUrl: null }, Timestamp.fromMillis(now))));
   const names = new Map(demoUsers.map((u) => [u.uid, u.name]));
   let messageCount = 0;
   let attachmentCount = 0;
+  const files: DemoFile[] = [];
   const day = 24 * 60 * 60 * 1000;
   const images = new Map<string, Buffer>();
   const asset = (name: string) => {
@@ -307,7 +322,7 @@ export async function seedDemo(targets: SeedTargets, now = Date.now()): Promise<
         const contentType = name.endsWith(".pdf") ? "application/pdf" : "image/png";
         const bytes = asset(name);
         const storagePath = storagePaths.attachment(deal.id, senderId, id, name);
-        await bucket.file(storagePath).save(bytes, { contentType, resumable: false });
+        files.push({ storagePath, bytes, contentType });
         attachments.push({ name, size: bytes.length, contentType, storagePath });
         attachmentCount += 1;
       }
@@ -353,12 +368,26 @@ export async function seedDemo(targets: SeedTargets, now = Date.now()): Promise<
       conversation[`unread.${reader}`] = count;
       conversation[`hasUnread.${reader}`] = count > 0;
     }
+    // The profile copies the functions keep on the conversation (written here too, so the demo does not wait on them).
+    conversation.profiles = {
+      brand: { displayName: names.get(deal.brand) ?? deal.brand, avatarUrl: null },
+      influencer: { displayName: names.get(deal.influencer) ?? deal.influencer, avatarUrl: null },
+    };
     const last = created[created.length - 1]!;
     conversation.lastMessage = lastMessageOf(last.id, last.doc);
     conversation.lastActivityAt = Timestamp.fromMillis(last.at);
     await db.doc(paths.conversation(deal.id)).update(conversation);
   }
-  return { users: demoUsers.length, deals: demoDeals.length, messages: messageCount, attachments: attachmentCount };
+  return { users: demoUsers.length, deals: demoDeals.length, messages: messageCount, attachments: attachmentCount, files };
+}
+
+/**
+ * Uploads the demo's files. Call it with the functions' triggers on: each upload is verified (and an image gets
+ * its preview) as a real one would, and the verdict lands on its message, which is already written; until then
+ * the other side sees the file as being checked.
+ */
+export async function uploadDemoFiles(bucket: DemoBucket, files: readonly DemoFile[]): Promise<void> {
+  await Promise.all(files.map((f) => bucket.file(f.storagePath).save(f.bytes, { contentType: f.contentType, resumable: false })));
 }
 
 const statusTexts: Record<DealStatus, string> = {

@@ -2,9 +2,11 @@
 // browser context, chat through the page as users would. Everything is read from the screen (data-testid
 // hooks); waits are Playwright's auto-waiting under deadlines, never fixed sleeps. Screenshots of the key
 // screens go to .artifacts/screenshots/ (gitignored).
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createDeal } from "@dealchat/model";
+import { createDeal, limits } from "@dealchat/model";
+import sharp from "sharp";
 import { getApps, initializeApp } from "firebase-admin/app";
 import { getAuth } from "firebase-admin/auth";
 import { Timestamp } from "firebase-admin/firestore";
@@ -254,15 +256,34 @@ describe("the web app in headless Chromium", { timeout: 60_000 }, () => {
         if (document.querySelector('[data-testid="upload-bar"]')) w.sawProgress = true;
       }).observe(document.body, { subtree: true, childList: true });
     });
-    const pdf = Buffer.alloc(3 * 1024 * 1024, 0x25);
-    pdf.write("%PDF-1.4\n", 0);
-    await brandPage.getByTestId("file-input").setInputFiles({ name: "media-kit.pdf", mimeType: "application/pdf", buffer: pdf });
-    await hasText(brandPage.getByTestId("picked-file"), /media-kit\.pdf/);
-    await brandPage.getByTestId("composer-input").fill("Media kit attached");
+    // A 1200 × 900 photo-like PNG of noise (about 3 MB, so the progress bar has time to show).
+    const noise = randomBytes(1200 * 900 * 3);
+    const png = await sharp(noise, { raw: { width: 1200, height: 900, channels: 3 } })
+      .png({ compressionLevel: 1 })
+      .toBuffer();
+    await brandPage.getByTestId("file-input").setInputFiles({ name: "moodboard.png", mimeType: "image/png", buffer: png });
+    await hasText(brandPage.getByTestId("picked-file"), /moodboard\.png/);
+    await brandPage.getByTestId("composer-input").fill("Moodboard attached");
     await brandPage.getByTestId("send").click();
-    await hasText(messageWith(brandPage, "Media kit attached").getByTestId("message-status"), /sent|read/, 30_000);
+    await hasText(messageWith(brandPage, "Moodboard attached").getByTestId("message-status"), /sent|read/, 30_000);
     expect(await brandPage.evaluate(() => (window as unknown as { sawProgress: boolean }).sawProgress)).toBe(true);
-    await messageWith(influencerPage, "Media kit attached").getByTestId("attachment-file").waitFor({ timeout: 15_000 });
+    // The other side gets the functions' small WebP preview once the bytes are verified, not the 3 MB original.
+    const preview = messageWith(influencerPage, "Moodboard attached").getByTestId("attachment-preview");
+    await preview.waitFor({ timeout: 30_000 });
+    await expect
+      .poll(() => preview.evaluate((img: HTMLImageElement) => (img.complete ? `${img.src.slice(0, 5)} ${img.naturalWidth}` : "loading")), { timeout: 15_000 })
+      .toBe(`blob: ${limits.previewWidthPx}`);
+    await hasText(messageWith(influencerPage, "Moodboard attached").locator("figcaption"), /1200 × 900/);
+
+    // A file that is not what it claims (a "PDF" without its end): both sides see it rejected, with the reason.
+    const fakePdf = Buffer.alloc(64 * 1024, 0x25);
+    fakePdf.write("%PDF-1.4\n", 0);
+    await brandPage.getByTestId("file-input").setInputFiles({ name: "contract.pdf", mimeType: "application/pdf", buffer: fakePdf });
+    await brandPage.getByTestId("composer-input").fill("Contract draft");
+    await brandPage.getByTestId("send").click();
+    await hasText(messageWith(influencerPage, "Contract draft").getByTestId("attachment-rejected"), /contract\.pdf was rejected: .*truncated/, 30_000);
+    await hasText(messageWith(brandPage, "Contract draft").getByTestId("attachment-rejected"), /truncated/, 15_000);
+    await shot(influencerPage, "03b-attachments");
 
     // Cancel: a bigger file, cancelled as soon as its progress bar shows; the message stays as failed, then is discarded.
     await brandPage.evaluate(() => {
@@ -318,12 +339,12 @@ describe("the web app in headless Chromium", { timeout: 60_000 }, () => {
     await panel.getByTestId("search-to").fill(day(0));
     await panel.getByTestId("search-run").click();
     await hasCount(results, 1);
-    // Attachments only, no words: the media kit message.
+    // Attachments only, no words: the moodboard and the rejected contract.
     await panel.getByTestId("search-text").fill("");
     await panel.getByTestId("search-attachments").check();
     await panel.getByTestId("search-run").click();
-    await hasCount(results, 1);
-    await hasText(results.first(), /media-kit\.pdf/);
+    await hasCount(results, 2);
+    expect((await results.allInnerTexts()).join(" ")).toMatch(/moodboard\.png[\s\S]*contract\.pdf|contract\.pdf[\s\S]*moodboard\.png/);
     await influencerPage.getByTestId("search-toggle").click();
   });
 

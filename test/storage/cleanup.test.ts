@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { limits, storagePaths, type Attachment } from "@dealchat/model";
 import { uploadRecordId } from "../../functions/src/domain/attachments.ts";
 import { handleAttachmentFinalized, sweepOrphanedUploads, uploadsCollection } from "../../functions/src/handlers/attachments.ts";
+import { awaitedUploadsCollection, neverUploadedReason, resolveNeverUploaded } from "../../functions/src/handlers/verification.ts";
 import { adminBucket, adminFirestore, signedInWebClient, type WebClient } from "../support/clients.ts";
 import { projectId, storageEmulator, uniqueId } from "../support/emulators.ts";
 import { pollUntil } from "../support/wait.ts";
@@ -201,6 +202,63 @@ describe("attachment clean-up by the functions", () => {
 
     // Idempotent: a second run (or a concurrent one) finds nothing left to do.
     expect(await sweepOrphanedUploads({ db, bucket, dealId, now: newest + limits.orphanUploadGraceMs })).toEqual({ deleted: [], referenced: [] });
+  });
+
+  it(`a listed file never uploaded is marked rejected ${limits.orphanUploadGraceMs / 60_000} min after its message, not before; one that arrives late is verified`, {
+    timeout: 3 * FUNCTIONS_DEADLINE_MS,
+  }, async () => {
+    const db = adminFirestore();
+    const bucket = adminBucket();
+    const dealId = await createDeal(brand.user.uid, influencer.user.uid);
+    const uid = brand.user.uid;
+    const missing = storagePaths.attachment(dealId, uid, "m-crashed", "never.pdf");
+    const late = storagePaths.attachment(dealId, uid, "m-late", "late.pdf");
+    const onTime = storagePaths.attachment(dealId, uid, "m-on-time", "on-time.pdf");
+    await uploadBytes(ref(brand.storage(), onTime), realPdf, png);
+    await waitRecorded(onTime);
+    await createMessage(dealId, uid, "m-crashed", ["never.pdf"]);
+    await createMessage(dealId, uid, "m-late", ["late.pdf"]);
+    await createMessage(dealId, uid, "m-on-time", ["on-time.pdf"]);
+    // The message trigger notes the two files that are not in Storage, and only those.
+    const awaited = await pollUntil(
+      () => db.collection(awaitedUploadsCollection).where("dealId", "==", dealId).get(),
+      (snap) => snap.size === 2,
+      { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 200, what: "the files the messages listed but nobody uploaded" },
+    );
+    expect(awaited.docs.map((d) => d.get("storagePath")).sort()).toEqual([late, missing].sort());
+    const listed = awaited.docs.map((d) => (d.get("listedAt") as Timestamp).toMillis());
+    const [firstListed, listedAt] = [Math.min(...listed), Math.max(...listed)];
+    const entryOf = async (messageId: string) => (await db.doc(`deals/${dealId}/messages/${messageId}`).get()).get("attachments")[0] as Attachment;
+    await pollUntil(
+      () => entryOf("m-on-time"),
+      (a) => a.verification?.status === "verified",
+      {
+        timeoutMs: FUNCTIONS_DEADLINE_MS,
+        what: "the verdict of the file uploaded before its message",
+      },
+    );
+
+    // The late file arrives (an app that resumed its upload) and is verified like any other.
+    await uploadBytes(ref(brand.storage(), late), realPdf, png);
+    await pollUntil(
+      () => entryOf("m-late"),
+      (a) => a.verification?.status === "verified",
+      {
+        timeoutMs: FUNCTIONS_DEADLINE_MS,
+        what: "the verdict of the file uploaded after its message",
+      },
+    );
+
+    // Within the grace period nothing changes; at its end the missing file's entry is rejected with the reason.
+    expect(await resolveNeverUploaded({ db, bucket, dealId, now: firstListed + limits.orphanUploadGraceMs - 1 })).toEqual({ rejected: [], settled: [] });
+    expect((await entryOf("m-crashed")).verification).toBeUndefined();
+    const due = await resolveNeverUploaded({ db, bucket, dealId, now: listedAt + limits.orphanUploadGraceMs });
+    expect(due).toEqual({ rejected: [missing], settled: [late] });
+    expect((await entryOf("m-crashed")).verification).toMatchObject({ status: "rejected", reason: neverUploadedReason });
+    expect((await entryOf("m-late")).verification?.status).toBe("verified");
+    // Idempotent: nothing is left to do, and a second run changes nothing.
+    expect(await resolveNeverUploaded({ db, bucket, dealId, now: listedAt + limits.orphanUploadGraceMs })).toEqual({ rejected: [], settled: [] });
+    expect((await db.collection(awaitedUploadsCollection).where("dealId", "==", dealId).get()).size).toBe(0);
   });
 
   it(`a sender keeps at most ${limits.pendingUploadsPerSenderAndDeal} unreferenced uploads per deal; referenced uploads do not count`, {

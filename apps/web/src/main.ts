@@ -30,6 +30,8 @@ import { clear, countdown, fileSize, fullTime, h, relativeAgo, shortTime } from 
 
 const root = document.getElementById("app")!;
 
+type ChatAttachment = ConversationMessage["attachments"][number];
+
 interface Session {
   config: WebAppConfig;
   app: FirebaseApp;
@@ -702,7 +704,7 @@ class ConversationView {
       m.error?.message ?? null,
       m.upload ? Math.round(m.upload.fraction * 100) : null,
       m.readByOther,
-      m.attachments.length,
+      m.attachments.map((a) => a.verification?.status ?? "pending").join(),
       this.editing === m.id,
     ]);
   }
@@ -836,19 +838,47 @@ class ConversationView {
     });
   }
 
-  private attachment(a: { name: string; size: number; contentType: string; storagePath: string }): HTMLElement {
-    const url = () => {
-      let p = this.objectUrls.get(a.storagePath);
-      if (!p) {
-        p = this.s.chat.attachmentObjectUrl(a).then((o) => o.url);
-        p.catch(() => this.objectUrls.delete(a.storagePath));
-        this.objectUrls.set(a.storagePath, p);
-      }
-      return p;
-    };
+  /** A local URL of the attachment's bytes or of its preview, fetched once per page (the SDK revokes them on dispose). */
+  private objectUrl(a: ChatAttachment, kind: "file" | "preview"): Promise<string> {
+    const key = `${kind}:${a.storagePath}`;
+    let p = this.objectUrls.get(key);
+    if (!p) {
+      p = (kind === "preview" ? this.s.chat.attachmentPreviewObjectUrl(a) : this.s.chat.attachmentObjectUrl(a)).then((o) => o.url);
+      p.catch(() => this.objectUrls.delete(key));
+      this.objectUrls.set(key, p);
+    }
+    return p;
+  }
+
+  private download(a: ChatAttachment): void {
+    this.objectUrl(a, "file").then(
+      (u) => h("a", { href: u, download: a.name }).click(),
+      (e: unknown) => {
+        this.composerError.textContent = `Could not download ${a.name}: ${errorText(e)}`;
+      },
+    );
+  }
+
+  /**
+   * An attachment as its verification allows (docs/attachments.md): while the functions check its bytes the other
+   * side sees a placeholder (the uploader sees their own file); a rejected file shows why; a verified image shows
+   * its small WebP preview and opens the full image on click; other files offer a download with what was verified.
+   */
+  private attachment(a: ChatAttachment): HTMLElement {
+    const state = this.s.chat.attachmentState(a);
+    const caption = `${a.name} · ${fileSize(a.size)}`;
+    if (state.status === "rejected")
+      return h(
+        "div",
+        { class: "file rejected", "data-testid": "attachment-rejected" },
+        `⚠ ${a.name} was rejected: ${state.reason ?? "it failed verification"}`,
+      );
+    if (state.status === "pending" && !state.canDownload)
+      return h("div", { class: "file pending", "data-testid": "attachment-pending" }, `⏳ ${caption} · checking…`);
     if (a.contentType.startsWith("image/")) {
-      const img = h("img", { alt: a.name, class: "thumb", "data-testid": "attachment-image", loading: "lazy" });
-      void url().then(
+      const img = h("img", { alt: a.name, class: "thumb", "data-testid": state.hasPreview ? "attachment-preview" : "attachment-image", loading: "lazy" });
+      // The preview is a few tens of KiB; the full image is fetched only when the user opens it.
+      void this.objectUrl(a, state.hasPreview ? "preview" : "file").then(
         (u) => {
           img.src = u;
         },
@@ -856,26 +886,27 @@ class ConversationView {
           img.alt = `${a.name} (could not load)`;
         },
       );
-      return h("figure", { class: "attachment" }, img, h("figcaption", {}, `${a.name} · ${fileSize(a.size)}`));
+      const open = () =>
+        void this.objectUrl(a, "file").then(
+          (u) => window.open(u, "_blank", "noopener"),
+          (e: unknown) => {
+            this.composerError.textContent = `Could not open ${a.name}: ${errorText(e)}`;
+          },
+        );
+      const size = state.details?.width && state.details.height ? ` · ${state.details.width} × ${state.details.height}` : "";
+      return h(
+        "figure",
+        { class: "attachment" },
+        h("button", { type: "button", class: "thumb-button", title: `Open ${a.name}`, onclick: open }, img),
+        h("figcaption", {}, `${caption}${size}`),
+      );
     }
+    const pages = state.details?.pageCount ? ` · ${state.details.pageCount} page${state.details.pageCount === 1 ? "" : "s"}` : "";
+    const duration = state.details?.durationMs ? ` · ${countdown(state.details.durationMs)}` : "";
     return h(
       "button",
-      {
-        type: "button",
-        class: "file",
-        "data-testid": "attachment-file",
-        onclick: () =>
-          void url().then(
-            (u) => {
-              const link = h("a", { href: u, download: a.name });
-              link.click();
-            },
-            (e: unknown) => {
-              this.composerError.textContent = `Could not download ${a.name}: ${errorText(e)}`;
-            },
-          ),
-      },
-      `📄 ${a.name} · ${fileSize(a.size)}`,
+      { type: "button", class: "file", "data-testid": "attachment-file", onclick: () => this.download(a) },
+      `📄 ${caption}${pages}${duration}`,
     );
   }
 

@@ -268,30 +268,117 @@ export interface MessageAttachmentsEvent {
 }
 
 /**
+ * Platform-only (no rule matches it): a file a new message listed that was not in Storage when the message was
+ * created. The SDK uploads before it writes the message, so this is rare: an app that crashed mid-send, or a
+ * client that never meant to upload. resolveNeverUploaded settles these entries once the grace period is over.
+ */
+export const awaitedUploadsCollection = "attachmentAwaitedUploads";
+const AwaitedUpload = z.object({ storagePath: z.string(), dealId: z.string(), messageId: z.string(), listedAt: timestampOf });
+export const awaitedUploadRef = (db: Firestore, path: string): DocumentReference => db.collection(awaitedUploadsCollection).doc(uploadRecordId(path));
+
+/** The reason an app shows for a listed file that never arrived. */
+export const neverUploadedReason = "the file was never uploaded";
+
+/**
  * A message was created: copy the verdicts already reached for its files into its attachment entries (the files
  * were uploaded, and usually verified, before the message was written). Files not decided yet get their verdict
- * from verifyAttachment, which finds the message by then.
+ * from verifyAttachment, which finds the message by then; files not even in Storage (given `bucket`) are noted
+ * for resolveNeverUploaded, so their entries do not stay "being checked" for ever.
  */
-export async function handleMessageAttachmentsCreated(event: MessageAttachmentsEvent, db: Firestore): Promise<{ outcome: string; cost: Cost }> {
+export async function handleMessageAttachmentsCreated(
+  event: MessageAttachmentsEvent,
+  db: Firestore,
+  bucket?: Pick<Bucket, "file">,
+): Promise<{ outcome: string; cost: Cost; awaited?: string[] }> {
   const result = await runCounted(db, async (tx) => {
     const ref = db.doc(paths.message(event.dealId, event.messageId));
     const message = parseMessage((await tx.getDoc(ref)).data());
-    if (!message || message.deleted || message.attachments.length === 0) return { outcome: "ignored" };
+    if (!message || message.deleted || message.attachments.length === 0) return { outcome: "ignored", unrecorded: [] as string[], listedAt: null };
     const own = message.attachments.filter((a) => {
       const file = parseAttachmentPath(a.storagePath);
       return file !== null && file.senderId === message.senderId && file.messageId === event.messageId && file.dealId === event.dealId;
     });
     const verdicts = new Map<string, AttachmentVerification>();
+    const unrecorded: string[] = [];
     for (const a of own) {
-      const record = VerificationRecord.safeParse((await tx.getDoc(verificationRef(db, a.storagePath))).data());
+      const snap = await tx.getDoc(verificationRef(db, a.storagePath));
+      const record = VerificationRecord.safeParse(snap.data());
       if (record.success && record.data.verification) verdicts.set(a.storagePath, record.data.verification);
+      else if (!snap.exists && !a.verification) unrecorded.push(a.storagePath);
     }
     const next = withVerdicts(message.attachments, verdicts);
-    if (!next) return { outcome: "unchanged" };
-    tx.update(ref, { attachments: next });
-    return { outcome: "applied" };
+    if (next) tx.update(ref, { attachments: next });
+    return { outcome: next ? "applied" : "unchanged", unrecorded, listedAt: message.createdAt };
   });
-  return { outcome: result.outcome, cost: result.cost };
+  const cost = { ...result.cost };
+  const awaited: string[] = [];
+  if (bucket && result.listedAt) {
+    // No record yet: either the upload trigger has not run (the file is there) or the file never came.
+    for (const path of result.unrecorded) {
+      const [exists] = await bucket.file(path).exists();
+      if (exists) continue;
+      await awaitedUploadRef(db, path).set({ storagePath: path, dealId: event.dealId, messageId: event.messageId, listedAt: result.listedAt });
+      cost.writes += 1;
+      awaited.push(path);
+    }
+  }
+  return { outcome: result.outcome, cost, ...(awaited.length > 0 ? { awaited } : {}) };
+}
+
+export interface NeverUploadedResult {
+  /** Entries marked rejected: their file never arrived within limits.orphanUploadGraceMs. */
+  rejected: string[];
+  /** Noted files that arrived after all (their verification decides) or whose message is gone. */
+  settled: string[];
+}
+
+/**
+ * Part of the scheduled clean-up: a file a message has listed for limits.orphanUploadGraceMs that is still not in
+ * Storage gets a rejected verdict on its entry ("the file was never uploaded"), so both sides stop showing it as
+ * being checked. An entry that already has a verdict keeps it. Idempotent; one page per run (the rest next run).
+ */
+export async function resolveNeverUploaded(options: {
+  db: Firestore;
+  bucket: Pick<Bucket, "file">;
+  now?: number;
+  /** Only this deal's entries (tests share one emulator). */
+  dealId?: string;
+  pageSize?: number;
+}): Promise<NeverUploadedResult> {
+  const { db, bucket } = options;
+  const nowMs = options.now ?? Date.now();
+  const cutoffMs = nowMs - limits.orphanUploadGraceMs;
+  const collection = db.collection(awaitedUploadsCollection);
+  const query = options.dealId
+    ? collection.where("dealId", "==", options.dealId)
+    : collection.where("listedAt", "<=", Timestamp.fromMillis(cutoffMs)).orderBy("listedAt");
+  const result: NeverUploadedResult = { rejected: [], settled: [] };
+  for (const snap of (await query.limit(options.pageSize ?? 200).get()).docs) {
+    const noted = AwaitedUpload.safeParse(snap.data());
+    const file = noted.success ? parseAttachmentPath(noted.data.storagePath) : null;
+    if (!noted.success || !file) {
+      await snap.ref.delete();
+      continue;
+    }
+    if (noted.data.listedAt.toMillis() > cutoffMs) continue; // only in a deal-scoped run
+    const [exists] = await bucket.file(file.path).exists();
+    if (exists) result.settled.push(file.path);
+    else {
+      const verdict: AttachmentVerification = { status: "rejected", reason: neverUploadedReason, checkedAt: Timestamp.fromMillis(nowMs) };
+      const changed = await runCounted(db, async (tx) => {
+        const ref = db.doc(paths.message(file.dealId, file.messageId));
+        const message = parseMessage((await tx.getDoc(ref)).data());
+        if (!message || message.deleted || message.senderId !== file.senderId) return { changed: false };
+        const undecided = new Map(message.attachments.filter((a) => a.storagePath === file.path && !a.verification).map((a) => [a.storagePath, verdict]));
+        const next = withVerdicts(message.attachments, undecided);
+        if (next) tx.update(ref, { attachments: next });
+        return { changed: next !== null };
+      });
+      (changed.changed ? result.rejected : result.settled).push(file.path);
+    }
+    await snap.ref.delete();
+  }
+  return result;
 }
 
 /** The verdict records and previews of files the platform deletes (tombstones, orphans): deleted, idempotently. */
