@@ -3,7 +3,7 @@
 import { isBlank, limits, newMessage } from "@dealchat/model";
 import { Timestamp } from "firebase-admin/firestore";
 import { describe, expect, it, vi } from "vitest";
-import type { ConversationViewState } from "../src/index.ts";
+import type { ConversationViewState, TypingState } from "../src/index.ts";
 import { Recorder, adminFirestore, record, seedDeal, seedMessage, type Party, useBrandAndInfluencer } from "./support.ts";
 
 let brand: Party;
@@ -69,7 +69,13 @@ describe("pacing", () => {
     const mine = brand.chat.conversation(dealId, { watchTyping: false });
     const { states } = record(theirs);
     try {
-      await states.until((s) => !s.loading && !s.otherTyping, "the initial not-typing state");
+      await states.until((s) => !s.loading && !s.otherTyping, "the conversation, nobody typing");
+      // The state has no "typing listener answered" signal; a second listener on the same document shares the
+      // handle's Firestore target, so its first answer says the handle's is in place too.
+      const probe = new Recorder<TypingState>();
+      const stopProbe = influencer.chat.watchTyping(dealId, probe.next, probe.fail);
+      await probe.until((s) => !s.typing, "the initial not-typing state");
+      stopProbe();
       mine.typing();
       const on = await states.until((s) => s.otherTyping, "the brand typing");
       await mine.stopTyping();

@@ -22,6 +22,9 @@ describe("typing indicators", () => {
     const who = new Recorder<TypingState>();
     const stopWho = influencer.chat.watchTyping(dealId, who.next, who.fail);
     await states.until((s) => !s.loading && !s.otherTyping, "the conversation, nobody typing");
+    // The state has no "typing listener answered" signal; the second listener on the same document shares the
+    // handle's Firestore target, so its first answer says the handle's is in place too.
+    await who.until((s) => !s.typing, "the initial not-typing state");
 
     mine.typing();
     const shown = await states.until((s) => s.otherTyping, "the brand typing");
