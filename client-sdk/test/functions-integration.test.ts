@@ -4,12 +4,11 @@
 import { describe, expect, it } from "vitest";
 import type { ConversationHandleState, MyResponseStats, UnreadTotal } from "../src/index.ts";
 import { Recorder, adminFirestore, record, seedDeal, type Party, useBrandAndInfluencer } from "./support.ts";
-import { pollUntil } from "../../test/support/wait.ts";
+import { pollUntil, FUNCTIONS_DEADLINE_MS } from "../../test/support/wait.ts";
 import { getMetadata, ref } from "firebase/storage";
 import { pdfOfPages, smallPng } from "../../test/storage/fixtures/generate.ts";
 
 // Triggers run one after another in the emulator, behind every other suite's writes on a shared machine.
-const FUNCTIONS_DEADLINE_MS = 60_000;
 
 let brand: Party;
 let influencer: Party;
