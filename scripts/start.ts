@@ -4,7 +4,7 @@
 // DEALCHAT_START_TIMINGS=1) prints where the seconds went.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { getApps, initializeApp } from "firebase-admin/app";
 import { getAuth } from "firebase-admin/auth";
 import { getFirestore } from "firebase-admin/firestore";
@@ -181,7 +181,8 @@ async function main(): Promise<void> {
   say("");
   for (const u of demoUsers) say(`   ${u.email.padEnd(width)}  ${DEMO_PASSWORD}   ${u.name} (${u.side})`);
   say("");
-  say(" Data is kept in .demo-data/ between runs (saved on Ctrl-C).");
+  const shownDir = demoDataDir.startsWith(repoRoot) ? `${relative(repoRoot, demoDataDir)}/` : demoDataDir;
+  say(` Data is kept in ${shownDir} between runs (saved on Ctrl-C).`);
   say(" Start over: stop with Ctrl-C, then `npm run demo:reset`.");
   say(`──────────────────────────────────────────────────────────────  ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   if (showTimings) {

@@ -192,8 +192,7 @@ export class ClientContext {
     });
   }
 
-  /** Runs a timer-driven task under the registry, so dispose() clears it. */
-  /** A repeating task on the injectable clock (one timeout re-armed after each run). */
+  /** A repeating task on the injectable clock (one timeout re-armed after each run), cleared by dispose(). */
   setIntervalTracked(task: () => void, ms: number): Unsubscribe {
     let handle: unknown;
     const arm = () => {
@@ -206,6 +205,7 @@ export class ClientContext {
     return this.registry.add(() => this.clock.clearTimeout(handle));
   }
 
+  /** A one-off task on the injectable clock, under the registry so that dispose() clears it. */
   setTimeoutTracked(task: () => void, ms: number): Unsubscribe {
     let unsubscribe: Unsubscribe = () => {};
     const handle = this.clock.setTimeout(() => {

@@ -81,7 +81,10 @@ export function typingIndicator(ctx: ClientContext, dealId: string, onError: (e:
       writes += 1;
       ctx.countWrites();
       await enqueue(async () => {
-        const { side } = await ctx.membership(dealId);
+        const { side, closed } = await ctx.membership(dealId);
+        // Nobody can write typing in a closed deal (the rules refuse it, and the Firebase SDK would log the refusal);
+        // an indicator left on there expires by itself.
+        if (closed) return;
         await setDoc(ref, typingOff(side, serverTimestamp()));
       });
     },

@@ -5,8 +5,8 @@ import { limits, storagePaths, type Attachment } from "@dealchat/model";
 import sharp from "sharp";
 import { Timestamp } from "firebase-admin/firestore";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ConversationHandleState, ConversationViewState, UploadProgress } from "../src/index.ts";
-import { Recorder, adminFirestore, brandAndInfluencer, closeAll, seedDeal, type Party, useBrandAndInfluencer } from "./support.ts";
+import type { ConversationHandleState, UploadProgress } from "../src/index.ts";
+import { Recorder, adminFirestore, brandAndInfluencer, closeAll, record, seedDeal, type Party, useBrandAndInfluencer } from "./support.ts";
 import { pollUntil } from "../../test/support/wait.ts";
 import { elfExecutable, pdfOfPages, smallPng } from "../../test/storage/fixtures/generate.ts";
 
@@ -70,16 +70,16 @@ describe("upload, send and download", () => {
     timeout: 2 * VERIFY_DEADLINE_MS,
   }, async () => {
     const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
-    const theirs = new Recorder<ConversationViewState>();
-    const view = influencer.chat.openConversation({ dealId }, theirs.next, theirs.fail);
-    await theirs.until((s) => !s.fromCache, "the conversation");
+    const view = influencer.chat.conversation(dealId, { watchTyping: false });
+    const mine = brand.chat.conversation(dealId, { watchTyping: false });
+    const { states: theirs } = record(view);
+    await theirs.until((s) => !s.loading && !s.fromCache, "the conversation");
 
     const photo = realPng;
     const brief = realPdf;
     const progress: UploadProgress[] = [];
-    const handle = brand.chat.send(
+    const handle = mine.send(
       {
-        dealId,
         text: "Mood board and brief",
         files: [
           { name: "mood.png", contentType: "image/png", data: photo },
@@ -133,7 +133,8 @@ describe("upload, send and download", () => {
     const blob = await influencer.chat.attachmentBlob(shownBrief!);
     expect(blob.type).toBe("application/pdf");
     expect(new Uint8Array(await blob.arrayBuffer())).toEqual(brief);
-    view.unsubscribe();
+    view.dispose();
+    mine.dispose();
   });
 
   it("a disguised file is rejected with its reason: neither side gets a download", { timeout: 2 * VERIFY_DEADLINE_MS }, async () => {

@@ -6,14 +6,25 @@ import { getAuth } from "firebase/auth";
 import { disableNetwork, enableNetwork } from "firebase/firestore";
 import { describe, expect, it } from "vitest";
 import {
+  PRESENCE_HEARTBEAT_MS,
   createDealChat,
   type Clock,
   type ConversationHandle,
   type ConversationHandleState,
   type ConversationListHandleState,
-  type ReadableStore,
 } from "../src/index.ts";
-import { Recorder, adminFirestore, brandAndInfluencer, closeAll, seedDeal, seedMessage, type Party, uniqueId, useBrandAndInfluencer } from "./support.ts";
+import {
+  type Recorder,
+  adminFirestore,
+  brandAndInfluencer,
+  closeAll,
+  record,
+  seedDeal,
+  seedMessage,
+  type Party,
+  uniqueId,
+  useBrandAndInfluencer,
+} from "./support.ts";
 
 let brand: Party;
 let influencer: Party;
@@ -21,13 +32,6 @@ let influencer: Party;
 useBrandAndInfluencer((parties) => ({ brand, influencer } = parties));
 
 const newDeal = (status: "active" | "completed" = "active") => seedDeal({ brandId: brand.uid, influencerId: influencer.uid, status });
-
-/** Records every value the store hands out, starting with the one `subscribe` replays. */
-function record<T extends object>(store: Pick<ReadableStore<T>, "subscribe">): { states: Recorder<T>; stop: () => void } {
-  const states = new Recorder<T>();
-  const stop = store.subscribe(states.next);
-  return { states, stop };
-}
 
 const ready = (states: Recorder<ConversationHandleState>) =>
   states.until((s) => !s.loading && !s.fromCache && s.conversation !== null, "the conversation from the server");
@@ -379,6 +383,35 @@ describe("the injectable clock", () => {
       typing.dispose();
     } finally {
       chat.dispose();
+    }
+  });
+
+  it("the presence heartbeat and the other side's presence expiry run on the injected clock", async () => {
+    const dealId = await newDeal();
+    const clock = new ManualClock();
+    const chat = createDealChat({ firestore: influencer.client.db, auth: getAuth(influencer.client.app), side: "influencer", clock });
+    const brandDevice = await brand.chat.connectPresence();
+    try {
+      const handle = chat.conversation(dealId, { watchPresence: true, watchTyping: false });
+      const { states } = record(handle);
+      await states.until((s) => s.otherPresence?.online === true, "the brand online");
+
+      // This device's heartbeat: the next one is written when the injected clock says its interval has passed.
+      await chat.connectPresence();
+      const writes = chat.stats().documentWrites;
+      clock.advance(PRESENCE_HEARTBEAT_MS - 1);
+      expect(chat.stats().documentWrites).toBe(writes);
+      clock.advance(1);
+      expect(chat.stats().documentWrites).toBe(writes + 1);
+
+      // The brand's entry expires on this client's clock (its device never said goodbye), without a new snapshot.
+      clock.advance(limits.presenceTtlMs);
+      expect(handle.getLatestValue().otherPresence).toMatchObject({ online: false });
+      chat.dispose();
+      expect(clock.pending).toBe(0);
+    } finally {
+      chat.dispose();
+      await brandDevice.disconnect();
     }
   });
 });

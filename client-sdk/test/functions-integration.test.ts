@@ -2,14 +2,13 @@
 // (unread counters, last-message summaries) reaches the SDK's live list, and markRead's watermark brings the
 // counter back to zero.
 import { describe, expect, it } from "vitest";
-import type { ConversationListState, ConversationViewState, MyResponseStats, UnreadTotal } from "../src/index.ts";
-import { Recorder, adminFirestore, seedDeal, type Party, useBrandAndInfluencer } from "./support.ts";
-import { pollUntil } from "../../test/support/wait.ts";
+import type { ConversationHandleState, MyResponseStats, UnreadTotal } from "../src/index.ts";
+import { Recorder, adminFirestore, record, seedDeal, type Party, useBrandAndInfluencer } from "./support.ts";
+import { pollUntil, FUNCTIONS_DEADLINE_MS } from "../../test/support/wait.ts";
 import { getMetadata, ref } from "firebase/storage";
 import { pdfOfPages, smallPng } from "../../test/storage/fixtures/generate.ts";
 
 // Triggers run one after another in the emulator, behind every other suite's writes on a shared machine.
-const FUNCTIONS_DEADLINE_MS = 60_000;
 
 let brand: Party;
 let influencer: Party;
@@ -17,18 +16,22 @@ let influencer: Party;
 useBrandAndInfluencer((parties) => ({ brand, influencer } = parties));
 
 const newDeal = () => seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
+/** Messages the server has stored (the user's own local ones have no createdAt yet). */
+const stored = (s: ConversationHandleState) => s.messages.filter((m) => m.status === "sent" && m.createdAt !== null);
 
 describe("with the Cloud Functions", () => {
   it(
     "brings the functions' unread counter and last message to the other side's list, and back to 0 after markRead",
     async () => {
       const dealId = await newDeal();
-      const states = new Recorder<ConversationListState>();
-      const list = influencer.chat.watchConversations({}, states.next, states.fail);
-      await states.until((s) => !s.fromCache && s.items.some((c) => c.dealId === dealId), "the conversation in the list");
+      // The influencer's conversation list screen; the brand writes from their conversation screen.
+      const list = influencer.chat.conversationList();
+      const { states, stop } = record(list);
+      const brandScreen = brand.chat.conversation(dealId, { watchTyping: false });
+      await states.until((s) => !s.loading && !s.fromCache && s.items.some((c) => c.dealId === dealId), "the conversation in the list");
       const from = states.mark();
-      await brand.chat.send({ dealId, text: "are you there?" }).done;
-      await brand.chat.send({ dealId, text: "ping" }).done;
+      await brandScreen.send({ text: "are you there?" }).done;
+      await brandScreen.send({ text: "ping" }).done;
       const converged = await states.until(
         (s) => {
           const c = s.items.find((c) => c.dealId === dealId);
@@ -42,13 +45,19 @@ describe("with the Cloud Functions", () => {
       const total = new Recorder<UnreadTotal>();
       const stopTotal = influencer.chat.watchUnreadTotal(total.next, total.fail);
       await total.until((t) => !t.fromCache && t.total === 2, "the unread total", { timeoutMs: FUNCTIONS_DEADLINE_MS });
-      await influencer.chat.markRead(dealId);
+      // The influencer opens the conversation and reads it.
+      const influencerScreen = influencer.chat.conversation(dealId, { watchTyping: false });
+      await influencerScreen.markRead();
       await states.until((s) => s.items.find((c) => c.dealId === dealId)?.unreadCount === 0, "nothing unread after markRead", {
         from,
         timeoutMs: FUNCTIONS_DEADLINE_MS,
       });
+      expect(list.getLatestValue().lastError).toBeNull();
       stopTotal();
-      list.unsubscribe();
+      stop();
+      list.dispose();
+      brandScreen.dispose();
+      influencerScreen.dispose();
     },
     3 * FUNCTIONS_DEADLINE_MS,
   );
@@ -57,20 +66,27 @@ describe("with the Cloud Functions", () => {
     "shows the platform's system message and the closed status live when a deal completes; sends are then refused",
     async () => {
       const dealId = await newDeal();
-      const states = new Recorder<ConversationViewState>();
-      const view = brand.chat.openConversation({ dealId }, states.next, states.fail);
-      await states.until((s) => !s.fromCache && s.conversation !== null, "the conversation");
+      const handle = brand.chat.conversation(dealId);
+      const { states } = record(handle);
+      await states.until((s) => !s.loading && !s.fromCache && s.conversation !== null, "the conversation");
+      expect(handle.getLatestValue()).toMatchObject({ readOnly: false, dealStatus: "active" });
       const from = states.mark();
       await adminFirestore().doc(`deals/${dealId}`).update({ status: "completed", updatedAt: new Date() });
       const closed = await states.until(
-        (s) => s.conversation?.closed === true && s.messages.some((m) => m.senderSide === "system"),
+        (s) => s.readOnly && s.conversation?.closed === true && s.messages.some((m) => m.senderSide === "system"),
         "the closed status and the system message",
         { from, timeoutMs: FUNCTIONS_DEADLINE_MS },
       );
       expect(closed.conversation?.status).toBe("completed");
-      expect(closed.messages.find((m) => m.senderSide === "system")).toMatchObject({ isMine: false, deleted: false });
-      await expect(brand.chat.send({ dealId, text: "one more thing" }).done).rejects.toMatchObject({ code: "failed-precondition", reason: "deal-closed" });
-      view.unsubscribe();
+      expect(closed.dealStatus).toBe("completed");
+      expect(closed.messages.find((m) => m.senderSide === "system")).toMatchObject({ isMine: false, deleted: false, status: "sent" });
+      const refused = handle.send({ text: "one more thing" });
+      await expect(refused.done).rejects.toMatchObject({ code: "failed-precondition", reason: "deal-closed" });
+      expect(handle.getLatestValue().messages.find((m) => m.id === refused.messageId)).toMatchObject({
+        status: "failed",
+        error: { code: "failed-precondition", reason: "deal-closed" },
+      });
+      handle.dispose();
     },
     3 * FUNCTIONS_DEADLINE_MS,
   );
@@ -81,27 +97,24 @@ describe("response times through the SDK", () => {
     "shows both sides' statistics and 'waiting since' on the conversation, and each user's own statistics",
     async () => {
       const dealId = await newDeal();
-      const states = new Recorder<ConversationViewState>();
-      const view = brand.chat.openConversation({ dealId }, states.next, states.fail);
-      await states.until((s) => !s.fromCache && s.conversation !== null, "the conversation");
-      await brand.chat.send({ dealId, text: "Can you post on Friday?" }).done;
-      await brand.chat.send({ dealId, text: "(just checking)" }).done;
-      const asked = await states.until(
-        (s) => s.messages.filter((m) => !m.pending).length === 2 && s.conversation?.responseTimes.influencer.waitingSince != null,
-        "the influencer to owe an answer",
-        { timeoutMs: FUNCTIONS_DEADLINE_MS },
-      );
+      const handle = brand.chat.conversation(dealId, { watchTyping: false });
+      const influencerScreen = influencer.chat.conversation(dealId, { watchTyping: false });
+      const { states } = record(handle);
+      await states.until((s) => !s.loading && !s.fromCache && s.conversation !== null, "the conversation");
+      await handle.send({ text: "Can you post on Friday?" }).done;
+      await handle.send({ text: "(just checking)" }).done;
+      const asked = await states.until((s) => stored(s).length === 2 && s.responseTimes?.influencer.waitingSince != null, "the influencer to owe an answer", {
+        timeoutMs: FUNCTIONS_DEADLINE_MS,
+      });
       const question = asked.messages.find((m) => m.text === "Can you post on Friday?")!;
       // The nudge does not reset the clock: the influencer has been waited for since the question.
       expect(asked.conversation!.responseTimes.influencer.waitingSince!.toMillis()).toBe(question.createdAt!.toMillis());
       expect(asked.conversation!.responseTimes.influencer.unansweredTurns).toBe(1);
 
-      await influencer.chat.send({ dealId, text: "Friday works" }).done;
-      const answered = await states.until(
-        (s) => s.conversation?.responseTimes.influencer.count === 1 && s.messages.filter((m) => !m.pending).length === 3,
-        "the influencer's answer to be counted",
-        { timeoutMs: FUNCTIONS_DEADLINE_MS },
-      );
+      await influencerScreen.send({ text: "Friday works" }).done;
+      const answered = await states.until((s) => s.responseTimes?.influencer.count === 1 && stored(s).length === 3, "the influencer's answer to be counted", {
+        timeoutMs: FUNCTIONS_DEADLINE_MS,
+      });
       const reply = answered.messages.find((m) => m.text === "Friday works")!;
       // Whole milliseconds (server timestamps carry microseconds).
       const expected = Math.round(reply.createdAt!.toMillis() - question.createdAt!.toMillis());
@@ -116,7 +129,10 @@ describe("response times through the SDK", () => {
       });
       expect(answered.conversation!.responseTimes.brand).toMatchObject({ count: 0, unansweredTurns: 1 });
       expect(answered.conversation!.responseTimes.brand.waitingSince!.toMillis()).toBe(reply.createdAt!.toMillis());
-      view.unsubscribe();
+      // The state's own copy is the conversation entry's.
+      expect(answered.responseTimes).toEqual(answered.conversation!.responseTimes);
+      handle.dispose();
+      influencerScreen.dispose();
 
       // The influencer's own statistics: a one-off read and a live watch agree on this deal's answer.
       const mine = await pollUntil(
@@ -156,11 +172,12 @@ describe("attachment clean-up by the functions", () => {
         { name: "brief.pdf", contentType: "application/pdf", data: await pdfOfPages(1) },
         { name: "mood.png", contentType: "image/png", data: await smallPng(64, 48) },
       ];
-      const sending = brand.chat.send({ dealId, text: "files attached", files });
+      const brandScreen = brand.chat.conversation(dealId, { watchTyping: false });
+      const sending = brandScreen.send({ text: "files attached", files });
       await expect(sending.done).resolves.toBe("sent");
 
-      const states = new Recorder<ConversationViewState>();
-      const view = influencer.chat.openConversation({ dealId }, states.next, states.fail);
+      const view = influencer.chat.conversation(dealId, { watchTyping: false });
+      const { states } = record(view);
       const delivered = await states.until(
         (s) =>
           s.messages.some((m) => m.id === sending.messageId && m.attachments.length === 2 && m.attachments.every((a) => a.verification?.status === "verified")),
@@ -170,7 +187,7 @@ describe("attachment clean-up by the functions", () => {
       const attachments = delivered.messages.find((m) => m.id === sending.messageId)!.attachments;
       for (const attachment of attachments) expect((await influencer.chat.attachmentBytes(attachment)).byteLength).toBeGreaterThan(0);
 
-      await brand.chat.delete({ dealId, messageId: sending.messageId });
+      await brandScreen.delete(sending.messageId);
       await states.until((s) => s.messages.some((m) => m.id === sending.messageId && m.deleted), "the tombstone");
       // The files go once onMessageUpdated has run. Poll their metadata (a rules-guarded read), not their bytes:
       // the Storage emulator crashes when a download races the deletion of the same file.
@@ -199,7 +216,8 @@ describe("attachment clean-up by the functions", () => {
         (result) => result === "storage/object-not-found",
         { timeoutMs: FUNCTIONS_DEADLINE_MS, intervalMs: 200, what: `${previewPath} to be deleted` },
       );
-      view.unsubscribe();
+      view.dispose();
+      brandScreen.dispose();
     },
     3 * FUNCTIONS_DEADLINE_MS,
   );

@@ -1,6 +1,8 @@
 // Messages end to end: live tail and older pages, sending (pending state, retries, offline queue, closed
 // deals), edit and delete within the window, read receipts. Two real Auth-emulator users, real rules. Screens
-// are conversation handles (chat.conversation); sends, edits and history go through the chat's own methods.
+// are conversation handles (chat.conversation) and act through them; what a screen does not do (the send API's
+// id semantics: retries of an id, squatted ids, synchronous input checks; edits seeded by a test) goes through
+// the chat's own methods.
 import { limits, searchTokens } from "@dealchat/model";
 import { disableNetwork, enableNetwork } from "firebase/firestore";
 import { describe, expect, it } from "vitest";
@@ -20,7 +22,7 @@ function open(party: Party, dealId: string, sizes: { tailSize?: number; pageSize
   const handle = party.chat.conversation(dealId, { ...sizes, watchTyping: false });
   handle.subscribe((s) => (s.lastError ? states.fail(s.lastError) : states.next(s)));
   const view = { loadOlder: () => handle.loadOlder(), unsubscribe: () => handle.dispose() };
-  return { states, view, ready: states.until((s) => !s.loading && !s.fromCache && s.conversation !== null, "the first server snapshot") };
+  return { handle, states, view, ready: states.until((s) => !s.loading && !s.fromCache && s.conversation !== null, "the first server snapshot") };
 }
 
 /** `count` brand messages "m 0"… one second apart, recent enough for the author's edit window; oldest first. */
@@ -66,11 +68,16 @@ describe("sending and the live tail", () => {
     const theirs = open(influencer, dealId);
     await Promise.all([mine.ready, theirs.ready]);
 
-    const handle = brand.chat.send({ dealId, text: "Hello from the brand" });
+    const handle = mine.handle.send({ text: "Hello from the brand" });
     const pending = await mine.states.until((s) => s.messages.some((m) => m.id === handle.messageId && m.pending), "the pending message");
     expect(pending.hasPendingWrites).toBe(true);
+    expect(pending.messages.find((m) => m.id === handle.messageId)).toMatchObject({ status: "pending", isMine: true });
     await expect(handle.done).resolves.toBe("sent");
-    await mine.states.until((s) => s.messages.some((m) => m.id === handle.messageId && !m.pending), "the acknowledged message");
+    const acknowledged = await mine.states.until(
+      (s) => s.messages.some((m) => m.id === handle.messageId && !m.pending && m.createdAt !== null),
+      "the acknowledged message",
+    );
+    expect(acknowledged.messages.find((m) => m.id === handle.messageId)).toMatchObject({ status: "sent", error: null });
 
     const delivered = await theirs.states.until((s) => s.messages.some((m) => m.id === handle.messageId), "the message on the other side");
     const message = delivered.messages.find((m) => m.id === handle.messageId)!;
@@ -322,21 +329,23 @@ describe("history queries", () => {
 describe("edit and delete within the window", () => {
   it("edits and tombstones recent messages, seen live by the other side", async () => {
     const dealId = await newDeal();
+    const mine = open(brand, dealId);
     const theirs = open(influencer, dealId);
-    await theirs.ready;
-    const sent = brand.chat.send({ dealId, text: "first draft" });
+    await Promise.all([mine.ready, theirs.ready]);
+    const sent = mine.handle.send({ text: "first draft" });
     await sent.done;
-    await brand.chat.edit({ dealId, messageId: sent.messageId, text: "final version" });
+    await mine.handle.edit(sent.messageId, "final version");
     const edited = await theirs.states.until((s) => s.messages.some((m) => m.id === sent.messageId && m.text === "final version"), "the edit");
     expect(edited.messages.find((m) => m.id === sent.messageId)!.editedAt).not.toBeNull();
 
-    await brand.chat.delete({ dealId, messageId: sent.messageId });
+    await mine.handle.delete(sent.messageId);
     const deleted = await theirs.states.until((s) => s.messages.some((m) => m.id === sent.messageId && m.deleted), "the tombstone");
     expect(deleted.messages.find((m) => m.id === sent.messageId)).toMatchObject({ text: null, attachments: [], deleted: true });
-    await expect(brand.chat.edit({ dealId, messageId: sent.messageId, text: "revive" })).rejects.toMatchObject({
+    await expect(mine.handle.edit(sent.messageId, "revive")).rejects.toMatchObject({
       code: "failed-precondition",
       reason: "message-deleted",
     });
+    mine.view.unsubscribe();
     theirs.view.unsubscribe();
   });
 
@@ -396,15 +405,19 @@ describe("read receipts", () => {
     const dealId = await newDeal();
     const mine = open(brand, dealId);
     await mine.ready;
-    const a = brand.chat.send({ dealId, text: "one" });
-    const b = brand.chat.send({ dealId, text: "two" });
+    const a = mine.handle.send({ text: "one" });
+    const b = mine.handle.send({ text: "two" });
     await Promise.all([a.done, b.done]);
-    const before = await mine.states.until((s) => s.messages.filter((m) => !m.pending).length === 2, "both messages acknowledged");
+    const before = await mine.states.until((s) => s.messages.filter((m) => !m.pending && m.createdAt !== null).length === 2, "both messages acknowledged");
     expect(before.messages.every((m) => !m.readByOther)).toBe(true);
 
+    // The influencer's screen marks read on every incoming message: the calls are folded.
+    const theirs = open(influencer, dealId);
+    await theirs.ready;
     const writes = influencer.chat.stats().documentWrites;
-    await Promise.all([influencer.chat.markRead(dealId), influencer.chat.markRead(dealId), influencer.chat.markRead(dealId), influencer.chat.markRead(dealId)]);
+    await Promise.all([theirs.handle.markRead(), theirs.handle.markRead(), theirs.handle.markRead(), theirs.handle.markRead()]);
     expect(influencer.chat.stats().documentWrites - writes).toBe(2); // leading write + one trailing write for the rest
+    theirs.view.unsubscribe();
 
     const read = await mine.states.until((s) => s.messages.length === 2 && s.messages.every((m) => m.readByOther), "both messages read by the influencer");
     expect(read.conversation?.otherReadWatermark).not.toBeNull();

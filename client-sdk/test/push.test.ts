@@ -7,9 +7,8 @@ import { doc, setDoc, serverTimestamp } from "firebase/firestore";
 import { notificationCollections, notificationPaths, pushDeviceDoc } from "@dealchat/model";
 import { DealChatError, type UnreadTotal } from "../src/index.ts";
 import { Recorder, adminFirestore, seedDeal, type Party, uniqueId, useBrandAndInfluencer } from "./support.ts";
-import { pollUntil } from "../../test/support/wait.ts";
+import { pollUntil, FUNCTIONS_DEADLINE_MS } from "../../test/support/wait.ts";
 
-const FUNCTIONS_DEADLINE_MS = 60_000;
 const fcmToken = (label: string) => `${label}_${uniqueId("t").replace(/[^A-Za-z0-9_-]/g, "")}:APA91b${"Z".repeat(120)}`;
 
 let brand: Party;

@@ -5,8 +5,8 @@ import { readFileSync } from "node:fs";
 import { checkQuery, type IndexConfig, type QuerySpec } from "@dealchat/model";
 import { getAuth } from "firebase/auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDealChat, type ConversationListState, type ConversationViewState, type DealChat, type HistoryInput } from "../src/index.ts";
-import { Recorder, brandAndInfluencer, closeAll, seedDeal, type Party } from "./support.ts";
+import { createDealChat, type DealChat, type HistoryInput } from "../src/index.ts";
+import { Recorder, brandAndInfluencer, closeAll, record, seedDeal, type Party } from "./support.ts";
 
 let brand: Party;
 let influencer: Party;
@@ -26,30 +26,29 @@ describe("queries and indexes", () => {
   it("issues only queries that firestore.indexes.json serves", async () => {
     const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
     await seedDeal({ brandId: brand.uid, influencerId: influencer.uid, status: "completed" });
-    await chat.send({ dealId, text: "first" }).done;
-    await chat.send({ dealId, text: "second" }).done;
+    // The conversation screen: sends, the live tail and an older page.
+    const screen = chat.conversation(dealId, { tailSize: 1, pageSize: 1 });
+    await screen.send({ text: "first" }).done;
+    await screen.send({ text: "second" }).done;
+    await record(screen).states.until((s) => !s.fromCache && s.messages.some((m) => m.status === "sent" && m.createdAt !== null), "the tail");
+    await screen.loadOlder();
+    expect(screen.getLatestValue().lastError).toBeNull();
+    screen.dispose();
 
     // Conversation list: every filter combination, first page and a cursor page.
     for (const status of [undefined, "active", "completed"] as const) {
       for (const unreadOnly of [false, true]) {
-        const states = new Recorder<ConversationListState>();
-        const list = chat.watchConversations({ pageSize: 1, ...(status ? { status } : {}), unreadOnly }, states.next, states.fail);
-        await states.until((s) => !s.fromCache, "the list");
+        const list = chat.conversationList({ pageSize: 1, ...(status ? { status } : {}), unreadOnly });
+        await record(list).states.until((s) => !s.loading && !s.fromCache, "the list");
         await list.loadMore();
-        list.unsubscribe();
+        expect(list.getLatestValue().lastError).toBeNull();
+        list.dispose();
       }
     }
     const totals = new Recorder<unknown>();
     const stopTotal = chat.watchUnreadTotal(totals.next, totals.fail);
     await totals.until(() => true, "the unread total");
     stopTotal();
-
-    // Conversation view: live tail and an older page.
-    const view = new Recorder<ConversationViewState>();
-    const open = chat.openConversation({ dealId, tailSize: 1, pageSize: 1 }, view.next, view.fail);
-    await view.until((s) => !s.fromCache && s.messages.length > 0, "the tail");
-    await open.loadOlder();
-    open.unsubscribe();
 
     // History: every combination of the filters, and a cursor page.
     const day = 24 * 60 * 60_000;

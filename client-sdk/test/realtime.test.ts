@@ -3,8 +3,8 @@ import { limits, presenceDoc, presenceEntry, typingOn } from "@dealchat/model";
 import { Timestamp } from "firebase-admin/firestore";
 import { getAuth } from "firebase/auth";
 import { describe, expect, it } from "vitest";
-import { TYPING_REFRESH_MS, createDealChat, type ConversationViewState, type PresenceState, type TypingState } from "../src/index.ts";
-import { Recorder, adminFirestore, seedDeal, type Party, useBrandAndInfluencer } from "./support.ts";
+import { TYPING_REFRESH_MS, createDealChat, type ConversationHandleState, type ConversationViewState, type TypingState } from "../src/index.ts";
+import { Recorder, adminFirestore, record, seedDeal, type Party, useBrandAndInfluencer } from "./support.ts";
 
 let brand: Party;
 let influencer: Party;
@@ -14,16 +14,26 @@ useBrandAndInfluencer((parties) => ({ brand, influencer } = parties));
 describe("typing indicators", () => {
   it("shows the other side typing, clears on stop and expires by itself", async () => {
     const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
-    const states = new Recorder<TypingState>();
-    const stop = influencer.chat.watchTyping(dealId, states.next, states.fail);
-    await states.until((s) => !s.typing, "the initial not-typing state");
+    // Both conversation screens (the influencer's watches typing by default).
+    const theirs = influencer.chat.conversation(dealId);
+    const mine = brand.chat.conversation(dealId, { watchTyping: false });
+    const { states, stop } = record(theirs);
+    // The callback API's typing state also says who types.
+    const who = new Recorder<TypingState>();
+    const stopWho = influencer.chat.watchTyping(dealId, who.next, who.fail);
+    await states.until((s) => !s.loading && !s.otherTyping, "the conversation, nobody typing");
+    // The state has no "typing listener answered" signal; the second listener on the same document shares the
+    // handle's Firestore target, so its first answer says the handle's is in place too.
+    await who.until((s) => !s.typing, "the initial not-typing state");
 
-    const typing = brand.chat.typing(dealId);
-    typing.keystroke();
-    const shown = await states.until((s) => s.typing, "the brand typing");
-    expect(shown).toMatchObject({ side: "brand", uid: brand.uid });
-    await typing.stop();
-    await states.until((s) => !s.typing, "the indicator cleared", { from: states.values.indexOf(shown) + 1 });
+    mine.typing();
+    const shown = await states.until((s) => s.otherTyping, "the brand typing");
+    expect(shown.otherParticipant).toMatchObject({ uid: brand.uid, side: "brand" });
+    expect(await who.until((s) => s.typing, "the brand typing (callback API)")).toMatchObject({ side: "brand", uid: brand.uid });
+    stopWho();
+    await mine.stopTyping();
+    await states.until((s) => !s.otherTyping, "the indicator cleared", { from: states.values.indexOf(shown) + 1 });
+    expect(mine.getLatestValue().lastError).toBeNull();
 
     // A crashed app leaves its document behind: it stops counting once expiresAt passes, with no new write.
     // The mark comes before the write: the listener can deliver it before the admin SDK's write resolves. The
@@ -32,9 +42,11 @@ describe("typing indicators", () => {
     await adminFirestore()
       .doc(`deals/${dealId}/typing/${brand.uid}`)
       .set(typingOn("brand", Timestamp.now(), Timestamp.fromMillis(Date.now() + 4_000)));
-    const abandoned = await states.until((s) => s.typing, "the abandoned indicator", { from });
-    await states.until((s) => !s.typing, "the abandoned indicator to expire", { from: states.values.indexOf(abandoned) + 1 });
+    const abandoned = await states.until((s) => s.otherTyping, "the abandoned indicator", { from });
+    await states.until((s) => !s.otherTyping, "the abandoned indicator to expire", { from: states.values.indexOf(abandoned) + 1 });
     stop();
+    theirs.dispose();
+    mine.dispose();
   });
 
   it("writes at most once per refresh interval while typing (30 s burst, fake clock)", async () => {
@@ -45,14 +57,21 @@ describe("typing indicators", () => {
     const chat = createDealChat({ firestore: brand.client.db, auth: getAuth(brand.client.app), now: () => now });
     const errors: Error[] = [];
     try {
-      const typing = chat.typing(dealId, (e) => errors.push(e));
+      const screen = chat.conversation(dealId, { watchTyping: false });
+      // Every error the handle reports (typing writes included) lands in lastError.
+      const stopErrors = screen.subscribeWithSelector(
+        (s) => ({ lastError: s.lastError }),
+        ({ lastError }) => lastError && errors.push(lastError),
+      );
+      const writesBefore = chat.stats().documentWrites;
       for (let t = 0; t < 30_000; t += 150) {
-        typing.keystroke();
+        screen.typing();
         now += 150;
       }
-      expect(typing.writes).toBe(30_000 / TYPING_REFRESH_MS);
-      await typing.stop();
-      expect(typing.writes).toBe(30_000 / TYPING_REFRESH_MS + 1);
+      expect(chat.stats().documentWrites - writesBefore).toBe(30_000 / TYPING_REFRESH_MS);
+      await screen.stopTyping();
+      expect(chat.stats().documentWrites - writesBefore).toBe(30_000 / TYPING_REFRESH_MS + 1);
+      stopErrors();
       // The fake clock squeezes 30 s of refreshes into well under a second of real time, faster than the rules'
       // pacing (limits.typingMinIntervalMs) lets refreshes through: the only errors may be those refusals.
       expect(errors.filter((e) => (e as { code?: string }).code !== "permission-denied")).toEqual([]);
@@ -66,12 +85,14 @@ describe("typing indicators", () => {
 
   it("refuses typing in a closed deal", async () => {
     const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid, status: "completed" });
-    const errors = new Recorder<Error>();
     const chat = createDealChat({ firestore: brand.client.db, auth: getAuth(brand.client.app) });
     try {
-      const typing = chat.typing(dealId, errors.next);
-      typing.keystroke();
-      expect(await errors.until(() => true, "the refusal")).toMatchObject({ code: "failed-precondition", reason: "deal-closed" });
+      const screen = chat.conversation(dealId, { watchTyping: false });
+      const { states } = record(screen);
+      screen.typing();
+      const refused = await states.until((s) => s.lastError !== null, "the refusal");
+      expect(refused.lastError).toMatchObject({ code: "failed-precondition", reason: "deal-closed" });
+      await states.until((s) => s.readOnly, "the deal shown read-only");
     } finally {
       chat.dispose();
     }
@@ -80,8 +101,18 @@ describe("typing indicators", () => {
 
 describe("presence", () => {
   it("is online while any device is connected, offline after the last one leaves, and expires on a crash", async () => {
-    const states = new Recorder<PresenceState>();
-    const stop = influencer.chat.watchPresence(brand.uid, states.next, states.fail);
+    // The influencer's conversation screen with the brand's presence.
+    const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
+    const screen = influencer.chat.conversation(dealId, { watchPresence: true, watchTyping: false });
+    const recorded = record(screen);
+    // What the screen shows of the other side's presence (null until it is known).
+    const states = {
+      mark: () => recorded.states.mark(),
+      /** Where a presence value was first delivered (the states after it carry the same object until it changes). */
+      indexOf: (p: ConversationHandleState["otherPresence"]) => recorded.states.values.findIndex((s) => s.otherPresence === p),
+      until: (accept: (p: NonNullable<ConversationHandleState["otherPresence"]>) => boolean, what: string, options?: { from?: number }) =>
+        recorded.states.until((s) => s.otherPresence !== null && accept(s.otherPresence), what, options).then((s) => s.otherPresence!),
+    };
     await states.until((s) => !s.online, "the brand offline at first");
 
     // Two tabs of the same user: two clients, two connection entries.
@@ -113,7 +144,7 @@ describe("presence", () => {
         .doc(`presence/${brand.uid}`)
         .set(presenceDoc(Timestamp.now(), { crashed: presenceEntry(Timestamp.now(), Timestamp.fromMillis(Date.now() + 1_500)) }));
       const crashed = await states.until((s) => s.online && s.connections === 1, "the crashed device online", { from });
-      await states.until((s) => !s.online, "the crashed device expired", { from: states.values.indexOf(crashed) + 1 });
+      await states.until((s) => !s.online, "the crashed device expired", { from: states.indexOf(crashed) + 1 });
       // The next connection drops the stale entry rather than accumulating it.
       from = states.mark();
       const next = await brand.chat.connectPresence();
@@ -123,7 +154,8 @@ describe("presence", () => {
       await next.disconnect();
     } finally {
       tab2.dispose();
-      stop();
+      recorded.stop();
+      screen.dispose();
     }
   });
 
@@ -144,7 +176,8 @@ describe("presence", () => {
   });
 });
 
-describe("lifecycle", () => {
+// The callback API stays supported for apps that keep state themselves: its subscriptions and their lifecycle.
+describe("lifecycle of the callback API", () => {
   it("every subscription returns an unsubscribe, and dispose() ends them all", async () => {
     const dealId = await seedDeal({ brandId: brand.uid, influencerId: influencer.uid });
     const chat = createDealChat({ firestore: influencer.client.db, auth: getAuth(influencer.client.app), side: "influencer" });

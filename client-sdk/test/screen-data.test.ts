@@ -7,9 +7,9 @@ import { newDeal, setProfile } from "@dealchat/model";
 import { describe, expect, it } from "vitest";
 import { attachmentContentTypes, limits, type ConversationHandleState, type ConversationListHandleState } from "../src/index.ts";
 import { Recorder, adminFirestore, seedDeal, seedMessage, type Party, uniqueId, useBrandAndInfluencer } from "./support.ts";
+import { FUNCTIONS_DEADLINE_MS } from "../../test/support/wait.ts";
 
 // Triggers run one after another in the emulator, behind every other suite's writes on a shared machine.
-const FUNCTIONS_DEADLINE_MS = 60_000;
 // The first trigger of a run may wait for a Functions worker to start (scripts/ gives workers 180 s).
 const FIRST_TRIGGER_DEADLINE_MS = 180_000;
 

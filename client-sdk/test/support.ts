@@ -143,6 +143,13 @@ function describe(value: unknown): string {
   }
 }
 
+/** Records every value a handle's store hands out, starting with the one `subscribe` replays. */
+export function record<T>(store: { subscribe(listener: (value: T) => void): () => void }): { states: Recorder<T>; stop: () => void } {
+  const states = new Recorder<T>();
+  const stop = store.subscribe(states.next);
+  return { states, stop };
+}
+
 export { adminFirestore, uniqueId };
 
 /**

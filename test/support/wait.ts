@@ -1,5 +1,12 @@
 // Waiting for eventually-consistent effects (triggers) without fixed sleeps.
 
+/**
+ * How long a test waits for the Cloud Functions' effect of a write. Alone, a cold worker answers in a few seconds;
+ * in the full suite on a 2-core machine the Functions emulator works off every file's triggers in one queue, and a
+ * single effect has been seen to take 50–60 s. Only a failing wait ever lasts this long.
+ */
+export const FUNCTIONS_DEADLINE_MS = 90_000;
+
 /** Resolves with the first value for which `accept` holds, from a subscription; rejects at the deadline. */
 export function waitForSnapshot<T>(
   subscribe: (next: (value: T) => void, fail: (error: Error) => void) => () => void,
