@@ -32,7 +32,15 @@ export const onMessageCreated = onDocumentCreated({ document: "deals/{dealId}/me
   const result = report("onMessageCreated", event.id, event.params, await handleMessageCreated({ eventId: event.id, time: event.time, dealId, messageId }));
   // Copies the verdicts of a new message's already-verified files into its attachment entries (docs/attachments.md).
   if (event.data?.get("hasAttachments") === true) {
-    const attachments = await handleMessageAttachmentsCreated({ dealId, messageId }, db(), storageReachable() ? await bucket() : undefined);
+    // Without a usable bucket (none configured for this app) the verdict copy still runs, without the Storage check:
+    // the attachments' part must not fail the conversation state's invocation.
+    const storage = storageReachable()
+      ? await bucket().catch((error: unknown) => {
+          logger.warn("attachment verdicts: Storage is not usable here", { eventId: event.id, ...event.params, error: String(error) });
+          return undefined;
+        })
+      : undefined;
+    const attachments = await handleMessageAttachmentsCreated({ dealId, messageId }, db(), storage);
     logger.debug(`onMessageCreated attachments ${attachments.outcome}`, { eventId: event.id, ...event.params, ...attachments });
   }
   return result;
