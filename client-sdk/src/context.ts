@@ -216,6 +216,27 @@ export class ClientContext {
     return unsubscribe;
   }
 
+  /**
+   * Waits `ms` on the client's clock. Settles either way: rejects with cancelled/"disposed" when the client is
+   * disposed first, so a caller waiting out a pacing interval never hangs.
+   */
+  wait(ms: number, what: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let fired = false;
+      const rejectOnDispose = this.registry.add(() => {
+        if (!fired) reject(new DealChatError("cancelled", `${what}: the client was disposed first`, "disposed"));
+      });
+      this.setTimeoutTracked(
+        () => {
+          fired = true;
+          rejectOnDispose();
+          resolve();
+        },
+        Math.max(0, ms),
+      );
+    });
+  }
+
   /** What the client already knows of the user's role in a deal, without reading anything. */
   knownMembership(dealId: string): DealMembership | undefined {
     return this.memberships.get(dealId);

@@ -46,7 +46,7 @@ export async function connectPresence(ctx: ClientContext, options: PresenceOptio
       await write();
     } catch (first) {
       if (toDealChatError(first, what).code !== "permission-denied") throw toDealChatError(first, what);
-      await new Promise<void>((resolve) => ctx.setTimeoutTracked(resolve, limits.presenceMinIntervalMs + PACING_MARGIN_MS));
+      await ctx.wait(limits.presenceMinIntervalMs + PACING_MARGIN_MS, what);
       ctx.countWrites();
       try {
         await write();

@@ -158,7 +158,7 @@ async function waitOutPreferencesPacing(ctx: ClientContext, stored: DocumentSnap
   const updatedAt = stored.get("updatedAt") as { toMillis?: () => number } | undefined;
   const last = typeof updatedAt?.toMillis === "function" ? updatedAt.toMillis() : null;
   const wait = last === null ? 0 : last + notificationLimits.preferencesMinIntervalMs - ctx.now();
-  if (wait > 0) await new Promise<void>((resolve) => ctx.setTimeoutTracked(resolve, wait + PACING_MARGIN_MS));
+  if (wait > 0) await ctx.wait(wait + PACING_MARGIN_MS, "changing notification preferences");
 }
 
 async function readPreferences(ctx: ClientContext): Promise<{ view: NotificationSettingsView; snap: DocumentSnapshot }> {

@@ -218,7 +218,7 @@ async function changeOwnMessage(ctx: ClientContext, dealId: string, messageId: s
   // The rules accept one edit per limits.editMinIntervalMs (from the stored editedAt): wait out the rest of it.
   const editedAt = snap.get("editedAt") as Timestamp | null;
   const tooSoonBy = action === "edit" && editedAt ? editedAt.toMillis() + limits.editMinIntervalMs - ctx.now() : 0;
-  if (tooSoonBy > 0) await new Promise<void>((resolve) => ctx.setTimeoutTracked(resolve, tooSoonBy + PACING_MARGIN_MS));
+  if (tooSoonBy > 0) await ctx.wait(tooSoonBy + PACING_MARGIN_MS, `${action}: message ${messageId}`);
   ctx.countWrites();
   try {
     await updateDoc(ref, change);

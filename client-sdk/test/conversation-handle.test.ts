@@ -7,6 +7,7 @@ import { disableNetwork, enableNetwork } from "firebase/firestore";
 import { describe, expect, it } from "vitest";
 import {
   PRESENCE_HEARTBEAT_MS,
+  READ_THROTTLE_MS,
   createDealChat,
   type Clock,
   type ConversationHandle,
@@ -25,6 +26,7 @@ import {
   uniqueId,
   useBrandAndInfluencer,
 } from "./support.ts";
+import { pollUntil } from "../../test/support/wait.ts";
 
 let brand: Party;
 let influencer: Party;
@@ -335,6 +337,10 @@ describe("the injectable clock", () => {
     get pending(): number {
       return this.timers.size;
     }
+    /** Milliseconds until the earliest timer is due, on this clock. */
+    get nextDueIn(): number {
+      return Math.min(...[...this.timers.values()].map((t) => t.at)) - this.now();
+    }
     advance(ms: number): void {
       this.offset += ms;
       for (const [id, timer] of [...this.timers].sort((a, b) => a[1].at - b[1].at)) {
@@ -363,6 +369,50 @@ describe("the injectable clock", () => {
       expect(chat.stats().documentWrites).toBe(writes);
     } finally {
       chat.dispose();
+    }
+  });
+
+  it("the trailing read receipt is paced from the server's answer to the leading one, not from when it was sent", async () => {
+    const dealId = await newDeal();
+    const clock = new ManualClock();
+    const chat = createDealChat({ firestore: influencer.client.db, auth: getAuth(influencer.client.app), side: "influencer", clock });
+    try {
+      const handle = chat.conversation(dealId, { watchTyping: false });
+      await ready(record(handle).states);
+      const leading = handle.markRead();
+      const trailing = handle.markRead();
+      // The leading write is slow to be answered (as under load): the throttle interval passes meanwhile, but the
+      // trailing write is not scheduled before the answer, or it could land within the rules' pacing interval.
+      clock.advance(READ_THROTTLE_MS * 2);
+      expect(clock.pending).toBe(0);
+      await leading;
+      await pollUntil(
+        async () => clock.pending,
+        (n) => n === 1,
+        { what: "the trailing write scheduled after the answer" },
+      );
+      expect(clock.nextDueIn).toBeGreaterThan(limits.watermarkMinIntervalMs);
+      expect(clock.nextDueIn).toBeLessThan(READ_THROTTLE_MS);
+      chat.dispose();
+      await expect(trailing).rejects.toMatchObject({ code: "cancelled", reason: "disposed" });
+    } finally {
+      chat.dispose();
+    }
+  });
+
+  it("marking read on a second device right after the first waits out the rules' pacing instead of failing", async () => {
+    const dealId = await newDeal();
+    const device = () => createDealChat({ firestore: influencer.client.db, auth: getAuth(influencer.client.app), side: "influencer" });
+    const [phone, laptop] = [device(), device()];
+    try {
+      await phone.markRead(dealId);
+      const first = (await adminFirestore().doc(`conversations/${dealId}`).get()).get("readWatermark.influencer");
+      await laptop.markRead(dealId); // the server refuses a move within limits.watermarkMinIntervalMs of the last
+      const second = (await adminFirestore().doc(`conversations/${dealId}`).get()).get("readWatermark.influencer");
+      expect(second.toMillis() - first.toMillis()).toBeGreaterThanOrEqual(limits.watermarkMinIntervalMs);
+    } finally {
+      phone.dispose();
+      laptop.dispose();
     }
   });
 
