@@ -1,0 +1,33 @@
+// What the machine is doing, for benches that must tell CPU contention from the code's own cost: the busy
+// share of every core (Linux /proc/stat), and a wait for the machine to be idle.
+import { readFileSync } from "node:fs";
+
+/** CPU ticks per second in /proc/stat (USER_HZ, 100 on Linux). */
+export const TICKS_PER_SECOND = 100;
+
+/** Busy and total CPU ticks of the whole machine so far (Linux /proc/stat), or undefined elsewhere. */
+export function cpuTicks(): { busy: number; total: number } | undefined {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1, 8).map(Number);
+    const idle = fields[3]! + fields[4]!;
+    const total = fields.reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits until the machine's cores are mostly idle (under a quarter busy over a 50-ms window): the work a send set
+ * off (every trigger, the notification tasks, the emulators' own) is done. Gives up after 30 s. Without /proc/stat
+ * (not Linux) it returns at once.
+ */
+export async function machineQuiet(): Promise<void> {
+  const deadline = performance.now() + 30_000;
+  for (let before = cpuTicks(); before && performance.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 50));
+    const after = cpuTicks()!;
+    if ((after.busy - before.busy) / Math.max(1, after.total - before.total) < 0.25) return;
+    before = after;
+  }
+}
