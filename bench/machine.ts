@@ -5,8 +5,13 @@ import { readFileSync } from "node:fs";
 /** CPU ticks per second in /proc/stat (USER_HZ, 100 on Linux). */
 export const TICKS_PER_SECOND = 100;
 
+export interface CpuTicks {
+  busy: number;
+  total: number;
+}
+
 /** Busy and total CPU ticks of the whole machine so far (Linux /proc/stat), or undefined elsewhere. */
-export function cpuTicks(): { busy: number; total: number } | undefined {
+export function cpuTicks(): CpuTicks | undefined {
   try {
     const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1, 8).map(Number);
     const idle = fields[3]! + fields[4]!;
