@@ -162,12 +162,8 @@ async function settle(db: Firestore, dealId: string, messageId: string | null, f
   let conversationBefore = (await conversationRef.get()).data() ?? {};
   let messageBefore = messageRef ? ((await messageRef.get()).data() ?? {}) : {};
   account(label, await first());
-  // A new message also fires onMessageNotify (notification-triggers.ts): it enqueues the push and digest tasks, with
-  // no Firestore operation; counted as the invocation it is.
-  if (label === "onMessageCreated") {
-    chain.invocations += 1;
-    chain.breakdown.push("onMessageNotify 0r/0w + tasks");
-  }
+  // onMessageCreated also enqueues the push and digest tasks (no Firestore operation) in the same invocation.
+  if (label === "onMessageCreated") chain.breakdown[chain.breakdown.length - 1] += " + tasks";
   for (let round = 0; round < 5; round++) {
     const conversationAfter = (await conversationRef.get()).data() ?? {};
     const messageAfter = messageRef ? ((await messageRef.get()).data() ?? {}) : {};

@@ -13,7 +13,7 @@ import { handleMessageCreated, handleMessageUpdated } from "./handlers/messages.
 import { handleProfileWritten } from "./handlers/profiles.ts";
 import { handleMessageAttachmentsCreated, resolveNeverUploaded, retryTransientStorage } from "./handlers/verification.ts";
 import type { HandlerResult } from "./handlers/shared.ts";
-import { scheduleConversationInbox } from "./notification-triggers.ts";
+import { scheduleConversationInbox, scheduleMessageNotifications } from "./notification-triggers.ts";
 
 // Every handler is idempotent and order-safe, so retrying a failed event is always safe.
 const options = { retry: true } as const;
@@ -25,11 +25,15 @@ function report(name: string, eventId: string, params: Record<string, string>, r
   return result;
 }
 
-// One trigger per new message for the conversation state and the attachments' verdicts (a message without files
-// would otherwise cost an invocation that does nothing); notifications keep their own (notification-triggers.ts).
+// One trigger per new message for the conversation state, the notifications' tasks and the attachments' verdicts:
+// each of these as a trigger of its own cost an invocation per send (the Functions emulator's CPU, production's
+// invocations), and the attachments' one did nothing for a message without files.
 export const onMessageCreated = onDocumentCreated({ document: "deals/{dealId}/messages/{messageId}", ...options }, async (event) => {
   const { dealId, messageId } = event.params;
   const result = report("onMessageCreated", event.id, event.params, await handleMessageCreated({ eventId: event.id, time: event.time, dealId, messageId }));
+  // After the conversation state (its transaction is not held while the tasks are enqueued); a skipped message
+  // (no deal, malformed) notifies nobody.
+  if (result.outcome !== "skipped") await scheduleMessageNotifications(event.id, { dealId, messageId }, event.data?.data() ?? {}, event.time);
   // Copies the verdicts of a new message's already-verified files into its attachment entries (docs/attachments.md).
   if (event.data?.get("hasAttachments") === true) {
     // Without a usable bucket (none configured for this app) the verdict copy still runs, without the Storage check:
@@ -118,4 +122,4 @@ export const onDealMembershipChanged = onDocumentWritten({ document: "deals/{dea
   logger.debug(`onDealMembershipChanged ${result.outcome}`, { eventId: event.id, ...event.params, ...result });
   return result;
 });
-export { emailDigest, inboxRecompute, notificationSettings, onMessageNotify, onPushTokenRegistered, pushNotify } from "./notification-triggers.ts";
+export { emailDigest, inboxRecompute, notificationSettings, onPushTokenRegistered, pushNotify } from "./notification-triggers.ts";

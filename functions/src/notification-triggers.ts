@@ -1,6 +1,7 @@
 // Trigger and task-queue adapters of the inbox, push and digest (handlers/inbox.ts, handlers/notifications.ts).
 // None of them runs inside the message write path: a new message and a conversation counter change only enqueue
-// named Cloud Tasks; the tasks do the reading and writing (docs/notifications.md).
+// named Cloud Tasks (from the message and conversation triggers in index.ts); the tasks do the reading and writing
+// (docs/notifications.md).
 import { logger } from "firebase-functions";
 import { onDocumentCreated } from "firebase-functions/v2/firestore";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
@@ -58,14 +59,24 @@ export async function scheduleConversationInbox(
   return { outcome: "scheduled", scheduled };
 }
 
-export const onMessageNotify = onDocumentCreated({ document: "deals/{dealId}/messages/{messageId}", ...retried }, async (event) => {
-  const data = event.data?.data() ?? {};
+/**
+ * The notifications' part of a new message: a pushNotify task for the recipient (named by the message) and a digest
+ * check, enqueued without any Firestore operation. Run by the one message trigger, onMessageCreated (index.ts), after
+ * the conversation state, so a send costs one invocation fewer; a failure fails that invocation, whose retry finds the
+ * conversation state already applied and enqueues again (named tasks: nothing twice).
+ */
+export async function scheduleMessageNotifications(
+  eventId: string,
+  params: { dealId: string; messageId: string },
+  data: Record<string, unknown>,
+  eventTime: string,
+): Promise<{ outcome: string; scheduled: unknown }> {
   const createdAt = data.createdAt as { toMillis?: () => number } | undefined;
-  const createdAtMs = typeof createdAt?.toMillis === "function" ? createdAt.toMillis() : Date.parse(event.time);
-  const scheduled = await scheduleForNewMessage({ ...event.params, senderSide: String(data.senderSide), createdAtMs }, deps());
-  logger.debug("onMessageNotify scheduled", { eventId: event.id, ...event.params, scheduled });
+  const createdAtMs = typeof createdAt?.toMillis === "function" ? createdAt.toMillis() : Date.parse(eventTime);
+  const scheduled = await scheduleForNewMessage({ ...params, senderSide: String(data.senderSide), createdAtMs }, deps());
+  logger.debug("onMessageCreated notifications scheduled", { eventId, ...params, scheduled });
   return { outcome: "scheduled", scheduled };
-});
+}
 
 export const onPushTokenRegistered = onDocumentCreated({ document: "pushTokens/{uid}/devices/{token}", ...retried }, async (event) => {
   const result = await handlePushTokenRegistered(event.params.uid, event.params.token, db());

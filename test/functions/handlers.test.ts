@@ -5,13 +5,14 @@
 import functionsTest from "firebase-functions-test";
 import { getApp, getApps, initializeApp } from "firebase-admin/app";
 import { getFirestore, Timestamp, type DocumentSnapshot } from "firebase-admin/firestore";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handleConversationUpdated } from "../../functions/src/handlers/conversations.ts";
 import { onDealWritten, onMessageCreated, onMessageUpdated } from "../../functions/src/index.ts";
 import { statusMessageId } from "../../functions/src/handlers/deals.ts";
 import { owedAnswersQuery, responseStatsRetentionMs, responseWindows, textEdit, tombstone as tombstoneOf, withOwedAnswers } from "@dealchat/model";
 import { toAdminQuery } from "../../functions/src/store/query.ts";
 import { projectId, uniqueId } from "../support/emulators.ts";
+import { recordTasks, type RecordingTasks } from "../support/recording-tasks.ts";
 import { at, dealData, messageData, newDealIds, seedDeal, type SeededDeal } from "./support.ts";
 
 const isolatedProject = `${projectId}-handlers`;
@@ -19,6 +20,14 @@ const fft = functionsTest({ projectId: isolatedProject });
 const db = getFirestore(getApps().some((a) => a.name === "[DEFAULT]") ? getApp() : initializeApp({ projectId: isolatedProject }));
 
 const messageCreated = fft.wrap(onMessageCreated);
+// The message trigger also enqueues the notifications' tasks; this project's are recorded here.
+let enqueued: RecordingTasks;
+beforeAll(async () => {
+  enqueued = await recordTasks();
+});
+afterAll(async () => {
+  await enqueued.stop();
+});
 const messageUpdated = fft.wrap(onMessageUpdated);
 // The read-watermark part of onConversationWritten (its other part enqueues inbox tasks: test/notifications).
 const conversationUpdated = (event: {
@@ -150,6 +159,13 @@ describe("onMessageCreated", () => {
       expect(await messageCreated(event)).toMatchObject({ outcome: "duplicate", cost: { writes: 0 } });
     }
     await expectExactState(deal, m);
+    // The same invocation enqueued each message's push for its recipient once (named by the message: the second
+    // delivery found the name taken), and the recipients' digest checks.
+    const ofDeal = enqueued.tasks.filter((t) => (t.payload as { dealId?: string } | undefined)?.dealId === deal.dealId);
+    const pushes = ofDeal.filter((t) => t.queue === "pushNotify");
+    expect(pushes.map((t) => (t.payload as { side: string }).side).sort()).toEqual(["brand", "brand", "influencer", "influencer", "influencer"]);
+    expect(new Set(pushes.map((t) => t.id)).size).toBe(m.length);
+    expect(ofDeal.filter((t) => t.queue === "emailDigest").length).toBeGreaterThan(0);
   });
 
   it("derives the same exact state with the events in reversed order, then all redelivered", async () => {
