@@ -351,13 +351,24 @@ describe("the injectable clock", () => {
     }
   }
 
-  it("the throttled read receipt is scheduled on the injected clock, and settles when the client is disposed first", async () => {
+  /** The influencer's client on a ManualClock, with a new deal's conversation loaded (typing not watched). */
+  async function loadedOnManualClock() {
     const dealId = await newDeal();
     const clock = new ManualClock();
     const chat = createDealChat({ firestore: influencer.client.db, auth: getAuth(influencer.client.app), side: "influencer", clock });
+    const handle = chat.conversation(dealId, { watchTyping: false });
     try {
-      const handle = chat.conversation(dealId, { watchTyping: false });
       await ready(record(handle).states);
+    } catch (e) {
+      chat.dispose();
+      throw e;
+    }
+    return { clock, chat, handle };
+  }
+
+  it("the throttled read receipt is scheduled on the injected clock, and settles when the client is disposed first", async () => {
+    const { clock, chat, handle } = await loadedOnManualClock();
+    try {
       await handle.markRead();
       const writes = chat.stats().documentWrites;
       const trailing = handle.markRead(); // within READ_THROTTLE_MS: folded into one trailing write
@@ -373,12 +384,8 @@ describe("the injectable clock", () => {
   });
 
   it("the trailing read receipt is paced from the server's answer to the leading one, not from when it was sent", async () => {
-    const dealId = await newDeal();
-    const clock = new ManualClock();
-    const chat = createDealChat({ firestore: influencer.client.db, auth: getAuth(influencer.client.app), side: "influencer", clock });
+    const { clock, chat, handle } = await loadedOnManualClock();
     try {
-      const handle = chat.conversation(dealId, { watchTyping: false });
-      await ready(record(handle).states);
       const leading = handle.markRead();
       const trailing = handle.markRead();
       // The leading write is slow to be answered (as under load): the throttle interval passes meanwhile, but the
