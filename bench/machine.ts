@@ -23,16 +23,20 @@ export function cpuTicks(): CpuTicks | undefined {
 }
 
 /**
- * Waits until the machine's cores are mostly idle (under a quarter busy over a 50-ms window): the work a send set
- * off (every trigger, the notification tasks, the emulators' own) is done. Gives up after 30 s. Without /proc/stat
- * (not Linux) it returns at once.
+ * Waits until the machine's cores are mostly idle (under a quarter busy) for `quietMs` in a row, measured in 50-ms
+ * windows: the work a send set off (every trigger, the notification tasks, the emulators' own) is done. Gives up
+ * after `deadlineMs` and says whether it got there. Without /proc/stat (not Linux) it returns false at once.
  */
-export async function machineQuiet(): Promise<void> {
-  const deadline = performance.now() + 30_000;
+export async function machineQuiet({ quietMs = 50, deadlineMs = 30_000 }: { quietMs?: number; deadlineMs?: number } = {}): Promise<boolean> {
+  const deadline = performance.now() + deadlineMs;
+  let quietSince: number | undefined;
   for (let before = cpuTicks(); before && performance.now() < deadline; ) {
     await new Promise((r) => setTimeout(r, 50));
     const after = cpuTicks()!;
-    if ((after.busy - before.busy) / Math.max(1, after.total - before.total) < 0.25) return;
+    const quiet = (after.busy - before.busy) / Math.max(1, after.total - before.total) < 0.25;
     before = after;
+    if (!quiet) quietSince = undefined;
+    else if ((quietSince ??= performance.now() - 50) <= performance.now() - quietMs) return true;
   }
+  return false;
 }
