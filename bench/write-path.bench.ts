@@ -491,7 +491,7 @@ async function loadTest(admin: Firestore, brand: WebClient, influencer: WebClien
   const notes = `${LOAD_CONVERSATIONS} conversations × 2 sides × 1 message/s × ${loadSeconds} s = ${expected} SDK sends (one brand and one influencer client, all deals), functions running; WRITE_PATH_LOAD_SECONDS=${loadSeconds}`;
   const name = "write path: load test";
   return [
-    { benchmark: name, metric: "send errors", value: errors.length, unit: "errors", notes },
+    { benchmark: name, metric: "send errors", value: errors.length, unit: "errors", notes: errors.length > 0 ? `${notes}; ${errorKinds(errors)}` : notes },
     {
       benchmark: name,
       metric: "lost or duplicated messages",
@@ -576,4 +576,19 @@ function cpuRows(name: string, at: Record<"start" | "sendsDone" | "converged", C
       notes: `${cores} × 1,000 ms ÷ the CPU per send; the test asks for ${LOAD_CONVERSATIONS * 2} a second`,
     },
   ];
+}
+
+/** The distinct kinds of send error (code and the first line of the server's text), with their counts. */
+function errorKinds(errors: unknown[]): string {
+  const kinds = new Map<string, number>();
+  for (const e of errors) {
+    const code = (e as { code?: string }).code ?? "unknown";
+    const text = (e instanceof Error ? e.message : String(e))
+      .replace(/deal-[\w-]+|[A-Za-z0-9]{20}/g, "…")
+      .replace(/\s+/g, " ")
+      .slice(0, 120);
+    const key = `${code}: ${text}`;
+    kinds.set(key, (kinds.get(key) ?? 0) + 1);
+  }
+  return [...kinds].map(([kind, n]) => `${n} × ${kind}`).join("; ");
 }
