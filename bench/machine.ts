@@ -35,8 +35,12 @@ export async function machineQuiet({ quietMs = 50, deadlineMs = 30_000 }: { quie
     const after = cpuTicks()!;
     const quiet = (after.busy - before.busy) / Math.max(1, after.total - before.total) < 0.25;
     before = after;
-    if (!quiet) quietSince = undefined;
-    else if ((quietSince ??= performance.now() - 50) <= performance.now() - quietMs) return true;
+    if (!quiet) {
+      quietSince = undefined;
+      continue;
+    }
+    quietSince ??= performance.now() - 50;
+    if (quietSince <= performance.now() - quietMs) return true;
   }
   return false;
 }
