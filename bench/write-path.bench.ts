@@ -46,6 +46,7 @@ export async function run(): Promise<BenchRow[]> {
     const rows = [...(await drainBacklog(admin, brand.user.uid, influencer.user.uid))];
     rows.push(...(await deliveriesPerSend(admin, brand, influencer)));
     rows.push(...(await loadTest(admin, brand, influencer)));
+    rows.push(...(await burst(admin, brand, influencer)));
     await setBackgroundTriggers(false);
     let seeded: Seeded;
     try {
@@ -200,6 +201,52 @@ async function deliveriesPerSend(admin: Firestore, brand: WebClient, influencer:
       unit: "deliveries",
       notes,
     },
+  ];
+}
+
+// ---- 1b. a burst into one deal: no client write waits on a trigger's transaction ----------------------------
+
+const BURST_PER_SIDE = 300;
+
+/**
+ * Both sides write BURST_PER_SIDE messages into one deal at once while the triggers run. A trigger transaction that
+ * read the deal's newest messages, or a document a client writes, with a lock made the clients' creates wait, and
+ * under this load the Firestore emulator refused a few of them (PERMISSION_DENIED, "maximum of 1000 expressions"
+ * after "Transaction lock timeout"). The triggers now read those outside their transactions (functions.md, "Locks").
+ */
+async function burst(admin: Firestore, brand: WebClient, influencer: WebClient): Promise<BenchRow[]> {
+  const dealId = await newDealWithConversation(admin, brand.user.uid, influencer.user.uid, SETTLE_DEADLINE_MS);
+  const refused = new Map<string, number>();
+  const started = performance.now();
+  const writes: Promise<void>[] = [];
+  for (let i = 0; i < BURST_PER_SIDE; i++)
+    for (const [writer, side] of [
+      [brand, "brand"],
+      [influencer, "influencer"],
+    ] as const)
+      writes.push(
+        setDoc(
+          doc(writer.db, paths.message(dealId, uniqueId("bench-wp-burst"))),
+          newMessage({ senderId: writer.user.uid, senderSide: side, text: `burst ${i}`, attachments: [] }, serverTimestamp()),
+        ).catch((e: unknown) => {
+          const kind = String((e as { code?: unknown }).code ?? e);
+          refused.set(kind, (refused.get(kind) ?? 0) + 1);
+        }),
+      );
+  await Promise.all(writes);
+  const acknowledgedS = (performance.now() - started) / 1000;
+  const stored = BURST_PER_SIDE * 2 - [...refused.values()].reduce((a, b) => a + b, 0);
+  // Exact counters: nobody has read anything, so each side's unread count is the other side's stored messages.
+  const expected = (await admin.collection(`deals/${dealId}/messages`).where("senderSide", "==", "brand").count().get()).data().count;
+  await untilDoc(admin, paths.conversation(dealId), (d) => d?.unread?.influencer === expected && d?.unread?.brand === stored - expected, SETTLE_DEADLINE_MS);
+  const convergedS = (performance.now() - started) / 1000;
+  const notes = `${BURST_PER_SIDE} web-SDK creates per side into one deal, all at once, triggers running; ${stored} stored${
+    refused.size > 0 ? `; refused: ${[...refused].map(([k, n]) => `${k} ×${n}`).join(", ")}` : ""
+  }`;
+  return [
+    { benchmark: "write path: burst into one deal, creates refused", metric: "count", value: BURST_PER_SIDE * 2 - stored, unit: "writes", notes },
+    { benchmark: "write path: burst into one deal, all acknowledged", metric: "after", value: acknowledgedS, unit: "s", notes },
+    { benchmark: "write path: burst into one deal, both unread counters exact", metric: "after", value: convergedS, unit: "s", notes },
   ];
 }
 

@@ -63,8 +63,11 @@ async function nextClock(
     }
   }
   // The correction pass: the whole (bounded) window is re-derived, so a message that became visible late
-  // fixes the answers after it, and the statistics follow the definition.
-  const window = await tx.getQuery(toAdminQuery(db, responseTimeWindowQuery(dealId)));
+  // fixes the answers after it, and the statistics follow the definition. Read without a lock: a transactional
+  // query would lock the deal's newest messages, and a client's next message into the deal would wait on it (under
+  // load the emulator then refuses that write). A message the read misses is later than the position or not: its own
+  // event steps the clock over it, or takes this pass again and finds it.
+  const window = await tx.getQueryUnlocked(toAdminQuery(db, responseTimeWindowQuery(dealId)));
   const messages: StoredMessage[] = [];
   for (const doc of window.docs) {
     const parsed = doc.id === messageId ? message : parseMessage(doc.data());

@@ -56,7 +56,8 @@ export async function loadConversation(tx: CountedTransaction, db: Firestore, de
     const state = parseConversation(dealId, snap.data());
     return state ? { ref, state, isNew: false } : null;
   }
-  const dealSnap = await tx.getDoc(db.doc(paths.deal(dealId)));
+  // Unlocked: the deal is the platform's to write, and its own trigger brings the conversation up to date after a change.
+  const dealSnap = await tx.getDocUnlocked(db.doc(paths.deal(dealId)));
   const deal = Deal.safeParse(dealSnap.data());
   if (!dealSnap.exists || !deal.success) return null;
   return { ref, state: initialConversation(dealId, deal.data, deal.data.updatedAt), isNew: true };
@@ -84,12 +85,14 @@ export function unreadQuery(db: Firestore, dealId: string, reader: Side, waterma
 /**
  * The unread count of `reader` as the conversation keeps it: the messages up to the response clock's position (a
  * later message adds itself when its own event steps the clock). No clock yet (a conversation from before it): all
- * messages; a clock that has applied nothing: none, without a query.
+ * messages; a clock that has applied nothing: none, without a query. Counted without a lock, so clients' new
+ * messages never wait on it: one the count misses is either after the position (it adds itself) or at or before it,
+ * and then its own event finds it not strictly later and recounts.
  */
 export async function countUnread(tx: CountedTransaction, db: Firestore, dealId: string, state: ConversationState, reader: Side): Promise<number> {
   const clock = state.responseClock;
   if (clock && clock.through === null) return 0;
-  return tx.count(unreadQuery(db, dealId, reader, state.readWatermark[reader], clock?.through?.at));
+  return tx.countUnlocked(unreadQuery(db, dealId, reader, state.readWatermark[reader], clock?.through?.at));
 }
 
 export function eventTime(time: string | undefined): Timestamp {

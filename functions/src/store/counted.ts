@@ -46,6 +46,16 @@ export class CountedTransaction {
     return snap;
   }
 
+  /**
+   * A document read outside the transaction, billed as one read. For documents the transaction does not write and
+   * only consults (a deal's title, a user's preferences or presence): a locked read would make the client or the
+   * platform writing that document wait for this transaction.
+   */
+  getDocUnlocked(ref: DocumentReference): Promise<DocumentSnapshot> {
+    this.cost.reads += 1;
+    return ref.get();
+  }
+
   /** count() outside the transaction (see getQueryUnlocked), billed as count(). */
   async countUnlocked(query: Query): Promise<number> {
     const snap = await query.count().get();
