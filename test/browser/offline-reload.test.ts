@@ -10,38 +10,27 @@
 // is answered from that copy while the context is offline. Only the app shell is served this way; Firebase's
 // traffic (Auth, Firestore) stays offline, which is what the test is about.
 import { createDeal } from "@dealchat/model";
-import { getApps, initializeApp } from "firebase-admin/app";
-import { getAuth } from "firebase-admin/auth";
 import { Timestamp } from "firebase-admin/firestore";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { serveWebApp, type ServedWebApp } from "../../apps/web/serve.ts";
 import { adminFirestore } from "../support/clients.ts";
-import { authEmulator, firestoreEmulator, projectId, storageEmulator, uniqueId } from "../support/emulators.ts";
-import { launchChromium } from "./chromium.ts";
-import { hasCount, hasText, messageWith, newUserPage, signIn } from "./page-helpers.ts";
+import { type BrowserRig, hasCount, hasText, messageWith, signIn, startBrowserRig, twoUsers } from "./page-helpers.ts";
 
 const password = "offline-reload-password";
-const run = uniqueId("reload");
-const brand = { uid: `${run}-brand`, email: `${run}-brand@browser.test`, name: "Brandly Co", side: "brand" as const };
-const influencer = { uid: `${run}-inf`, email: `${run}-inf@browser.test`, name: "Ivy Influencer", side: "influencer" as const };
+const { run, brand, influencer } = twoUsers("reload");
 const deliveredDeal = `${run}-delivered`;
 const titles: Record<string, string> = { [deliveredDeal]: "Train ride campaign" };
 
-let browser: Browser;
-let web: ServedWebApp;
-let brandContext: BrowserContext;
-let influencerContext: BrowserContext;
+let rig: BrowserRig;
 let brandPage: Page;
 let influencerPage: Page;
-const log = { pageErrors: [] as string[], consoleLines: [] as string[] };
 
 /** The influencer's context is offline (set together with context.setOffline): the app shell comes from the copy. */
 let offline = false;
 
 async function setOffline(value: boolean): Promise<void> {
   offline = value;
-  await influencerContext.setOffline(value);
+  await rig.influencerContext.setOffline(value);
 }
 
 /** Serves the app's own origin network-first, from the last good copy while offline (a service worker's job in a real app). */
@@ -73,7 +62,7 @@ async function storedWith(dealId: string, text: string): Promise<number> {
 
 /** Opens a conversation on the influencer's page and sends a message while offline; it shows as pending. */
 async function sendOffline(dealId: string, text: string): Promise<void> {
-  await influencerPage.goto(`${web.url}?cache=persistent#/c/${dealId}`);
+  await influencerPage.goto(`${rig.web.url}?cache=persistent#/c/${dealId}`);
   // The conversation has loaded (its title replaces "Loading…"): the client knows the user's side in the deal,
   // which a send needs (README: sending offline works for deals seen in this session).
   await hasText(influencerPage.getByTestId("deal-title"), titles[dealId]!, 15_000);
@@ -93,55 +82,33 @@ async function reloadOffline(text: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  for (const variable of ["FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST", "FIREBASE_STORAGE_EMULATOR_HOST"])
-    if (!process.env[variable]) throw new Error(`${variable} is not set: the browser tests need the Auth, Firestore and Storage emulators (npm test).`);
-  const admin = getApps().find((a) => a.name === "browser-tests") ?? initializeApp({ projectId }, "browser-tests");
-  const auth = getAuth(admin);
-  const db = adminFirestore();
-  await Promise.all(
-    [brand, influencer].map(async (u) => {
-      await auth.createUser({ uid: u.uid, email: u.email, password, displayName: u.name });
-      await auth.setCustomUserClaims(u.uid, { side: u.side });
-    }),
-  );
+  rig = await startBrowserRig({
+    users: { brand, influencer },
+    password,
+    beforePages: ({ influencerContext, web }) => cacheAppShell(influencerContext, new URL(web.url).origin),
+  });
+  ({ brandPage, influencerPage } = rig);
   const now = Timestamp.now();
   for (const [dealId, title] of Object.entries(titles))
-    await createDeal(db, { dealId, brandId: brand.uid, influencerId: influencer.uid, title, status: "active" }, now);
-
-  const fs = firestoreEmulator();
-  web = await serveWebApp({
-    firebase: { projectId, apiKey: "demo-api-key", storageBucket: `${projectId}.appspot.com` },
-    emulators: { host: fs.host, firestore: fs.port, auth: authEmulator().port, storage: storageEmulator().port },
-    directory: Object.fromEntries([brand, influencer].map((u) => [u.uid, { name: u.name, side: u.side }])),
-    demoAccounts: [],
-  });
-  browser = (await launchChromium()).browser;
-  brandContext = await browser.newContext();
-  influencerContext = await browser.newContext();
-  await cacheAppShell(influencerContext, new URL(web.url).origin);
-  brandPage = await newUserPage(brandContext, "brand", log);
-  influencerPage = await newUserPage(influencerContext, "influencer", log);
+    await createDeal(adminFirestore(), { dealId, brandId: brand.uid, influencerId: influencer.uid, title, status: "active" }, now);
   // The brand watches with the default memory cache; the influencer's page has the persistent cache.
-  await signIn(brandPage, web.url, brand, password);
-  await signIn(influencerPage, `${web.url}?cache=persistent`, influencer, password);
+  await signIn(brandPage, rig.web.url, brand, password);
+  await signIn(influencerPage, `${rig.web.url}?cache=persistent`, influencer, password);
 }, 120_000);
 
 afterEach(async (context) => {
   if (offline) await setOffline(false);
-  if (context.task.result?.state === "fail") console.log(`browser console:\n${log.consoleLines.slice(-40).join("\n")}`);
+  if (context.task.result?.state === "fail") console.log(`browser console:\n${rig.log.consoleLines.slice(-40).join("\n")}`);
 });
 
 afterAll(async () => {
-  await brandContext?.close();
-  await influencerContext?.close();
-  await browser?.close();
-  await web?.close();
+  await rig?.close();
 });
 
 describe("offline across a page reload (persistent cache)", { timeout: 60_000 }, () => {
   it("a message sent offline is still pending after a reload and is delivered once when back online", async () => {
     const text = `Written offline, reloaded ${run}`;
-    await brandPage.goto(`${web.url}#/c/${deliveredDeal}`);
+    await brandPage.goto(`${rig.web.url}#/c/${deliveredDeal}`);
     await hasText(brandPage.getByTestId("deal-title"), titles[deliveredDeal]!, 15_000);
 
     await sendOffline(deliveredDeal, text);
@@ -156,6 +123,6 @@ describe("offline across a page reload (persistent cache)", { timeout: 60_000 },
     // Once: one document on the server, one message on each screen.
     expect(await storedWith(deliveredDeal, text)).toBe(1);
     await hasCount(messageWith(influencerPage, text), 1);
-    expect(log.pageErrors).toEqual([]);
+    expect(rig.log.pageErrors).toEqual([]);
   });
 });

@@ -7,80 +7,39 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createDeal, limits } from "@dealchat/model";
 import sharp from "sharp";
-import { getApps, initializeApp } from "firebase-admin/app";
-import { getAuth } from "firebase-admin/auth";
 import { Timestamp } from "firebase-admin/firestore";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { serveWebApp, type ServedWebApp } from "../../apps/web/serve.ts";
 import { adminFirestore } from "../support/clients.ts";
-import { authEmulator, firestoreEmulator, projectId, storageEmulator, uniqueId } from "../support/emulators.ts";
-import { launchChromium } from "./chromium.ts";
+import { type BrowserRig, hasCount, hasText, messageWith, signIn as signInAt, startBrowserRig, twoUsers } from "./page-helpers.ts";
 
 const screenshots = join(import.meta.dirname, "..", "..", ".artifacts", "screenshots");
 const password = "browser-test-password";
-const run = uniqueId("web");
-const brand = { uid: `${run}-brand`, email: `${run}-brand@browser.test`, name: "Brandly Co", side: "brand" as const };
-const influencer = { uid: `${run}-inf`, email: `${run}-inf@browser.test`, name: "Ivy Influencer", side: "influencer" as const };
+const { run, brand, influencer } = twoUsers("web");
 const chatDeal = `${run}-chat`;
 const closedDeal = `${run}-closed`;
 const fillerDeals = Array.from({ length: 12 }, (_, i) => `${run}-filler-${String(i).padStart(2, "0")}`);
 const word = `pineapple${Math.random().toString(36).slice(2, 7)}`;
 
-let browser: Browser;
-let web: ServedWebApp;
-let brandContext: BrowserContext;
-let influencerContext: BrowserContext;
+let rig: BrowserRig;
 let brandPage: Page;
 let influencerPage: Page;
 /** The app with the Firestore cache the run asks for (DEALCHAT_WEB_CACHE=persistent: IndexedDB persistence). */
-const appUrl = () => `${web.url}${process.env.DEALCHAT_WEB_CACHE === "persistent" ? "?cache=persistent" : ""}`;
-const pageErrors: string[] = [];
-/** The pages' console output, shown when a test fails (what the Firebase SDK said). */
-const consoleLines: string[] = [];
-
-async function signIn(page: Page, user: { email: string }): Promise<void> {
-  await page.goto(appUrl());
-  await page.getByTestId("email").fill(user.email);
-  await page.getByTestId("password").fill(password);
-  await page.getByTestId("sign-in").click();
-  await page.getByTestId("sign-out").waitFor();
-}
-
-async function newUserPage(context: BrowserContext, label: string): Promise<Page> {
-  const page = await context.newPage();
-  page.on("pageerror", (e) => pageErrors.push(`${label}: ${e.message}`));
-  page.on("console", (m) => consoleLines.push(`${new Date().toISOString().slice(11, 23)} ${label} ${m.type()}: ${m.text().slice(0, 500)}`));
-  // Deletes ask for confirmation.
-  page.on("dialog", (d) => void d.accept());
-  return page;
-}
-
-/** The locator's text, polled until it matches (Playwright's own expect is not part of playwright-core). */
-const hasText = (locator: Locator, text: string | RegExp, timeout = 10_000) =>
-  expect
-    .poll(async () => ((await locator.count()) > 0 ? ((await locator.first().textContent()) ?? "") : ""), { timeout })
-    .toMatch(text instanceof RegExp ? text : new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`));
-const hasCount = (locator: Locator, n: number, timeout = 10_000) => expect.poll(() => locator.count(), { timeout }).toBe(n);
+const appUrl = () => `${rig.web.url}${process.env.DEALCHAT_WEB_CACHE === "persistent" ? "?cache=persistent" : ""}`;
+const signIn = (page: Page, user: { email: string }) => signInAt(page, appUrl(), user, password);
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshots, `${name}.png`) });
-const messageWith = (page: Page, text: string) => page.getByTestId("message").filter({ hasText: text });
 
 beforeAll(async () => {
-  for (const variable of ["FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST", "FIREBASE_STORAGE_EMULATOR_HOST"])
-    if (!process.env[variable])
-      throw new Error(`${variable} is not set: the browser tests need the Auth, Firestore, Storage and Functions emulators (npm test).`);
   mkdirSync(screenshots, { recursive: true });
-  const admin = getApps().find((a) => a.name === "browser-tests") ?? initializeApp({ projectId }, "browser-tests");
-  const auth = getAuth(admin);
+  rig = await startBrowserRig({
+    users: { brand, influencer },
+    password,
+    contexts: { brand: { viewport: { width: 1200, height: 760 } }, influencer: { viewport: { width: 390, height: 760 }, isMobile: true, hasTouch: true } },
+  });
+  ({ brandPage, influencerPage } = rig);
   const db = adminFirestore();
-  // The platform's part: accounts with their side, the deals, and a history longer than one page.
-  await Promise.all(
-    [brand, influencer].map(async (u) => {
-      await auth.createUser({ uid: u.uid, email: u.email, password, displayName: u.name });
-      await auth.setCustomUserClaims(u.uid, { side: u.side });
-    }),
-  );
+  // The platform's part: the deals, and a history longer than one page.
   const start = Date.now() - 3 * 24 * 60 * 60 * 1000;
   await createDeal(
     db,
@@ -114,34 +73,14 @@ beforeAll(async () => {
     });
   }
   await writer.close();
-
-  const fs = firestoreEmulator();
-  const au = authEmulator();
-  const st = storageEmulator();
-  web = await serveWebApp({
-    firebase: { projectId, apiKey: "demo-api-key", storageBucket: `${projectId}.appspot.com` },
-    emulators: { host: fs.host, firestore: fs.port, auth: au.port, storage: st.port },
-    directory: Object.fromEntries([brand, influencer].map((u) => [u.uid, { name: u.name, side: u.side }])),
-    demoAccounts: [],
-  });
-  const launched = await launchChromium();
-  browser = launched.browser;
-  console.log(`browser tests: Chromium ${browser.version()} from ${launched.found.source} (${launched.found.executablePath})`);
-  brandContext = await browser.newContext({ viewport: { width: 1200, height: 760 } });
-  influencerContext = await browser.newContext({ viewport: { width: 390, height: 760 }, isMobile: true, hasTouch: true });
-  brandPage = await newUserPage(brandContext, "brand");
-  influencerPage = await newUserPage(influencerContext, "influencer");
 }, 120_000);
 
 afterEach((context) => {
-  if (context.task.result?.state === "fail") console.log(`browser console:\n${consoleLines.slice(-40).join("\n")}`);
+  if (context.task.result?.state === "fail") console.log(`browser console:\n${rig.log.consoleLines.slice(-40).join("\n")}`);
 });
 
 afterAll(async () => {
-  await brandContext?.close();
-  await influencerContext?.close();
-  await browser?.close();
-  await web?.close();
+  await rig?.close();
 });
 
 describe("the web app in headless Chromium", { timeout: 60_000 }, () => {
@@ -368,17 +307,17 @@ describe("the web app in headless Chromium", { timeout: 60_000 }, () => {
   });
 
   it("keeps a message sent offline pending and delivers it when back online", async () => {
-    await influencerContext.setOffline(true);
+    await rig.influencerContext.setOffline(true);
     await influencerPage.getByTestId("offline-banner").waitFor({ state: "visible" });
     await influencerPage.getByTestId("composer-input").fill("Written on the train");
     await influencerPage.getByTestId("send").click();
     const offline = messageWith(influencerPage, "Written on the train");
     await hasText(offline.getByTestId("message-status"), /sending/);
     await shot(influencerPage, "06-offline");
-    await influencerContext.setOffline(false);
+    await rig.influencerContext.setOffline(false);
     await messageWith(brandPage, "Written on the train").waitFor({ timeout: 30_000 });
     await hasText(offline.getByTestId("message-status"), /sent|read/, 30_000);
     await influencerPage.getByTestId("offline-banner").waitFor({ state: "hidden" });
-    expect(pageErrors).toEqual([]);
+    expect(rig.log.pageErrors).toEqual([]);
   });
 });
