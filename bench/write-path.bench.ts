@@ -1,6 +1,7 @@
 // The write path at scale and after everything settles (issue 12):
 // 1. what an open view receives per new message once the triggers' writes have settled (deliveries, not a count
 //    read before the write-backs could arrive);
+// 1b. a burst of creates into one deal from both sides at once: none refused while the triggers run;
 // 2. a conversation of 10,000 messages: open, load older, search, the trigger's unread count (time and reads);
 // 3. a user with 1,000 deals: a list page and the unread badge (time and reads);
 // 4. a load test: 50 conversations, both sides sending one message per second through the SDK, then exact
