@@ -36,6 +36,11 @@ import { type CpuTicks, TICKS_PER_SECOND, cpuTicks, machineQuiet } from "./machi
 import { percentile, type BenchRow } from "./table.ts";
 
 const QUIET_MS = 2_000;
+/**
+ * WRITE_PATH_PARTS="load test,burst into one deal" runs only those parts (by the names below), for a quick A/B of
+ * one change; `npm run bench` runs them all. "10,000 messages" and "1,000 deals" need "seeding".
+ */
+const onlyParts = process.env.WRITE_PATH_PARTS?.split(",").map((name) => name.trim());
 const SETTLE_DEADLINE_MS = 300_000;
 
 export async function run(): Promise<BenchRow[]> {
@@ -45,6 +50,7 @@ export async function run(): Promise<BenchRow[]> {
   // A part that fails is a row saying so, and the parts before it keep their figures (the load test alone runs for
   // many minutes).
   const part = async (name: string, body: () => Promise<BenchRow[]>) => {
+    if (onlyParts && !onlyParts.includes(name)) return;
     try {
       rows.push(...(await body()));
     } catch (error) {
@@ -62,6 +68,7 @@ export async function run(): Promise<BenchRow[]> {
     await part("load test", () => loadTest(admin, brand, influencer));
     // Switching the triggers off while the Functions emulator still works off the load test's tasks once made
     // firebase-tools exit ("An unexpected error has occurred"): the machine must be idle first.
+    if (onlyParts && !onlyParts.some((name) => ["seeding", "10,000 messages", "1,000 deals"].includes(name))) return rows;
     await machineQuiet({ quietMs: QUIET_MS, deadlineMs: BACKLOG_DEADLINE_MS });
     let seeded: Seeded | undefined;
     await setBackgroundTriggers(false);

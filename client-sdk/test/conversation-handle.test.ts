@@ -323,9 +323,15 @@ describe("the injectable clock", () => {
   /** Time that moves only when the test says so; timers run when their time comes. */
   class ManualClock implements Clock {
     private offset = 0;
+    /** Set by freeze(): from then on only advance() moves the clock, not the machine's time. */
+    private frozenAt: number | undefined;
     private readonly timers = new Map<number, { at: number; task: () => void }>();
     private nextId = 1;
-    now = () => Date.now() + this.offset;
+    now = () => (this.frozenAt ?? Date.now()) + this.offset;
+    /** Stops real time from moving the clock, so a timer armed `ms` ahead fires at exactly advance(ms). */
+    freeze(): void {
+      this.frozenAt = Date.now();
+    }
     setTimeout = (task: () => void, ms: number) => {
       const id = this.nextId++;
       this.timers.set(id, { at: this.now() + ms, task });
@@ -454,6 +460,8 @@ describe("the injectable clock", () => {
       await states.until((s) => s.otherPresence?.online === true, "the brand online");
 
       // This device's heartbeat: the next one is written when the injected clock says its interval has passed.
+      // Frozen first: on a busy machine a millisecond of real time between arming and advance() fired it early.
+      clock.freeze();
       await chat.connectPresence();
       const writes = chat.stats().documentWrites;
       clock.advance(PRESENCE_HEARTBEAT_MS - 1);

@@ -176,7 +176,21 @@ describe("the web app in headless Chromium", { timeout: 60_000 }, () => {
     const mine = messageWith(brandPage, word);
     await hasText(mine.getByTestId("edit-window"), /^[45]:\d\d left$/);
     await mine.getByTestId("edit").click();
-    await brandPage.getByTestId("edit-input").fill(`Hello ${word}, here is the revised plan`);
+    const editInput = brandPage.getByTestId("edit-input");
+    await editInput.fill(`Hello ${word}, here is the`);
+    // The other side starts typing while the brand edits: its indicator re-renders the brand's view, and the
+    // editor must keep its focus and text (detaching it blurred it, and the next keys went nowhere).
+    await expect
+      .poll(
+        async () => {
+          await influencerPage.getByTestId("composer-input").press("b");
+          return brandPage.getByTestId("typing").count();
+        },
+        { timeout: 15_000, interval: 500 },
+      )
+      .toBe(1);
+    await brandPage.keyboard.type(" revised plan");
+    await expect.poll(() => editInput.inputValue()).toBe(`Hello ${word}, here is the revised plan`);
     await brandPage.getByTestId("save-edit").click();
     // The author's screen leaves the editor with the new text (a failed save would show edit-error instead).
     await hasCount(brandPage.getByTestId("edit-input"), 0, 15_000);
@@ -254,7 +268,7 @@ describe("the web app in headless Chromium", { timeout: 60_000 }, () => {
     await cancelled.getByTestId("discard").click();
     await hasCount(messageWith(brandPage, "Raw footage"), 0);
     await hasCount(messageWith(influencerPage, "Raw footage"), 0);
-  });
+  }, 120_000); // its own waits allow that much on a busy machine (three CPU hogs on two cores took over 60 s)
 
   it("searches with date range, sender side and attachments-only filters", async () => {
     const panel = influencerPage.getByTestId("search-panel");

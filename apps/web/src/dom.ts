@@ -20,6 +20,20 @@ export function clear(el: Element, ...children: Child[]): void {
   el.replaceChildren(...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false));
 }
 
+/**
+ * Makes `parent`'s children exactly `wanted`, moving only the nodes that are out of place. replaceChildren would
+ * detach every child, and detaching the focused textarea blurs it: what the user types next goes nowhere.
+ */
+export function reconcileChildren(parent: Element, wanted: readonly Node[]): void {
+  // Stale nodes go first, so that the ones kept are already in order and none of them has to move.
+  const keep = new Set(wanted);
+  for (const child of [...parent.childNodes]) if (!keep.has(child)) child.remove();
+  wanted.forEach((node, i) => {
+    const current = parent.childNodes[i];
+    if (current !== node) parent.insertBefore(node, current ?? null);
+  });
+}
+
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 const dayFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
 

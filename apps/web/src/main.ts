@@ -26,7 +26,7 @@ import {
   type Side,
 } from "@dealchat/client-sdk";
 import { type WebAppConfig, loadConfig } from "./config.ts";
-import { clear, countdown, fileSize, fullTime, h, relativeAgo, shortTime } from "./dom.ts";
+import { clear, countdown, fileSize, fullTime, h, reconcileChildren, relativeAgo, shortTime } from "./dom.ts";
 
 const root = document.getElementById("app")!;
 
@@ -678,9 +678,13 @@ class ConversationView {
         previousDay = day;
       }
       ids.add(m.id);
+      if (this.editing === m.id && m.deleted) this.editing = undefined; // deleted elsewhere: nothing left to edit
       const signature = this.signature(m);
       const known = this.rendered.get(m.id);
-      if (known && known.signature === signature) wanted.push(known.el);
+      // The open editor stays the element it is (focus, caret, the text being typed) until it closes: a receipt
+      // or a trigger's write to the message must not rebuild it under the user's fingers.
+      const editorOpen = this.editing === m.id && known?.el.querySelector('[data-testid="edit-input"]');
+      if (known && (known.signature === signature || editorOpen)) wanted.push(known.el);
       else {
         const fresh = this.renderMessage(m);
         this.rendered.set(m.id, { el: fresh, signature });
@@ -688,7 +692,7 @@ class ConversationView {
       }
     }
     for (const id of [...this.rendered.keys()]) if (!ids.has(id)) this.rendered.delete(id);
-    this.messagesEl.replaceChildren(...wanted);
+    reconcileChildren(this.messagesEl, wanted);
     // Older pages arrive above: keep what the user looks at in place; new messages scroll into view at the bottom.
     if (this.stickToBottom) el.scrollTop = el.scrollHeight;
     else el.scrollTop = el.scrollHeight - fromBottom;
