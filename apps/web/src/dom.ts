@@ -27,7 +27,7 @@ export function clear(el: Element, ...children: Child[]): void {
 export function reconcileChildren(parent: Element, wanted: readonly Node[]): void {
   // Stale nodes go first, so that the ones kept are already in order and none of them has to move.
   const keep = new Set(wanted);
-  for (const child of [...parent.childNodes]) if (!keep.has(child)) child.remove();
+  for (const child of Array.from(parent.childNodes)) if (!keep.has(child)) child.remove();
   wanted.forEach((node, i) => {
     const current = parent.childNodes[i];
     if (current !== node) parent.insertBefore(node, current ?? null);
