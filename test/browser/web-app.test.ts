@@ -232,7 +232,8 @@ describe("the web app in headless Chromium", { timeout: 60_000 }, () => {
     expect(await brandPage.evaluate(() => (window as unknown as { sawProgress: boolean }).sawProgress)).toBe(true);
     // The other side gets the functions' small WebP preview once the bytes are verified, not the 3 MB original.
     const preview = messageWith(influencerPage, "Moodboard attached").getByTestId("attachment-preview");
-    await preview.waitFor({ timeout: 30_000 });
+    // The verification trigger waits its turn in the one Functions emulator, behind the other test files' triggers.
+    await preview.waitFor({ timeout: 60_000 });
     await expect
       .poll(() => preview.evaluate((img: HTMLImageElement) => (img.complete ? `${img.src.slice(0, 5)} ${img.naturalWidth}` : "loading")), { timeout: 15_000 })
       .toBe(`blob: ${limits.previewWidthPx}`);
@@ -268,7 +269,7 @@ describe("the web app in headless Chromium", { timeout: 60_000 }, () => {
     await cancelled.getByTestId("discard").click();
     await hasCount(messageWith(brandPage, "Raw footage"), 0);
     await hasCount(messageWith(influencerPage, "Raw footage"), 0);
-  }, 120_000); // its own waits allow that much on a busy machine (three CPU hogs on two cores took over 60 s)
+  }, 150_000); // its own waits allow that much on a busy machine (three CPU hogs on two cores took over 60 s)
 
   it("searches with date range, sender side and attachments-only filters", async () => {
     const panel = influencerPage.getByTestId("search-panel");
