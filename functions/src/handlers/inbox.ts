@@ -36,10 +36,8 @@ function recomputeOnce(uid: string, db: Firestore, now: () => number): Promise<I
     const perSide = {} as Record<Side, { unread: number; conversations: number }>;
     for (const side of sides) {
       const query = toAdminQuery(db, inboxSideQuery(uid, side));
-      // Only conversations with hasUnread hold a non-zero counter, so their sum is the side's whole total. Read
-      // without a lock, so the message triggers writing those conversations never wait on a recompute: a counter
-      // that moves after this read schedules a recompute of its own, due no earlier than the move.
-      const snap = await query.aggregate({ unread: AggregateField.sum(`unread.${side}`), conversations: AggregateField.count() }).get();
+      // Only conversations with hasUnread hold a non-zero counter, so their sum is the side's whole total.
+      const snap = await tx.get(query.aggregate({ unread: AggregateField.sum(`unread.${side}`), conversations: AggregateField.count() }));
       const { unread, conversations } = snap.data();
       // Billed one read per 1,000 index entries, and one for none.
       cost.reads += Math.max(1, Math.ceil(conversations / 1000));

@@ -118,15 +118,12 @@ export async function handlePushTask(task: PushTask, deps: NotifyDeps): Promise<
   const decided = await runCounted(db, async (tx) => {
     stale = [];
     send = null;
-    // Only this task's own state is read with a lock (it is the one document it writes). The conversation is the
-    // message trigger's and the reader's to write; neither waits for a push decision, which tolerates a view a
-    // moment old: a read that lands after it is caught by the next push task or by the unread count on the device.
-    const convSnap = await tx.getDocUnlocked(db.doc(paths.conversation(task.dealId)));
+    const convSnap = await tx.getDoc(db.doc(paths.conversation(task.dealId)));
     const conversation = convSnap.exists ? parseConversation(task.dealId, convSnap.data()) : null;
     // The first message of a new deal may be pushed before any trigger created the conversation: the deal decides.
     let deal: Deal | null = null;
     if (!conversation) {
-      deal = parseOr(Deal, (await tx.getDocUnlocked(db.doc(paths.deal(task.dealId)))).data(), null);
+      deal = parseOr(Deal, (await tx.getDoc(db.doc(paths.deal(task.dealId)))).data(), null);
       if (!deal) return { action: "none" as const, reason: "nothing-unread" as const };
     }
     const uid = uidOn(conversation ?? deal!, task.side);
@@ -135,9 +132,7 @@ export async function handlePushTask(task: PushTask, deps: NotifyDeps): Promise<
     const watermark = conversation ? conversation.readWatermark[task.side] : null;
     const since = state.notifiedUpTo ? laterOf(watermark, state.notifiedUpTo) : watermark;
     // The message range is read without a lock: the next message into this deal must not wait for a push decision.
-    // A message written after these reads has its own push task, and notifiedUpTo only moves forward. So are the
-    // documents below that users write (preferences, open conversations, devices) or the platform writes (the deal,
-    // the inbox): a decision a moment old is as good as one made a moment earlier, and their writers never wait.
+    // A message written after these reads has its own push task, and notifiedUpTo only moves forward.
     const newest = await tx.getQueryUnlocked(toAdminQuery(db, unreadEdgeQuery(task.dealId, task.side, since, "newest")));
     const fresh = newest.empty ? 0 : await tx.countUnlocked(toAdminQuery(db, unreadCountQuery(task.dealId, task.side, since)));
     const unread = newest.empty
@@ -151,18 +146,18 @@ export async function handlePushTask(task: PushTask, deps: NotifyDeps): Promise<
     const windowEnd = state.lastPushAt ? state.lastPushAt.toMillis() + deps.settings.pushThrottleMs : null;
     if (windowEnd !== null && nowMs < windowEnd) return { action: "defer" as const, atMs: windowEnd, reason: "throttled" as const, uid };
 
-    const prefs = parseOr(NotificationPreferences, (await tx.getDocUnlocked(db.doc(notificationPaths.preferences(uid)))).data(), defaultPreferences);
+    const prefs = parseOr(NotificationPreferences, (await tx.getDoc(db.doc(notificationPaths.preferences(uid)))).data(), defaultPreferences);
     const convPrefs = parseOr(
       ConversationPreferences,
-      (await tx.getDocUnlocked(db.doc(notificationPaths.conversationPreferences(uid, task.dealId)))).data(),
+      (await tx.getDoc(db.doc(notificationPaths.conversationPreferences(uid, task.dealId)))).data(),
       defaultConversationPreferences,
     );
-    const open = await tx.getQueryUnlocked(toAdminQuery(db, openDevicesQuery(uid, task.dealId)));
+    const open = await tx.getQuery(toAdminQuery(db, openDevicesQuery(uid, task.dealId)));
     const activeHere = open.docs.some((d) => {
       const o = OpenConversation.safeParse(d.data());
       return o.success && o.data.dealId === task.dealId && o.data.expiresAt.toMillis() > nowMs;
     });
-    const deviceSnap = await tx.getQueryUnlocked(toAdminQuery(db, pushDevicesQuery(uid)));
+    const deviceSnap = await tx.getQuery(toAdminQuery(db, pushDevicesQuery(uid)));
     const devices: PushDevice[] = [];
     for (const d of deviceSnap.docs) {
       const parsed = PushDevice.safeParse(d.data());
@@ -187,8 +182,8 @@ export async function handlePushTask(task: PushTask, deps: NotifyDeps): Promise<
       // Handled for good: these messages are never announced later (after a mute ends, or the app closes).
       tx.set(stateRef, { ...state, notifiedUpTo: newestAt });
     } else if (decision.action === "send") {
-      deal ??= parseOr(Deal, (await tx.getDocUnlocked(db.doc(paths.deal(task.dealId)))).data(), null);
-      const inbox = parseOr(Inbox, (await tx.getDocUnlocked(db.doc(notificationPaths.inbox(uid)))).data(), null);
+      deal ??= parseOr(Deal, (await tx.getDoc(db.doc(paths.deal(task.dealId)))).data(), null);
+      const inbox = parseOr(Inbox, (await tx.getDoc(db.doc(notificationPaths.inbox(uid)))).data(), null);
       const text = newestDoc.get("text");
       const muted = convPrefs.mutedUntil !== null || !convPrefs.push;
       send = {
@@ -282,23 +277,23 @@ export async function handleDigestTask(task: DigestTask, deps: NotifyDeps): Prom
   const { db, settings } = deps;
   const nowMs = deps.now();
   const decided = await runCounted(db, async (tx): Promise<Omit<DigestOutcome, "cost">> => {
-    const convSnap = await tx.getDocUnlocked(db.doc(paths.conversation(task.dealId)));
+    const convSnap = await tx.getDoc(db.doc(paths.conversation(task.dealId)));
     const conversation = convSnap.exists ? parseConversation(task.dealId, convSnap.data()) : null;
     if (!conversation) return { action: "none", reason: "no conversation" };
     const uid = uidOn(conversation, task.side);
     const stateRef = db.doc(notificationPaths.userState(uid));
     const state = parseOr(UserNotificationState, (await tx.getDoc(stateRef)).data(), { lastDigestAt: null, digests: 0 });
-    const prefs = parseOr(NotificationPreferences, (await tx.getDocUnlocked(db.doc(notificationPaths.preferences(uid)))).data(), defaultPreferences);
+    const prefs = parseOr(NotificationPreferences, (await tx.getDoc(db.doc(notificationPaths.preferences(uid)))).data(), defaultPreferences);
     if (!prefs.email) return { action: "none", reason: "email-off", uid };
     if (state.lastDigestAt && nowMs < state.lastDigestAt.toMillis() + settings.digestWindowMs) {
       return { action: "defer", reason: "digest-window", uid, atMs: state.lastDigestAt.toMillis() + settings.digestWindowMs };
     }
-    const presence = parseOr(Presence, (await tx.getDocUnlocked(db.doc(paths.presence(uid)))).data(), null);
+    const presence = parseOr(Presence, (await tx.getDoc(db.doc(paths.presence(uid)))).data(), null);
     if (presence && Object.values(presence.connections).some((c) => c.expiresAt.toMillis() > nowMs)) return { action: "none", reason: "online", uid };
     const lastSeenMs = presence?.lastSeen.toMillis() ?? 0;
 
     const candidates = await waitingConversations(tx, db, uid, settings.digestMaxConversations);
-    const mutedSnap = await tx.getQueryUnlocked(db.collection(`${notificationPaths.preferences(uid)}/conversations`).where("email", "==", false));
+    const mutedSnap = await tx.getQuery(db.collection(`${notificationPaths.preferences(uid)}/conversations`).where("email", "==", false));
     const emailOff = new Set(mutedSnap.docs.map((d) => d.id));
     const waiting: Waiting[] = [];
     for (const { state: c, side } of candidates) {
@@ -310,7 +305,7 @@ export async function handleDigestTask(task: DigestTask, deps: NotifyDeps): Prom
       waiting.push({ dealId: c.dealId, title: null, unread: c.unread[side], oldestUnreadAt: oldestAt });
     }
     if (waiting.length === 0) return { action: "none", reason: "nothing-waiting", uid };
-    for (const w of waiting) w.title = parseOr(Deal, (await tx.getDocUnlocked(db.doc(paths.deal(w.dealId)))).data(), null)?.title ?? null;
+    for (const w of waiting) w.title = parseOr(Deal, (await tx.getDoc(db.doc(paths.deal(w.dealId)))).data(), null)?.title ?? null;
 
     const mailId = `digest-${uid}-${state.digests + 1}`;
     const mailRef = db.doc(notificationPaths.mail(mailId));

@@ -47,9 +47,10 @@ export class CountedTransaction {
   }
 
   /**
-   * A document read outside the transaction, billed as one read. For documents the transaction does not write and
-   * only consults (a deal's title, a user's preferences or presence): a locked read would make the client or the
-   * platform writing that document wait for this transaction.
+   * A document read outside the transaction, billed as one read. For a document the transaction does not write,
+   * only consults, and whose own trigger repairs any stale decision (the deal in the message trigger). Not for the
+   * tasks' reads: locked, concurrent tasks for one user wait for each other and the later one sees the earlier one's
+   * write; unlocked, each decided on the same view and wrote (docs/functions.md, "Locks").
    */
   getDocUnlocked(ref: DocumentReference): Promise<DocumentSnapshot> {
     this.cost.reads += 1;
