@@ -83,6 +83,19 @@ afterAll(async () => {
   await rig?.close();
 });
 
+/** Presses a key in `typist`'s composer now and then (the indicator refreshes every 5 s) until `watcher` shows typing. */
+async function typeUntilTheOtherSideSeesIt(typist: Page, watcher: Page, key: string): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        await typist.getByTestId("composer-input").press(key);
+        return watcher.getByTestId("typing").count();
+      },
+      { timeout: 15_000, interval: 500 },
+    )
+    .toBe(1);
+}
+
 describe("the web app in headless Chromium", { timeout: 60_000 }, () => {
   it("signs in and lists conversations with unread badges, filters and more on scroll", async () => {
     await signIn(brandPage, brand);
@@ -155,16 +168,7 @@ describe("the web app in headless Chromium", { timeout: 60_000 }, () => {
     await influencerPage.goto(`${appUrl()}#/c/${chatDeal}`);
     await influencerPage.getByTestId("deal-title").filter({ hasText: "Browser test campaign" }).waitFor();
     // Typing shows on the other side while keys are pressed.
-    // Typing shows on the other side while keys are pressed (a key now and then: the indicator refreshes every 5 s).
-    await expect
-      .poll(
-        async () => {
-          await brandPage.getByTestId("composer-input").press("a");
-          return influencerPage.getByTestId("typing").count();
-        },
-        { timeout: 15_000, interval: 500 },
-      )
-      .toBe(1);
+    await typeUntilTheOtherSideSeesIt(brandPage, influencerPage, "a");
     await brandPage.getByTestId("composer-input").fill(`Hello ${word}, here is the plan`);
     await brandPage.getByTestId("send").click();
     await messageWith(influencerPage, word).waitFor({ timeout: 10_000 });
@@ -180,15 +184,7 @@ describe("the web app in headless Chromium", { timeout: 60_000 }, () => {
     await editInput.fill(`Hello ${word}, here is the`);
     // The other side starts typing while the brand edits: its indicator re-renders the brand's view, and the
     // editor must keep its focus and text (detaching it blurred it, and the next keys went nowhere).
-    await expect
-      .poll(
-        async () => {
-          await influencerPage.getByTestId("composer-input").press("b");
-          return brandPage.getByTestId("typing").count();
-        },
-        { timeout: 15_000, interval: 500 },
-      )
-      .toBe(1);
+    await typeUntilTheOtherSideSeesIt(influencerPage, brandPage, "b");
     await brandPage.keyboard.type(" revised plan");
     await expect.poll(() => editInput.inputValue()).toBe(`Hello ${word}, here is the revised plan`);
     await brandPage.getByTestId("save-edit").click();
