@@ -270,9 +270,13 @@ describe("attachment clean-up by the functions", () => {
     const pathOf = (i: number) =>
       storagePaths.attachment(dealId, uid, `m-${Math.floor(i / limits.attachmentsPerMessage)}`, `f-${String(i).padStart(3, "0")}.pdf`);
     const storage = influencer.storage();
-    // Exactly the limit: every upload stays.
-    for (let i = 0; i < limit; i++) await uploadBytes(ref(storage, pathOf(i)), realPdf, png);
-    for (let i = 0; i < limit; i++) await waitRecorded(pathOf(i));
+    // Exactly the limit: every upload stays. One upload at a time, each waited for: the Functions emulator starts
+    // a new process (the whole bundle) for every event that arrives while the others run, and thirty of them at
+    // once on a busy 2-core machine ran past the functions' 60-s timeout, which the emulator does not retry.
+    for (let i = 0; i < limit; i++) {
+      await uploadBytes(ref(storage, pathOf(i)), realPdf, png);
+      await waitRecorded(pathOf(i));
+    }
     for (let i = 0; i < limit; i++) expect(await fileExists(pathOf(i)), pathOf(i)).toBe(true);
 
     // One past it: the newest is deleted, the others stay.
