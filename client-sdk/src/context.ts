@@ -21,6 +21,11 @@ import { SubscriptionRegistry, type Unsubscribe } from "./lifecycle.ts";
 import { toWebQuery } from "./query.ts";
 
 const PartialDeal = z.partial(Deal);
+/**
+ * How long a send waits for the connection when it needs the deal's document and the cache does not hold it.
+ * Longer than the Firebase SDK takes to restart its streams; short enough that the app can show a failed send.
+ */
+export const MEMBERSHIP_OFFLINE_WAIT_MS = 30_000;
 
 export interface DealChatOptions {
   firestore: Firestore;
@@ -89,6 +94,8 @@ export class ClientContext {
   private readonly memberships = new Map<string, DealMembership>();
   /** Deals whose document this client has read (so their membership carries the title). */
   private readonly dealsRead = new Set<string>();
+  /** Membership reads under way, by freshness and deal. */
+  private readonly membershipReads = new Map<string, Promise<DealMembership>>();
 
   constructor(options: DealChatOptions) {
     this.db = options.firestore;
@@ -260,10 +267,20 @@ export class ClientContext {
    * `fromDeal` reads the deal unless this client already has (a membership noted from a conversation entry has no title).
    */
   async membership(dealId: string, { fresh = false, fromDeal = false }: { fresh?: boolean; fromDeal?: boolean } = {}): Promise<DealMembership> {
-    const uid = this.uid;
     const known = this.memberships.get(dealId);
     // `fromDeal`: what only the deal document has (its title) is wanted, not just the role a conversation entry gives.
     if (known && !fresh && (!fromDeal || this.dealsRead.has(dealId))) return known;
+    // Sends fired together into a deal this client has not read yet share one read instead of paying one each.
+    const key = `${fresh ? "server" : "any"}:${dealId}`;
+    const inFlight = this.membershipReads.get(key);
+    if (inFlight) return inFlight;
+    const read = this.readMembership(dealId, fresh).finally(() => this.membershipReads.delete(key));
+    this.membershipReads.set(key, read);
+    return read;
+  }
+
+  private async readMembership(dealId: string, fresh: boolean): Promise<DealMembership> {
+    const uid = this.uid;
     const ref = doc(this.db, paths.deal(dealId));
     let snap: DocumentSnapshot;
     try {
@@ -272,7 +289,11 @@ export class ClientContext {
       const error = toDealChatError(e, `reading deal ${dealId}`);
       if (error.code === "permission-denied")
         throw new DealChatError("permission-denied", `you are not a participant of deal ${dealId}`, "not-participant", { cause: e });
-      throw error;
+      // Offline and the deal not cached: the SDK's network restarting, or a device between networks. The write
+      // that follows would wait for the connection, so this read does too, within a bound (a `fresh` read is
+      // a second opinion whose callers go on without it).
+      if (error.code !== "unavailable" || fresh) throw error;
+      snap = await this.firstServerSnapshot(ref, MEMBERSHIP_OFFLINE_WAIT_MS, `reading deal ${dealId}`);
     }
     if (!snap.metadata.fromCache) this.reads += 1;
     if (!snap.exists()) throw new DealChatError("not-found", `deal ${dealId} does not exist`);
@@ -293,6 +314,40 @@ export class ClientContext {
     this.memberships.set(dealId, membership);
     this.dealsRead.add(dealId);
     return membership;
+  }
+
+  /**
+   * The document as soon as the server (or the cache, once it holds it) has it: a listener, which unlike a get()
+   * waits out a disconnection. Fails with `unavailable` after `timeoutMs`, and with the listener's error.
+   */
+  private firstServerSnapshot(ref: DocumentReference, timeoutMs: number, what: string): Promise<DocumentSnapshot> {
+    this.assertLive();
+    return new Promise<DocumentSnapshot>((resolve, reject) => {
+      let settled = false;
+      let untrack: Unsubscribe = () => {};
+      const settle = (finish: () => void) => {
+        if (settled) return;
+        settled = true;
+        cancelTimer();
+        untrack();
+        finish();
+      };
+      const cancelTimer = this.setTimeoutTracked(
+        () => settle(() => reject(new DealChatError("unavailable", `${what}: no connection to Firestore for ${timeoutMs / 1000} s`))),
+        timeoutMs,
+      );
+      const stop = onSnapshot(
+        ref,
+        (snap) => {
+          // Offline with nothing cached, the SDK says "does not exist" from its cache: not an answer yet.
+          if (snap.metadata.fromCache && !snap.exists()) return;
+          settle(() => resolve(snap));
+        },
+        (e) => settle(() => reject(toDealChatError(e, what))),
+      );
+      untrack = this.trackListener(stop);
+      if (settled) untrack();
+    });
   }
 
   /**

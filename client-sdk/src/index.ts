@@ -11,7 +11,7 @@ export type {
 export type { ConversationListHandle, ConversationListHandleState } from "./conversation-list-handle.ts";
 export { StateStore, type ReadableStore, type StoreListener } from "./store.ts";
 export { DealChatError, toDealChatError, type DealChatErrorCode, type DealChatErrorReason } from "./errors.ts";
-export { systemClock, type Clock, type DealChatOptions, type UsageStats, type DealMembership } from "./context.ts";
+export { MEMBERSHIP_OFFLINE_WAIT_MS, systemClock, type Clock, type DealChatOptions, type UsageStats, type DealMembership } from "./context.ts";
 export type {
   ConversationSummary,
   ConversationListInput,

@@ -4,9 +4,10 @@
 // id semantics: retries of an id, squatted ids, synchronous input checks; edits seeded by a test) goes through
 // the chat's own methods.
 import { limits, searchTokens } from "@dealchat/model";
-import { disableNetwork, enableNetwork } from "firebase/firestore";
-import { describe, expect, it } from "vitest";
-import { DealChatError, type ConversationHandleState } from "../src/index.ts";
+import { disableNetwork, doc, enableNetwork, getDocFromCache } from "firebase/firestore";
+import { getAuth } from "firebase/auth";
+import { describe, expect, it, vi } from "vitest";
+import { DealChatError, MEMBERSHIP_OFFLINE_WAIT_MS, createDealChat, type Clock, type ConversationHandleState } from "../src/index.ts";
 import { Recorder, adminFirestore, brandAndInfluencer, closeAll, seedDeal, seedMessage, type Party, useBrandAndInfluencer } from "./support.ts";
 
 let brand: Party;
@@ -144,6 +145,57 @@ describe("sending and the live tail", () => {
     } finally {
       await enableNetwork(brand.client.db);
       mine.view.unsubscribe();
+    }
+  });
+
+  it("sends into a deal this client has never read wait out a lost connection, share one read of the deal, and are stored", async () => {
+    const dealId = await newDeal();
+    const db = brand.client.db;
+    await disableNetwork(db);
+    try {
+      const readsBefore = brand.chat.stats().documentReads;
+      const first = brand.chat.send({ dealId, text: "sent while the network restarts" });
+      const second = brand.chat.send({ dealId, text: "and another" });
+      // Queued behind the sends' reads of the deal: once it is answered, the cache has already answered them
+      // (it holds nothing: a get() alone would have failed with "the client is offline").
+      await getDocFromCache(doc(db, `deals/${dealId}`)).catch(() => undefined);
+      let failedEarly: unknown;
+      void Promise.all([first.done, second.done]).catch((e: unknown) => (failedEarly = e));
+      await enableNetwork(db);
+      expect(await Promise.all([first.done, second.done])).toEqual(["sent", "sent"]);
+      expect(failedEarly).toBeUndefined();
+      expect((await messageIds(dealId)).sort()).toEqual([first.messageId, second.messageId].sort());
+      // One read of the deal for both sends.
+      expect(brand.chat.stats().documentReads - readsBefore).toBe(1);
+    } finally {
+      await enableNetwork(db);
+    }
+  });
+
+  it(`a send that cannot learn its deal gives up with unavailable after ${MEMBERSHIP_OFFLINE_WAIT_MS / 1000} s offline, and leaves no listener behind`, async () => {
+    const dealId = await newDeal();
+    const db = brand.client.db;
+    // The chat's clock is the test's: the give-up timer fires when the test says so.
+    const timers: Array<{ ms: number; task: () => void }> = [];
+    const clock: Clock = { now: () => Date.now(), setTimeout: (task, ms) => timers.push({ ms, task }), clearTimeout: () => {} };
+    const chat = createDealChat({ firestore: db, auth: getAuth(brand.client.app), side: "brand", clock });
+    await disableNetwork(db);
+    try {
+      const idle = chat.stats().activeSubscriptions;
+      const send = chat.send({ dealId, text: "never leaves the phone" });
+      const giveUp = await vi.waitFor(() => {
+        const timer = timers.find((t) => t.ms === MEMBERSHIP_OFFLINE_WAIT_MS);
+        if (!timer) throw new Error("the send has not started waiting for the connection");
+        return timer;
+      });
+      expect(chat.stats().activeSubscriptions).toBe(idle + 2); // the listener on the deal and the give-up timer
+      giveUp.task();
+      await expect(send.done).rejects.toMatchObject({ code: "unavailable" });
+      expect(chat.stats().activeSubscriptions).toBe(idle);
+      expect(await messageIds(dealId)).toEqual([]);
+    } finally {
+      await enableNetwork(db);
+      chat.dispose();
     }
   });
 
