@@ -20,6 +20,7 @@ import { toAdminQuery } from "../functions/src/store/query.ts";
 import { adminFirestore, signedInWebClient, type WebClient } from "../test/support/clients.ts";
 import { projectId, uniqueId } from "../test/support/emulators.ts";
 import { at, dealData, messageData, newDealIds, seedDeal } from "../test/functions/support.ts";
+import { isolateFunctionsEmulator } from "./cpu-affinity.ts";
 import { setBackgroundTriggers } from "./emulator-hub.ts";
 import { TICKS_PER_SECOND, cpuTicks, machineQuiet } from "./machine.ts";
 import { percentile, type BenchRow } from "./table.ts";
@@ -448,6 +449,7 @@ export async function deliveryWithAndWithoutTriggers(): Promise<BenchRow[]> {
   const off: number[] = [];
   const settledOn = { delivery: [] as number[], cpuMs: [] as number[] };
   const settledOff = { delivery: [] as number[], cpuMs: [] as number[] };
+  let pinned: Pinned = "not measured";
   try {
     await warmUp();
     await settled(settledOn, "settled-on", SETTLED_SAMPLES / 2, true);
@@ -463,6 +465,7 @@ export async function deliveryWithAndWithoutTriggers(): Promise<BenchRow[]> {
     await warmUp();
     await settled(settledOn, "settled-on", SETTLED_SAMPLES / 2, true);
     await backToBack(on, "on", DELIVERY_SAMPLES / 2);
+    pinned = await backToBackOnACoreApart(warmUp, backToBack);
   } finally {
     stop();
     await Promise.all([brand.close(), influencer.close()]);
@@ -491,6 +494,17 @@ export async function deliveryWithAndWithoutTriggers(): Promise<BenchRow[]> {
       notes: settledNotes,
     },
   ];
+  const pinnedBenchmark = "functions: delivery with triggers on ÷ off, the Functions emulator on a core of its own";
+  if (typeof pinned === "string") {
+    rows.push({ benchmark: pinnedBenchmark, metric: "p50 ratio", value: Number.NaN, unit: "×", notes: `not measured: ${pinned}` });
+  } else {
+    for (const list of [pinned.on, pinned.off]) list.sort((a, b) => a - b);
+    const pinnedNotes = `${DELIVERY_SAMPLES} back-to-back web-SDK sends each way, same run, after the rows above; ${pinned.description} (taskset); on p50 ${p50(pinned.on)} ms, off p50 ${p50(pinned.off)} ms`;
+    rows.push(
+      { benchmark: pinnedBenchmark, metric: "p50 ratio", value: percentile(pinned.on, 50) / percentile(pinned.off, 50), unit: "×", notes: pinnedNotes },
+      { benchmark: pinnedBenchmark, metric: "p99 ratio", value: percentile(pinned.on, 99) / percentile(pinned.off, 99), unit: "×", notes: pinnedNotes },
+    );
+  }
   if (settledOn.cpuMs.length > 0) {
     const cpuNotes = `the settled sends above: the whole machine's busy CPU time from the send until it was idle again (all cores; ${TICKS_PER_SECOND} ticks/s)`;
     rows.push(
@@ -499,4 +513,35 @@ export async function deliveryWithAndWithoutTriggers(): Promise<BenchRow[]> {
     );
   }
   return rows;
+}
+
+/** Back-to-back delivery times with the Functions emulator pinned apart, or why they could not be measured. */
+type Pinned = { on: number[]; off: number[]; description: string } | string;
+
+/**
+ * The back-to-back comparison again, with the Functions emulator and its workers on a core of their own and the
+ * Firestore emulator and the clients on the other(s): the triggers still run, and still read and write through the
+ * same Firestore emulator, but no longer take CPU from the delivery path, as in production where functions run on
+ * their own instances. Delivery with one core fewer is slower in both arms; the ratio is what compares.
+ */
+async function backToBackOnACoreApart(warmUp: () => Promise<void>, backToBack: (into: number[], label: string, n: number) => Promise<void>): Promise<Pinned> {
+  const isolation = isolateFunctionsEmulator();
+  if (typeof isolation === "string") return isolation;
+  const on: number[] = [];
+  const off: number[] = [];
+  try {
+    await warmUp();
+    await backToBack(on, "pinned-on", DELIVERY_SAMPLES / 2);
+    await setBackgroundTriggers(false);
+    try {
+      await backToBack(off, "pinned-off", DELIVERY_SAMPLES);
+    } finally {
+      await setBackgroundTriggers(true);
+    }
+    await warmUp();
+    await backToBack(on, "pinned-on", DELIVERY_SAMPLES / 2);
+  } finally {
+    isolation.restore();
+  }
+  return { on, off, description: isolation.description };
 }
