@@ -1,7 +1,7 @@
 // `npm run bench`: runs every bench/*.bench.ts module against the running emulators, prints one table and, when
 // every module ran, writes it to docs/benchmarks.md: the one place figures live (the other docs link to it).
 import { spawnSync } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -9,7 +9,13 @@ import "../test/support/listen-recovery.ts";
 import { formatTable, type BenchModule, type BenchRow } from "./table.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const only = process.argv.slice(2);
+// Sections by name, on the command line or in BENCH_SECTIONS (comma-separated, for `npm run bench`). Chosen through
+// BENCH_SECTIONS, their rows replace the same rows of docs/benchmarks.md (a section re-measured after it failed).
+const chosen = (process.env.BENCH_SECTIONS ?? "")
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
+const only = [...process.argv.slice(2), ...chosen];
 // Sections that switch the functions' triggers off and on leave the Functions emulator with a backlog and an extra
 // copy of every trigger (docs/functions.md): the sections that time triggers run first, the write path (which seeds
 // 11,000 documents and waits out any backlog itself) last.
@@ -43,9 +49,13 @@ for (const file of files) {
 }
 const table = formatTable(rows);
 console.log(table);
+const page = join(here, "..", "docs", "benchmarks.md");
 if (only.length === 0) {
-  writeFileSync(join(here, "..", "docs", "benchmarks.md"), benchmarksPage(table));
+  writeFileSync(page, benchmarksPage(table));
   process.stderr.write("wrote docs/benchmarks.md\n");
+} else if (chosen.length > 0) {
+  writeFileSync(page, mergedPage(readFileSync(page, "utf8"), rows, files));
+  process.stderr.write(`replaced the rows of ${files.join(", ")} in docs/benchmarks.md\n`);
 }
 process.exit(0);
 
@@ -71,4 +81,33 @@ Measured on ${new Date().toISOString().slice(0, 10)}: ${machine()}.
 
 ${table}
 `;
+}
+
+/**
+ * The page with the rows of the sections run now in place of that run's: a row is replaced when the sections
+ * produce a row of the same benchmark, and a section's "section failed" row goes. The new rows take the place of
+ * the first row they replace, and the page says which sections were measured again, when and on what.
+ */
+function mergedPage(previous: string, fresh: readonly BenchRow[], sections: readonly string[]): string {
+  const lines = previous.split("\n");
+  const headerAt = lines.findIndex((l) => l.startsWith("| benchmark "));
+  if (headerAt < 0) throw new Error("docs/benchmarks.md has no table to update: run every section (npm run bench)");
+  const old = lines
+    .slice(headerAt + 2)
+    .filter((l) => l.startsWith("|"))
+    .map((l): BenchRow => {
+      const [benchmark = "", metric = "", value = "", unit = "", ...notes] = l
+        .slice(1, -1)
+        .split(" | ")
+        .map((c) => c.trim());
+      return { benchmark, metric, value: Number(value), unit, notes: notes.join(" | ") };
+    });
+  const names = new Set(fresh.map((r) => r.benchmark));
+  const replaced = (r: BenchRow) => names.has(r.benchmark) || (r.metric === "section failed" && sections.includes(r.benchmark));
+  const first = old.findIndex(replaced);
+  const kept = old.filter((r) => !replaced(r));
+  kept.splice(first < 0 ? kept.length : old.slice(0, first).filter((r) => !replaced(r)).length, 0, ...fresh);
+  const intro = lines.slice(0, headerAt).join("\n").trimEnd();
+  const again = `${sections.join(", ")} measured again on ${new Date().toISOString().slice(0, 10)} (BENCH_SECTIONS): ${machine()}; those rows are from that run.`;
+  return `${intro}\n\n${again}\n\n${formatTable(kept)}\n`;
 }
