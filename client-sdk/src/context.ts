@@ -282,18 +282,23 @@ export class ClientContext {
   private async readMembership(dealId: string, fresh: boolean): Promise<DealMembership> {
     const uid = this.uid;
     const ref = doc(this.db, paths.deal(dealId));
+    const what = `reading deal ${dealId}`;
+    const notParticipant = (error: DealChatError) =>
+      error.code === "permission-denied"
+        ? new DealChatError("permission-denied", `you are not a participant of deal ${dealId}`, "not-participant", { cause: error })
+        : error;
     let snap: DocumentSnapshot;
     try {
       snap = fresh ? await getDocFromServer(ref) : await getDoc(ref);
     } catch (e) {
-      const error = toDealChatError(e, `reading deal ${dealId}`);
-      if (error.code === "permission-denied")
-        throw new DealChatError("permission-denied", `you are not a participant of deal ${dealId}`, "not-participant", { cause: e });
+      const error = notParticipant(toDealChatError(e, what));
       // Offline and the deal not cached: the SDK's network restarting, or a device between networks. The write
       // that follows would wait for the connection, so this read does too, within a bound (a `fresh` read is
       // a second opinion whose callers go on without it).
       if (error.code !== "unavailable" || fresh) throw error;
-      snap = await this.firstServerSnapshot(ref, MEMBERSHIP_OFFLINE_WAIT_MS, `reading deal ${dealId}`);
+      snap = await this.firstServerSnapshot(ref, MEMBERSHIP_OFFLINE_WAIT_MS, what).catch((later: DealChatError) => {
+        throw notParticipant(later);
+      });
     }
     if (!snap.metadata.fromCache) this.reads += 1;
     if (!snap.exists()) throw new DealChatError("not-found", `deal ${dealId} does not exist`);
